@@ -92,7 +92,12 @@ export const agentCardSchema = z.object({
   policy: z
     .object({
       sanitize: z.boolean().optional(),
-      handoffIdleTimeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
+      handoffIdleTimeoutSeconds: z
+        .number()
+        .int()
+        .positive()
+        .max(7 * 24 * 3600)
+        .optional(),
     })
     .optional(),
 });

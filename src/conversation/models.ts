@@ -14,3 +14,30 @@ export const MessageRole = {
   SYSTEM: "system",
 } as const;
 export type MessageRole = (typeof MessageRole)[keyof typeof MessageRole];
+
+/** A conversation thread. `id` is the threadId (a UUID). */
+export interface Conversation {
+  id: string;
+  tenantId: string;
+  userId: string;
+  title: string;
+  conversationType: ConversationType;
+  /** Application-owned workflow state (JSON object). */
+  state: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One message in a thread. */
+export interface Message {
+  id: string;
+  conversationId: string;
+  tenantId: string;
+  role: MessageRole;
+  content: string;
+  /** The agent that produced an assistant message, if any. */
+  agentId?: string;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+}

@@ -1,0 +1,290 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { StorageError, ThreadAccessError } from "../errors.js";
+import type { Database } from "../storage/database.js";
+import type { ConversationsTable, MessagesTable } from "../storage/schema.js";
+import {
+  LIMITS,
+  boundedText,
+  identifierSchema,
+  limitSchema,
+  metadataSchema,
+  offsetSchema,
+  parseInput,
+  uuidSchema,
+} from "../validation.js";
+import type {
+  AddMessageInput,
+  ConversationRef,
+  ConversationRepository,
+  CreateConversationInput,
+  GetMessagesInput,
+  GetRecentMessagesInput,
+  ListConversationsInput,
+  UpdateConversationInput,
+  UpdateStateInput,
+} from "./conversation-repository.js";
+import { ConversationType, MessageRole, type Conversation, type Message } from "./models.js";
+
+const conversationTypeSchema = z.enum(
+  Object.values(ConversationType) as [ConversationType, ...ConversationType[]],
+  {
+    error: `must be one of ${Object.values(ConversationType).join(", ")}`,
+  },
+);
+const roleSchema = z.enum(Object.values(MessageRole) as [MessageRole, ...MessageRole[]], {
+  error: `must be one of ${Object.values(MessageRole).join(", ")}`,
+});
+const titleSchema = z
+  .string({ error: "must be a string" })
+  .max(LIMITS.titleLength, `must be at most ${LIMITS.titleLength} characters`);
+
+const refSchema = z.object({ conversationId: uuidSchema, tenantId: identifierSchema });
+
+const createSchema = z.object({
+  tenantId: identifierSchema,
+  userId: identifierSchema,
+  title: titleSchema.optional(),
+  conversationType: conversationTypeSchema.optional(),
+  conversationId: uuidSchema.optional(),
+  metadata: metadataSchema.optional(),
+  state: metadataSchema.optional(),
+});
+const listSchema = z.object({
+  tenantId: identifierSchema,
+  userId: identifierSchema.optional(),
+  limit: limitSchema.optional(),
+  offset: offsetSchema.optional(),
+});
+const updateSchema = refSchema.extend({
+  title: titleSchema.optional(),
+  conversationType: conversationTypeSchema.optional(),
+  metadata: metadataSchema.optional(),
+});
+const updateStateSchema = refSchema.extend({ state: metadataSchema });
+const addMessageSchema = refSchema.extend({
+  role: roleSchema,
+  content: boundedText(LIMITS.messageBytes, { allowEmpty: true }),
+  agentId: identifierSchema.optional(),
+  metadata: metadataSchema.optional(),
+});
+const getMessagesSchema = refSchema.extend({
+  limit: limitSchema.optional(),
+  offset: offsetSchema.optional(),
+});
+const recentSchema = refSchema.extend({
+  limit: limitSchema.optional(),
+  includeSystem: z.boolean().optional(),
+});
+
+/** Default page sizes. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const DEFAULT_RECENT_MESSAGES = 20;
+
+/**
+ * The conversation repository on any SQL backend {@link Database} supports (SQLite, PostgreSQL).
+ * Every query filters by tenant.
+ */
+export class SqlConversationRepository implements ConversationRepository {
+  readonly database: Database;
+
+  constructor(database: Database) {
+    this.database = database;
+  }
+
+  async createConversation(input: CreateConversationInput): Promise<Conversation> {
+    const value = parseInput(createSchema, input);
+    const now = timestamp();
+    const row: ConversationsTable = {
+      id: value.conversationId ?? randomUUID(),
+      tenant_id: value.tenantId,
+      user_id: value.userId,
+      title: value.title ?? "",
+      conversation_type: value.conversationType ?? ConversationType.CHAT,
+      state: JSON.stringify(value.state ?? {}),
+      metadata: JSON.stringify(value.metadata ?? {}),
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.database.db.insertInto("conversations").values(row).execute();
+    } catch (error) {
+      if (this.database.backend.isUniqueViolation(error)) {
+        // Deliberately the same answer whichever tenant owns the id.
+        throw new StorageError("ALREADY_EXISTS", `Conversation ${row.id} already exists`, {
+          context: { threadId: row.id },
+        });
+      }
+      throw storageFailure("createConversation", error);
+    }
+    return toConversation(row);
+  }
+
+  async getConversation(input: ConversationRef): Promise<Conversation | null> {
+    const { conversationId, tenantId } = parseInput(refSchema, input);
+    const row = await this.database.db
+      .selectFrom("conversations")
+      .selectAll()
+      .where("id", "=", conversationId)
+      .where("tenant_id", "=", tenantId)
+      .executeTakeFirst();
+    return row ? toConversation(row) : null;
+  }
+
+  async listConversations(input: ListConversationsInput): Promise<Conversation[]> {
+    const value = parseInput(listSchema, input);
+    let query = this.database.db
+      .selectFrom("conversations")
+      .selectAll()
+      .where("tenant_id", "=", value.tenantId);
+    if (value.userId !== undefined) query = query.where("user_id", "=", value.userId);
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(value.limit ?? DEFAULT_PAGE_SIZE)
+      .offset(value.offset ?? 0)
+      .execute();
+    return rows.map(toConversation);
+  }
+
+  async updateConversation(input: UpdateConversationInput): Promise<Conversation> {
+    const value = parseInput(updateSchema, input);
+    const changes: Partial<ConversationsTable> = { updated_at: timestamp() };
+    if (value.title !== undefined) changes.title = value.title;
+    if (value.conversationType !== undefined) changes.conversation_type = value.conversationType;
+    if (value.metadata !== undefined) changes.metadata = JSON.stringify(value.metadata);
+    return this.#update(value, changes);
+  }
+
+  async updateState(input: UpdateStateInput): Promise<Conversation> {
+    const value = parseInput(updateStateSchema, input);
+    return this.#update(value, { state: JSON.stringify(value.state), updated_at: timestamp() });
+  }
+
+  async addMessage(input: AddMessageInput): Promise<Message> {
+    const value = parseInput(addMessageSchema, input);
+    const row: Omit<MessagesTable, "seq"> = {
+      id: randomUUID(),
+      conversation_id: value.conversationId,
+      tenant_id: value.tenantId,
+      role: value.role,
+      content: value.content,
+      agent_id: value.agentId ?? null,
+      metadata: JSON.stringify(value.metadata ?? {}),
+      created_at: timestamp(),
+    };
+    await this.database.transaction(async (trx) => {
+      // Touching the thread first both checks ownership and takes the row's write lock.
+      const touched = await trx
+        .updateTable("conversations")
+        .set({ updated_at: row.created_at })
+        .where("id", "=", value.conversationId)
+        .where("tenant_id", "=", value.tenantId)
+        .executeTakeFirst();
+      if (Number(touched.numUpdatedRows) === 0) throw new ThreadAccessError(value.conversationId);
+      await trx.insertInto("messages").values(row).execute();
+    });
+    return toMessage(row);
+  }
+
+  async getMessages(input: GetMessagesInput): Promise<Message[]> {
+    const value = parseInput(getMessagesSchema, input);
+    const rows = await this.database.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("tenant_id", "=", value.tenantId)
+      .where("conversation_id", "=", value.conversationId)
+      .orderBy("seq", "asc")
+      .limit(value.limit ?? DEFAULT_PAGE_SIZE)
+      .offset(value.offset ?? 0)
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async getRecentMessages(input: GetRecentMessagesInput): Promise<Message[]> {
+    const value = parseInput(recentSchema, input);
+    let query = this.database.db
+      .selectFrom("messages")
+      .selectAll()
+      .where("tenant_id", "=", value.tenantId)
+      .where("conversation_id", "=", value.conversationId);
+    if (value.includeSystem === false) query = query.where("role", "!=", MessageRole.SYSTEM);
+    const rows = await query
+      .orderBy("seq", "desc")
+      .limit(value.limit ?? DEFAULT_RECENT_MESSAGES)
+      .execute();
+    return rows.reverse().map(toMessage);
+  }
+
+  async #update(ref: { conversationId: string; tenantId: string }, changes: Partial<ConversationsTable>) {
+    const row = await this.database.transaction(async (trx) => {
+      const result = await trx
+        .updateTable("conversations")
+        .set(changes)
+        .where("id", "=", ref.conversationId)
+        .where("tenant_id", "=", ref.tenantId)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw new ThreadAccessError(ref.conversationId);
+      return trx
+        .selectFrom("conversations")
+        .selectAll()
+        .where("id", "=", ref.conversationId)
+        .where("tenant_id", "=", ref.tenantId)
+        .executeTakeFirstOrThrow();
+    });
+    return toConversation(row);
+  }
+}
+
+/** The seed's name for the repository; works on every backend, not only SQLite. */
+export class SqliteConversationRepository extends SqlConversationRepository {}
+
+/** ISO-8601 UTC with milliseconds: sorts lexicographically in time order. */
+export function timestamp(date: Date = new Date()): string {
+  return date.toISOString();
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(text);
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function toConversation(row: ConversationsTable): Conversation {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    userId: row.user_id,
+    title: row.title,
+    conversationType: row.conversation_type as ConversationType,
+    state: parseJsonObject(row.state),
+    metadata: parseJsonObject(row.metadata),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+function toMessage(row: Omit<MessagesTable, "seq">): Message {
+  const message: Message = {
+    id: row.id,
+    conversationId: row.conversation_id,
+    tenantId: row.tenant_id,
+    role: row.role as MessageRole,
+    content: row.content,
+    metadata: parseJsonObject(row.metadata),
+    createdAt: new Date(row.created_at),
+  };
+  if (row.agent_id !== null) message.agentId = row.agent_id;
+  return message;
+}
+
+export function storageFailure(operation: string, error: unknown): StorageError {
+  return new StorageError(
+    "STORAGE_ERROR",
+    `${operation} failed: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      cause: error,
+    },
+  );
+}

@@ -1,0 +1,176 @@
+import { Kysely, Migrator, sql, type Migration, type MigrationProvider, type Transaction } from "kysely";
+import { ConfigurationError, StorageError, isOrchestrationError } from "../errors.js";
+import { MIGRATIONS } from "./migrations/index.js";
+import { parseDatabaseUrl, type DatabaseLocation } from "./database-url.js";
+import { PostgresBackend } from "./postgres/postgres-backend.js";
+import type { OmniForgeSchema } from "./schema.js";
+import { SqliteBackend } from "./sqlite/sqlite-backend.js";
+import type { StorageBackend, StorageKind } from "./storage-backend.js";
+
+export interface DatabaseConfig {
+  /** SQLite: how long a writer waits on another process's lock. Default 5000. */
+  busyTimeoutMs?: number;
+  /** PostgreSQL: pool size. Default 10. */
+  maxConnections?: number;
+}
+
+export const DEFAULT_DATABASE_CONFIG = Object.freeze({ busyTimeoutMs: 5_000, maxConnections: 10 });
+
+/** Session-level advisory lock key that serializes OmniForge migrations across processes. */
+const POSTGRES_MIGRATION_LOCK_KEY = 774_226_001;
+const MIGRATION_ATTEMPTS = 5;
+
+/**
+ * One OmniForge database: a URL mapped to a backend (embedded SQLite or PostgreSQL), a Kysely
+ * instance, and versioned migrations.
+ *
+ * ```ts
+ * const database = new Database("sqlite:///omniforge.db");
+ * await database.initialize(); // runs migrations; idempotent, safe across processes
+ * ```
+ */
+export class Database {
+  /** The backend this URL selected. */
+  readonly kind: StorageKind;
+  readonly #backend: StorageBackend;
+  readonly #db: Kysely<OmniForgeSchema>;
+  readonly #location: DatabaseLocation;
+  #initialized: Promise<void> | undefined;
+  #disposed: Promise<void> | undefined;
+
+  constructor(url: string, config: DatabaseConfig = {}) {
+    const { busyTimeoutMs, maxConnections } = { ...DEFAULT_DATABASE_CONFIG, ...config };
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new ConfigurationError("busyTimeoutMs must be a non-negative integer", {
+        context: { field: "busyTimeoutMs" },
+      });
+    }
+    if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+      throw new ConfigurationError("maxConnections must be a positive integer", {
+        context: { field: "maxConnections" },
+      });
+    }
+    this.#location = parseDatabaseUrl(url);
+    this.#backend =
+      this.#location.kind === "sqlite"
+        ? new SqliteBackend({ filename: this.#location.filename, busyTimeoutMs })
+        : new PostgresBackend({ connectionString: this.#location.connectionString, maxConnections });
+    this.kind = this.#backend.kind;
+    this.#db = new Kysely<OmniForgeSchema>({ dialect: this.#backend.createDialect() });
+  }
+
+  /** The Kysely instance. Internal plumbing for repositories; prefer their methods. */
+  get db(): Kysely<OmniForgeSchema> {
+    if (this.#disposed) throw new ConfigurationError("Database has been disposed");
+    return this.#db;
+  }
+
+  /** The backend's driver-specific knowledge (unique violations, retryable conflicts). */
+  get backend(): StorageBackend {
+    return this.#backend;
+  }
+
+  /** For SQLite, the file path (or ":memory:"); undefined for PostgreSQL. */
+  get filename(): string | undefined {
+    return this.#location.kind === "sqlite" ? this.#location.filename : undefined;
+  }
+
+  /**
+   * Runs pending migrations. Idempotent; concurrent calls share one run; two processes starting at
+   * once are serialized (an advisory lock on PostgreSQL, the database write lock on SQLite).
+   */
+  initialize(): Promise<void> {
+    this.#initialized ??= this.#migrate().catch((error: unknown) => {
+      this.#initialized = undefined;
+      throw error;
+    });
+    return this.#initialized;
+  }
+
+  /** Names of the migrations applied so far, in order. */
+  async appliedMigrations(): Promise<string[]> {
+    const migrations = await this.#migrator(this.db).getMigrations();
+    return migrations.filter((m) => m.executedAt !== undefined).map((m) => m.name);
+  }
+
+  /** Runs `fn` in a transaction. */
+  transaction<T>(fn: (trx: Transaction<OmniForgeSchema>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  /** Closes the connection or pool. Idempotent. */
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#db.destroy();
+    return this.#disposed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  async #migrate(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (this.kind === "postgres") {
+          await this.db.connection().execute(async (connection) => {
+            await sql`select pg_advisory_lock(${POSTGRES_MIGRATION_LOCK_KEY})`.execute(connection);
+            try {
+              await this.#runMigrator();
+            } finally {
+              await sql`select pg_advisory_unlock(${POSTGRES_MIGRATION_LOCK_KEY})`.execute(connection);
+            }
+          });
+        } else {
+          await this.#runMigrator();
+        }
+        return;
+      } catch (error) {
+        const root = error instanceof Error && error.cause !== undefined ? error.cause : error;
+        const retryable = [error, root].some(
+          (e) => this.#backend.isTransientConflict(e) || this.#backend.isUniqueViolation(e),
+        );
+        if (!retryable || attempt >= MIGRATION_ATTEMPTS) {
+          if (isOrchestrationError(error)) throw error;
+          throw new StorageError("STORAGE_ERROR", `Database migration failed: ${describe(error)}`, {
+            cause: error,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
+    }
+  }
+
+  async #runMigrator(): Promise<void> {
+    const { error, results } = await this.#migrator(this.db).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === "Error")?.migrationName;
+      if (failed === undefined) throw error;
+      throw new StorageError("STORAGE_ERROR", `Migration ${failed} failed: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  #migrator(db: Kysely<OmniForgeSchema>): Migrator {
+    const backend = this.#backend;
+    const provider: MigrationProvider = {
+      getMigrations: () =>
+        Promise.resolve(
+          Object.fromEntries(MIGRATIONS.map(([name, factory]) => [name, factory(backend)])) as Record<
+            string,
+            Migration
+          >,
+        ),
+    };
+    return new Migrator({
+      db,
+      provider,
+      migrationTableName: "omniforge_migrations",
+      migrationLockTableName: "omniforge_migration_lock",
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,179 @@
+/**
+ * Versioned schema migrations, in order. Never edit a migration that has shipped: add a new one.
+ */
+import { sql, type Kysely, type Migration } from "kysely";
+import type { StorageBackend } from "../storage-backend.js";
+
+type MigrationFactory = (backend: StorageBackend) => Migration;
+
+const initial: MigrationFactory = (backend) => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("conversations")
+      .addColumn("id", "varchar(64)", (c) => c.primaryKey())
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("user_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("title", "text", (c) => c.notNull())
+      .addColumn("conversation_type", "varchar(32)", (c) => c.notNull())
+      .addColumn("state", "text", (c) => c.notNull())
+      .addColumn("metadata", "text", (c) => c.notNull())
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .addColumn("updated_at", "varchar(32)", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex("conversations_tenant_user_created")
+      .on("conversations")
+      .columns(["tenant_id", "user_id", "created_at"])
+      .execute();
+    await db.schema
+      .createIndex("conversations_tenant_created")
+      .on("conversations")
+      .columns(["tenant_id", "created_at"])
+      .execute();
+
+    await db.schema
+      .createTable("messages")
+      .addColumn("seq", backend.autoIncrementType, (c) => backend.autoIncrement(c))
+      .addColumn("id", "varchar(64)", (c) => c.notNull().unique())
+      .addColumn("conversation_id", "varchar(64)", (c) =>
+        c.notNull().references("conversations.id").onDelete("cascade"),
+      )
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("role", "varchar(16)", (c) => c.notNull())
+      .addColumn("content", "text", (c) => c.notNull())
+      .addColumn("agent_id", "varchar(128)")
+      .addColumn("metadata", "text", (c) => c.notNull())
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex("messages_tenant_conversation_seq")
+      .on("messages")
+      .columns(["tenant_id", "conversation_id", "seq"])
+      .execute();
+
+    await db.schema
+      .createTable("handoff_sessions")
+      .addColumn("id", "varchar(64)", (c) => c.primaryKey())
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("thread_id", "varchar(64)", (c) =>
+        c.notNull().references("conversations.id").onDelete("cascade"),
+      )
+      .addColumn("user_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("source_agent_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("target_agent_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("target_agent_card", "text", (c) => c.notNull())
+      .addColumn("state", "varchar(16)", (c) => c.notNull())
+      .addColumn("context_summary", "text", (c) => c.notNull())
+      .addColumn("handoff_reason", "text", (c) => c.notNull())
+      .addColumn("estimated_duration_seconds", "integer")
+      .addColumn("rejection_reason", "text")
+      .addColumn("result_summary", "text")
+      .addColumn("artifacts_created", "text", (c) => c.notNull())
+      .addColumn("idle_timeout_seconds", "integer", (c) => c.notNull())
+      .addColumn("started_at", "varchar(32)", (c) => c.notNull())
+      .addColumn("updated_at", "varchar(32)", (c) => c.notNull())
+      .addColumn("last_activity_at", "varchar(32)", (c) => c.notNull())
+      .addColumn("completed_at", "varchar(32)")
+      .addColumn("version", "integer", (c) => c.notNull())
+      .execute();
+    // The database, not the application, guarantees one live handoff per thread: this holds
+    // across processes and replicas.
+    await db.schema
+      .createIndex("handoff_sessions_one_live_per_thread")
+      .on("handoff_sessions")
+      .columns(["tenant_id", "thread_id"])
+      .unique()
+      .where(sql.ref("state"), "in", ["pending", "active"])
+      .execute();
+    await db.schema
+      .createIndex("handoff_sessions_tenant_thread_started")
+      .on("handoff_sessions")
+      .columns(["tenant_id", "thread_id", "started_at"])
+      .execute();
+
+    await db.schema
+      .createTable("handoff_events")
+      .addColumn("seq", backend.autoIncrementType, (c) => backend.autoIncrement(c))
+      .addColumn("handoff_id", "varchar(64)", (c) =>
+        c.notNull().references("handoff_sessions.id").onDelete("cascade"),
+      )
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("thread_id", "varchar(64)", (c) => c.notNull())
+      .addColumn("from_state", "varchar(16)")
+      .addColumn("to_state", "varchar(16)", (c) => c.notNull())
+      .addColumn("reason", "text")
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex("handoff_events_tenant_handoff")
+      .on("handoff_events")
+      .columns(["tenant_id", "handoff_id", "seq"])
+      .execute();
+
+    await db.schema
+      .createTable("delegation_records")
+      .addColumn("id", "varchar(64)", (c) => c.primaryKey())
+      .addColumn("delegation_id", "varchar(64)", (c) => c.notNull())
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("thread_id", "varchar(64)", (c) => c.notNull())
+      .addColumn("user_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("agent_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("strategy", "varchar(32)", (c) => c.notNull())
+      .addColumn("success", "integer", (c) => c.notNull())
+      .addColumn("error_code", "varchar(64)")
+      .addColumn("latency_ms", sql`double precision`, (c) => c.notNull())
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex("delegation_records_tenant_thread_created")
+      .on("delegation_records")
+      .columns(["tenant_id", "thread_id", "created_at"])
+      .execute();
+
+    await db.schema
+      .createTable("role_assignments")
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("user_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("role", "varchar(32)", (c) => c.notNull())
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .addPrimaryKeyConstraint("role_assignments_pk", ["tenant_id", "user_id", "role"])
+      .execute();
+
+    await db.schema
+      .createTable("api_keys")
+      .addColumn("id", "varchar(64)", (c) => c.primaryKey())
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("user_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("role", "varchar(32)", (c) => c.notNull())
+      .addColumn("name", "varchar(256)", (c) => c.notNull())
+      .addColumn("key_hash", "varchar(128)", (c) => c.notNull().unique())
+      .addColumn("prefix", "varchar(32)", (c) => c.notNull())
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .addColumn("revoked_at", "varchar(32)")
+      .addColumn("last_used_at", "varchar(32)")
+      .execute();
+    await db.schema
+      .createIndex("api_keys_tenant")
+      .on("api_keys")
+      .columns(["tenant_id", "created_at"])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    for (const table of [
+      "api_keys",
+      "role_assignments",
+      "delegation_records",
+      "handoff_events",
+      "handoff_sessions",
+      "messages",
+      "conversations",
+    ]) {
+      await db.schema.dropTable(table).ifExists().execute();
+    }
+  },
+});
+
+/** Migration name -> factory, in the order they apply (names sort lexicographically). */
+export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: MigrationFactory]> = [
+  ["0001_initial", initial],
+];

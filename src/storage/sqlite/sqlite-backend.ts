@@ -1,0 +1,76 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import {
+  SqliteAdapter,
+  SqliteDialect,
+  sql,
+  type ColumnDefinitionBuilder,
+  type Dialect,
+  type DialectAdapter,
+  type Kysely,
+  type MigrationLockOptions,
+} from "kysely";
+import type { StorageBackend } from "../storage-backend.js";
+
+export interface SqliteBackendConfig {
+  /** A file path, or ":memory:". */
+  filename: string;
+  /** How long a writer waits for another process's lock before failing. */
+  busyTimeoutMs: number;
+}
+
+/**
+ * Kysely's SQLite adapter takes no migration lock (one connection per process is assumed).
+ * Two processes migrating one file at once would race, so the lock is a write to the lock row
+ * inside the migration transaction: SQLite then holds the write lock until commit, and the
+ * other process waits (busy timeout) instead of migrating twice.
+ */
+class LockingSqliteAdapter extends SqliteAdapter {
+  override async acquireMigrationLock(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
+    await sql`update ${sql.table(options.lockTable)} set is_locked = 1 where id = ${options.lockRowId}`.execute(
+      db,
+    );
+  }
+}
+
+class LockingSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new LockingSqliteAdapter();
+  }
+}
+
+export class SqliteBackend implements StorageBackend {
+  readonly kind = "sqlite" as const;
+  readonly autoIncrementType = "integer" as const;
+  readonly #config: Readonly<SqliteBackendConfig>;
+
+  constructor(config: SqliteBackendConfig) {
+    this.#config = Object.freeze({ ...config });
+  }
+
+  createDialect(): Dialect {
+    const { filename, busyTimeoutMs } = this.#config;
+    if (filename !== ":memory:") mkdirSync(dirname(filename), { recursive: true });
+    const connection = new BetterSqlite3(filename, { timeout: busyTimeoutMs });
+    if (filename !== ":memory:") connection.pragma("journal_mode = WAL");
+    connection.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    connection.pragma("synchronous = NORMAL");
+    connection.pragma("foreign_keys = ON");
+    return new LockingSqliteDialect({ database: connection });
+  }
+
+  autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
+    return column.primaryKey().autoIncrement();
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code;
+    return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+  }
+
+  isTransientConflict(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Boundary validation shared by every public entry point: zod schemas for the identifiers that
+ * cross into OmniForge, and one function that turns a zod failure into a ValidationError naming
+ * the field.
+ */
+import { z } from "zod";
+import { ValidationError } from "./errors.js";
+
+/** Limits on caller-supplied values. */
+export const LIMITS = Object.freeze({
+  idLength: 128,
+  titleLength: 500,
+  messageBytes: 1_000_000,
+  summaryLength: 20_000,
+  metadataBytes: 64_000,
+  pageSize: 1_000,
+});
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A tenant or user id: non-empty, trimmed, bounded, no control characters. */
+export const identifierSchema = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .max(LIMITS.idLength, `must be at most ${LIMITS.idLength} characters`)
+  .refine((value) => value.trim() === value && value.trim() !== "", "must not be blank or padded with spaces")
+  // eslint-disable-next-line no-control-regex
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters");
+
+export const uuidSchema = z
+  .string({ error: "must be a string" })
+  .regex(UUID_PATTERN, "must be a UUID (e.g. 3f2c9a4e-...)")
+  .transform((value) => value.toLowerCase());
+
+export const limitSchema = z
+  .number({ error: "must be a number" })
+  .int("must be an integer")
+  .min(1, "must be at least 1")
+  .max(LIMITS.pageSize, `must be at most ${LIMITS.pageSize}`);
+
+export const offsetSchema = z
+  .number({ error: "must be a number" })
+  .int("must be an integer")
+  .min(0, "must be >= 0");
+
+/** A JSON object whose serialized size is bounded. */
+export const metadataSchema = z
+  .record(z.string(), z.unknown(), { error: "must be an object" })
+  .refine((value) => {
+    try {
+      return Buffer.byteLength(JSON.stringify(value)) <= LIMITS.metadataBytes;
+    } catch {
+      return false;
+    }
+  }, `must be JSON-serializable and at most ${LIMITS.metadataBytes} bytes`);
+
+/** Text bounded in UTF-8 bytes. */
+export function boundedText(maxBytes: number, options: { allowEmpty?: boolean } = {}) {
+  return z
+    .string({ error: "must be a string" })
+    .refine((value) => options.allowEmpty === true || value.trim() !== "", "must not be empty")
+    .refine((value) => Buffer.byteLength(value) <= maxBytes, `must be at most ${maxBytes} bytes`);
+}
+
+/** True when `value` is a UUID string. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === "string" && UUID_PATTERN.test(value);
+}
+
+/**
+ * Parses `value` with `schema`, or throws a {@link ValidationError} naming the first bad field
+ * (prefixed with `prefix`, e.g. `options.tenantId`).
+ */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.map(String).join(".") ?? "";
+  const field = [prefix, path].filter((part) => part !== undefined && part !== "").join(".") || "input";
+  const message =
+    issue?.code === "invalid_type" && issue.input === undefined
+      ? "is required"
+      : (issue?.message ?? "is invalid");
+  throw new ValidationError(field, message);
+}

@@ -1,0 +1,59 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
+import { Database } from "../../src/storage/database.js";
+import { postgresAdminUrl, createPostgresDatabase, tempSqlitePath } from "../helpers/databases.js";
+
+const run = promisify(execFile);
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
+    out,
+    err,
+  };
+}
+
+describe("omniforge migrate", () => {
+  it("migrates a SQLite file, and again idempotently", async () => {
+    const path = tempSqlitePath();
+    for (let i = 0; i < 2; i++) {
+      const { io, out } = capture();
+      expect(await runCli(["migrate", "--db", `sqlite:///${path}`], io)).toBe(0);
+      expect(out.join("")).toContain("Database ready (sqlite): 1 migration(s) applied: 0001_initial");
+    }
+    await using database = new Database(`sqlite:///${path}`);
+    expect(await database.appliedMigrations()).toEqual(["0001_initial"]);
+  });
+
+  it.skipIf(postgresAdminUrl() === null)("migrates PostgreSQL", async () => {
+    const url = await createPostgresDatabase(postgresAdminUrl()!);
+    const { io, out } = capture();
+    expect(await runCli(["migrate", "--db", url], io)).toBe(0);
+    expect(out.join("")).toContain("Database ready (postgres)");
+  });
+
+  it("fails with a clear message and exit code 1 on a bad URL", async () => {
+    const { io, err } = capture();
+    expect(await runCli(["migrate", "--db", "mysql://x/y"], io)).toBe(1);
+    expect(err.join("")).toContain('CONFIGURATION_ERROR: Unsupported database URL scheme "mysql"');
+  });
+
+  it("runs as a real process through the bin entry", async () => {
+    const path = tempSqlitePath();
+    const { stdout } = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "migrate",
+      "--db",
+      `sqlite:///${path}`,
+    ]);
+    expect(stdout).toContain("1 migration(s) applied");
+    const help = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "--help"]);
+    expect(help.stdout).toContain("migrate");
+  });
+});

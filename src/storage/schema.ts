@@ -48,6 +48,7 @@ export interface HandoffSessionsTable {
   started_at: string;
   updated_at: string;
   last_activity_at: string;
+  expires_at: string;
   completed_at: string | null;
   version: number;
 }

@@ -73,6 +73,8 @@ const initial: MigrationFactory = (backend) => ({
       .addColumn("started_at", "varchar(32)", (c) => c.notNull())
       .addColumn("updated_at", "varchar(32)", (c) => c.notNull())
       .addColumn("last_activity_at", "varchar(32)", (c) => c.notNull())
+      // When a live session lapses: idle limit for ACTIVE, answer deadline for PENDING.
+      .addColumn("expires_at", "varchar(32)", (c) => c.notNull())
       .addColumn("completed_at", "varchar(32)")
       .addColumn("version", "integer", (c) => c.notNull())
       .execute();
@@ -84,6 +86,11 @@ const initial: MigrationFactory = (backend) => ({
       .columns(["tenant_id", "thread_id"])
       .unique()
       .where(sql.ref("state"), "in", ["pending", "active"])
+      .execute();
+    await db.schema
+      .createIndex("handoff_sessions_state_expires")
+      .on("handoff_sessions")
+      .columns(["state", "expires_at"])
       .execute();
     await db.schema
       .createIndex("handoff_sessions_tenant_thread_started")

@@ -1,0 +1,16 @@
+/** Every default in one place. */
+export const DEFAULT_DELEGATION_TIMEOUT_MS = 30_000;
+export const MAX_DELEGATION_TIMEOUT_MS = 10 * 60_000;
+export const MAX_DELEGATION_AGENTS = 1_000;
+/** How long a handoff may sit idle (no routed message) before it expires. */
+export const DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS = 60 * 60;
+/** How long the target has to answer a handoff request. */
+export const DEFAULT_HANDOFF_REQUEST_TIMEOUT_MS = 30_000;
+/** How long a best-effort cancel notification may take. */
+export const DEFAULT_HANDOFF_NOTIFY_TIMEOUT_MS = 5_000;
+/** Recent messages sent with a handoff request. */
+export const DEFAULT_HANDOFF_RECENT_MESSAGES = 10;
+/** Per-turn timeout for routed messages. */
+export const DEFAULT_ROUTE_TIMEOUT_MS = 120_000;
+/** Words that, alone in a message, cancel an active handoff. */
+export const DEFAULT_EXIT_COMMANDS: readonly string[] = Object.freeze(["exit", "cancel", "quit", "stop"]);

@@ -1,0 +1,684 @@
+/**
+ * The handoff pattern: a specialist agent takes control of a thread for a multi-turn workflow
+ * and gives it back. One live handoff per thread, enforced by the database; every transition
+ * validated, stored, noted in the thread, logged and traced.
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { A2AClient } from "../a2a/a2a-client.js";
+import { HANDOFF_EXTENSION_URI, findHandoffAccept, handoffData } from "../a2a/handoff-extension.js";
+import { agentEndpoint, parseAgentCard, type AgentCard } from "../agents/agent-card.js";
+import type { ConversationRepository } from "../conversation/conversation-repository.js";
+import { MessageRole } from "../conversation/models.js";
+import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import {
+  DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_HANDOFF_NOTIFY_TIMEOUT_MS,
+  DEFAULT_HANDOFF_RECENT_MESSAGES,
+  DEFAULT_HANDOFF_REQUEST_TIMEOUT_MS,
+} from "../defaults.js";
+import {
+  AgentError,
+  ConfigurationError,
+  ErrorCode,
+  HandoffError,
+  PermissionDeniedError,
+  ValidationError,
+  isOrchestrationError,
+} from "../errors.js";
+import {
+  defaultLogger,
+  defaultTracer,
+  errorCodeOf,
+  inSpan,
+  type Logger,
+  type Tracer,
+} from "../observability.js";
+import { Permission, type PermissionChecker } from "../security/rbac.js";
+import { LIMITS, boundedText, identifierSchema, isUuid, parseInput, uuidSchema } from "../validation.js";
+import { ContextSanitizer } from "./context-sanitizer.js";
+import {
+  LIVE_STATES,
+  SqlHandoffStore,
+  type HandoffSession,
+  type HandoffTransition,
+} from "./handoff-store.js";
+import { ThreadManager, type HandoffStateReader } from "./thread-manager.js";
+import { CompletionStatus, HandoffState } from "./types.js";
+
+export type { HandoffSession, HandoffTransition } from "./handoff-store.js";
+
+/** What a specialist hands back when it returns control. */
+export interface HandoffReturn {
+  threadId: string;
+  tenantId: string;
+  /** The specialist returning control. */
+  sourceAgentId: string;
+  /** Who gets control back (the agent that started the handoff). */
+  targetAgentId: string;
+  completionStatus: CompletionStatus;
+  resultSummary?: string;
+  artifactsCreated?: string[];
+}
+
+/** The outcome of {@link HandoffManager.initiateHandoff}. */
+export interface HandoffAcceptance {
+  accepted: boolean;
+  handoffId?: string;
+  estimatedDurationSeconds?: number;
+  rejectionReason?: string;
+}
+
+export interface HandoffManagerConfig {
+  a2aClient: A2AClient;
+  conversationRepo: ConversationRepository;
+  /** When given, initiate needs HANDOFF_INITIATE and cancel needs HANDOFF_CANCEL. */
+  rbac?: PermissionChecker;
+  /** Applied to the summary and history sent to the specialist. Default: a new ContextSanitizer. */
+  sanitizer?: ContextSanitizer;
+  /** Where sessions live. Default: the repository's database, when it is a SQL repository. */
+  store?: SqlHandoffStore;
+  /** A handoff idle longer than this expires (an agent card's policy overrides). Default 3600. */
+  idleTimeoutSeconds?: number;
+  /** How long the target has to answer a handoff request. Default 30 000. */
+  requestTimeoutMs?: number;
+  /** Bound on best-effort notifications (cancel, expiry). Default 5 000. */
+  notifyTimeoutMs?: number;
+  /** Recent thread messages sent with a request. Default 10. */
+  recentMessages?: number;
+  /**
+   * Agent cards with credentials. Stored sessions keep the target's card without its `auth`;
+   * routing after a restart re-attaches credentials from here by agent id.
+   */
+  agents?: AgentCard[];
+  logger?: Logger;
+  tracer?: Tracer;
+}
+
+export interface InitiateHandoffOptions {
+  threadId: string;
+  tenantId: string;
+  userId: string;
+  sourceAgentId: string;
+  targetAgentCard: AgentCard;
+  contextSummary: string;
+  handoffReason: string;
+  /** false: send summary and history unsanitized (a card's policy can also opt out). */
+  sanitize?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ThreadHandoffRef {
+  threadId: string;
+  tenantId: string;
+  signal?: AbortSignal;
+}
+
+const initiateSchema = z.object({
+  threadId: uuidSchema,
+  tenantId: identifierSchema,
+  userId: identifierSchema,
+  sourceAgentId: identifierSchema,
+  contextSummary: boundedText(LIMITS.summaryLength, { allowEmpty: true }),
+  handoffReason: boundedText(LIMITS.titleLength),
+  sanitize: z.boolean().optional(),
+});
+const refSchema = z.object({ threadId: uuidSchema, tenantId: identifierSchema });
+const completionSchema = z.enum(
+  Object.values(CompletionStatus) as [CompletionStatus, ...CompletionStatus[]],
+  {
+    error: `must be one of ${Object.values(CompletionStatus).join(", ")}`,
+  },
+);
+const handoffReturnSchema = z.object({
+  threadId: uuidSchema,
+  tenantId: identifierSchema,
+  sourceAgentId: identifierSchema,
+  targetAgentId: identifierSchema,
+  completionStatus: completionSchema,
+  resultSummary: boundedText(LIMITS.summaryLength, { allowEmpty: true }).optional(),
+  artifactsCreated: z.array(z.string().max(2048)).max(1_000).optional(),
+});
+const cancelSchema = refSchema.extend({
+  reason: boundedText(LIMITS.titleLength),
+  userId: identifierSchema.optional(),
+});
+
+const COMPLETION_STATE: Record<CompletionStatus, HandoffState> = {
+  [CompletionStatus.COMPLETED]: HandoffState.COMPLETED,
+  [CompletionStatus.CANCELLED]: HandoffState.CANCELLED,
+  [CompletionStatus.ERROR]: HandoffState.ERROR,
+};
+
+export class HandoffManager implements HandoffStateReader {
+  readonly #client: A2AClient;
+  readonly #repo: ConversationRepository;
+  readonly #threads: ThreadManager;
+  readonly #store: SqlHandoffStore;
+  readonly #rbac: PermissionChecker | undefined;
+  readonly #sanitizer: ContextSanitizer;
+  readonly #logger: Logger;
+  readonly #tracer: Tracer;
+  readonly #idleTimeoutSeconds: number;
+  readonly #requestTimeoutMs: number;
+  readonly #notifyTimeoutMs: number;
+  readonly #recentMessages: number;
+  readonly #cards = new Map<string, AgentCard>();
+
+  constructor(config: HandoffManagerConfig) {
+    if (!config?.a2aClient)
+      throw new ConfigurationError("a2aClient is required", { context: { field: "a2aClient" } });
+    if (!config.conversationRepo) {
+      throw new ConfigurationError("conversationRepo is required", {
+        context: { field: "conversationRepo" },
+      });
+    }
+    const store =
+      config.store ??
+      (config.conversationRepo instanceof SqlConversationRepository
+        ? new SqlHandoffStore(config.conversationRepo.database)
+        : undefined);
+    if (!store) {
+      throw new ConfigurationError(
+        "a handoff store is required when conversationRepo is not a SQL repository",
+        {
+          context: { field: "store" },
+        },
+      );
+    }
+    this.#store = store;
+    this.#client = config.a2aClient;
+    this.#repo = config.conversationRepo;
+    this.#threads = new ThreadManager(config.conversationRepo, { handoffs: this });
+    this.#rbac = config.rbac;
+    this.#sanitizer = config.sanitizer ?? new ContextSanitizer();
+    this.#logger = (config.logger ?? defaultLogger()).child({ component: "handoff" });
+    this.#tracer = config.tracer ?? defaultTracer();
+    this.#idleTimeoutSeconds = positiveInt(
+      config.idleTimeoutSeconds ?? DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS,
+      "idleTimeoutSeconds",
+    );
+    this.#requestTimeoutMs = positiveInt(
+      config.requestTimeoutMs ?? DEFAULT_HANDOFF_REQUEST_TIMEOUT_MS,
+      "requestTimeoutMs",
+    );
+    this.#notifyTimeoutMs = positiveInt(
+      config.notifyTimeoutMs ?? DEFAULT_HANDOFF_NOTIFY_TIMEOUT_MS,
+      "notifyTimeoutMs",
+    );
+    this.#recentMessages = positiveInt(
+      config.recentMessages ?? DEFAULT_HANDOFF_RECENT_MESSAGES,
+      "recentMessages",
+    );
+    for (const card of config.agents ?? [])
+      this.#cards.set(card.identity.id, parseAgentCard(card, "agents[]"));
+  }
+
+  /** The repository threads and handoff notes are stored in. */
+  get conversationRepo(): ConversationRepository {
+    return this.#repo;
+  }
+
+  /** The thread manager whose `isHandoffActive` reads this manager's table. */
+  get threads(): ThreadManager {
+    return this.#threads;
+  }
+
+  /**
+   * Hands the thread to `targetAgentCard`: reserves the thread (one live handoff per thread,
+   * enforced by the database), asks the target, and records ACTIVE or REJECTED.
+   *
+   * @throws ThreadAccessError, PermissionDeniedError, ValidationError; HandoffError
+   *   HANDOFF_ALREADY_ACTIVE (busy thread) or AGENT_UNAVAILABLE (target unreachable or timed out;
+   *   the reservation is released).
+   */
+  async initiateHandoff(options: InitiateHandoffOptions): Promise<HandoffAcceptance> {
+    const input = parseInput(initiateSchema, options);
+    const card = parseAgentCard(options.targetAgentCard, "targetAgentCard");
+    agentEndpoint(card, "targetAgentCard.service.endpoint");
+    const { threadId, tenantId, userId } = input;
+    await this.#threads.requireThread({ threadId, tenantId, userId });
+    if (this.#rbac && !(await this.#rbac.hasPermission(userId, tenantId, Permission.HANDOFF_INITIATE))) {
+      throw new PermissionDeniedError(Permission.HANDOFF_INITIATE, {
+        context: { threadId, tenantId, userId },
+      });
+    }
+    const log = this.#logger.child({ threadId, tenantId, agentId: card.identity.id });
+    return inSpan(
+      this.#tracer,
+      "omniforge.handoff.initiate",
+      {
+        "omniforge.thread_id": threadId,
+        "omniforge.tenant_id": tenantId,
+        "omniforge.agent_id": card.identity.id,
+      },
+      async (span) => {
+        if (!(await this.#supportsHandoff(card, options.signal))) {
+          log.info("handoff refused: target does not declare the handoff extension");
+          return {
+            accepted: false,
+            rejectionReason: `Agent ${card.identity.id} does not support handoffs (${HANDOFF_EXTENSION_URI})`,
+          };
+        }
+        this.#cards.set(card.identity.id, card);
+        const session = await this.#reserve({
+          handoffId: randomUUID(),
+          threadId,
+          tenantId,
+          userId,
+          sourceAgentId: input.sourceAgentId,
+          targetAgentCard: withoutAuth(card),
+          contextSummary: input.contextSummary,
+          handoffReason: input.handoffReason,
+          idleTimeoutSeconds: card.policy?.handoffIdleTimeoutSeconds ?? this.#idleTimeoutSeconds,
+          expiresAt: new Date(Date.now() + this.#pendingTimeoutMs()),
+        });
+        span.setAttribute("omniforge.handoff_id", session.handoffId);
+        log.info({ handoffId: session.handoffId }, "handoff reserved");
+
+        let accept;
+        try {
+          accept = await this.#askTarget(
+            card,
+            session,
+            input.sanitize !== false && card.policy?.sanitize !== false,
+            options.signal,
+          );
+        } catch (error) {
+          await this.#transition(session, HandoffState.ERROR, {}, `request failed: ${errorCodeOf(error)}`);
+          log.warn({ handoffId: session.handoffId, errorCode: errorCodeOf(error) }, "handoff request failed");
+          if (isOrchestrationError(error) && error.code === ErrorCode.ABORTED) throw error;
+          const code =
+            isOrchestrationError(error) && error.code === ErrorCode.AGENT_PROTOCOL_ERROR
+              ? ErrorCode.AGENT_PROTOCOL_ERROR
+              : ErrorCode.AGENT_UNAVAILABLE;
+          throw new HandoffError(
+            code,
+            `Handoff target ${card.identity.id} did not answer: ${(error as Error).message}`,
+            {
+              cause: error,
+              context: { threadId, tenantId, agentId: card.identity.id, handoffId: session.handoffId },
+            },
+          );
+        }
+
+        if (!accept.accepted) {
+          const reason = accept.rejectionReason ?? "rejected by the agent";
+          await this.#transition(session, HandoffState.REJECTED, { rejectionReason: reason }, reason);
+          await this.#note(session, `Handoff to ${session.targetAgentId} was rejected: ${reason}`);
+          return { accepted: false, handoffId: session.handoffId, rejectionReason: reason };
+        }
+        await this.#transition(
+          session,
+          HandoffState.ACTIVE,
+          accept.estimatedDurationSeconds !== undefined
+            ? { estimatedDurationSeconds: accept.estimatedDurationSeconds }
+            : {},
+          "accepted",
+        );
+        await this.#note(session, `Handoff to ${session.targetAgentId} started (${session.handoffReason})`);
+        log.info({ handoffId: session.handoffId }, "handoff active");
+        return {
+          accepted: true,
+          handoffId: session.handoffId,
+          ...(accept.estimatedDurationSeconds !== undefined
+            ? { estimatedDurationSeconds: accept.estimatedDurationSeconds }
+            : {}),
+        };
+      },
+    );
+  }
+
+  /**
+   * The thread's ACTIVE handoff, or null (none, pending, another tenant's thread, bad ids).
+   * An idle-expired session is expired here and null is returned. Never throws for a foreign
+   * or malformed thread.
+   */
+  async getActiveHandoff(ref: ThreadHandoffRef): Promise<HandoffSession | null> {
+    if (!isUuid(ref?.threadId) || !identifierSchema.safeParse(ref.tenantId).success) return null;
+    const session = await this.#liveSession(ref.threadId.toLowerCase(), ref.tenantId);
+    return session?.state === HandoffState.ACTIVE ? session : null;
+  }
+
+  /** True when the thread has an ACTIVE handoff. */
+  async isHandoffActive(ref: ThreadHandoffRef): Promise<boolean> {
+    return (await this.getActiveHandoff(ref)) !== null;
+  }
+
+  /** Every handoff session of the thread, oldest first (history is kept). */
+  async listHandoffs(ref: ThreadHandoffRef): Promise<HandoffSession[]> {
+    const { threadId, tenantId } = parseInput(refSchema, ref);
+    return this.#store.list(threadId, tenantId);
+  }
+
+  /** The recorded transitions of one session. */
+  async getTransitions(input: { handoffId: string; tenantId: string }): Promise<HandoffTransition[]> {
+    const { handoffId, tenantId } = parseInput(
+      z.object({ handoffId: uuidSchema, tenantId: identifierSchema }),
+      input,
+    );
+    return this.#store.transitions(handoffId, tenantId);
+  }
+
+  /**
+   * Ends the active handoff with the specialist's return. The return must name this session's
+   * agents (sourceAgentId = the specialist, targetAgentId = who started it).
+   */
+  async completeHandoff(input: {
+    threadId: string;
+    tenantId: string;
+    handoffReturn: HandoffReturn;
+    signal?: AbortSignal;
+  }): Promise<HandoffSession> {
+    const { threadId, tenantId } = parseInput(refSchema, input);
+    const ret = parseInput(handoffReturnSchema, input.handoffReturn, "handoffReturn");
+    if (ret.threadId !== threadId)
+      throw new ValidationError("handoffReturn.threadId", "does not match threadId");
+    if (ret.tenantId !== tenantId)
+      throw new ValidationError("handoffReturn.tenantId", "does not match tenantId");
+    const session = await this.#requireActive(threadId, tenantId);
+    if (ret.sourceAgentId !== session.targetAgentId) {
+      throw new ValidationError(
+        "handoffReturn.sourceAgentId",
+        `must be the specialist ${session.targetAgentId}`,
+      );
+    }
+    if (ret.targetAgentId !== session.sourceAgentId) {
+      throw new ValidationError(
+        "handoffReturn.targetAgentId",
+        `must be the agent that started the handoff, ${session.sourceAgentId}`,
+      );
+    }
+    return this.finishFromAgent(session, ret);
+  }
+
+  /**
+   * @internal The router's path: the specialist returned control in its stream.
+   */
+  async finishFromAgent(
+    session: HandoffSession,
+    ret: Pick<HandoffReturn, "completionStatus" | "resultSummary" | "artifactsCreated">,
+  ): Promise<HandoffSession> {
+    const to = COMPLETION_STATE[ret.completionStatus];
+    const changes = {
+      ...(ret.resultSummary !== undefined ? { resultSummary: ret.resultSummary } : {}),
+      ...(ret.artifactsCreated !== undefined ? { artifactsCreated: ret.artifactsCreated } : {}),
+    };
+    const done = await this.#transition(session, to, changes, `returned: ${ret.completionStatus}`);
+    const summary = ret.resultSummary ? `: ${ret.resultSummary}` : "";
+    await this.#note(done, `Handoff to ${session.targetAgentId} ended (${ret.completionStatus})${summary}`);
+    this.#logger.info(
+      { threadId: session.threadId, handoffId: session.handoffId, state: to },
+      "handoff returned",
+    );
+    return done;
+  }
+
+  /**
+   * Cancels the thread's live handoff and notifies the specialist (best effort). With RBAC, the
+   * acting user (default: the one who started the handoff) needs HANDOFF_CANCEL.
+   */
+  async cancelHandoff(input: {
+    threadId: string;
+    tenantId: string;
+    reason: string;
+    userId?: string;
+    signal?: AbortSignal;
+  }): Promise<HandoffSession> {
+    const { threadId, tenantId, reason, userId } = parseInput(cancelSchema, input);
+    const session = await this.#liveSession(threadId, tenantId);
+    if (!session) {
+      throw new HandoffError(ErrorCode.NO_ACTIVE_HANDOFF, `Thread ${threadId} has no active handoff`, {
+        context: { threadId, tenantId },
+      });
+    }
+    const actor = userId ?? session.userId;
+    if (this.#rbac && !(await this.#rbac.hasPermission(actor, tenantId, Permission.HANDOFF_CANCEL))) {
+      throw new PermissionDeniedError(Permission.HANDOFF_CANCEL, {
+        context: { threadId, tenantId, userId: actor },
+      });
+    }
+    const cancelled = await this.#transition(session, HandoffState.CANCELLED, {}, reason);
+    await this.#note(cancelled, `Handoff to ${session.targetAgentId} cancelled: ${reason}`);
+    await this.#notifyCancel(session, reason);
+    return cancelled;
+  }
+
+  /** Records a routed message on the session, pushing its idle expiry back. */
+  async recordActivity(session: HandoffSession): Promise<void> {
+    await this.#store.touch(session);
+  }
+
+  /** The card to reach a session's specialist: the configured one (with credentials) if known. */
+  targetCard(session: HandoffSession): AgentCard {
+    return this.#cards.get(session.targetAgentId) ?? session.targetAgentCard;
+  }
+
+  /** Expires every live session idle past its limit (a sweeper may call this periodically). */
+  async expireIdleHandoffs(now: Date = new Date()): Promise<number> {
+    let expired = 0;
+    for (const session of await this.#store.listExpired(now)) {
+      if (await this.#expire(session)) expired++;
+    }
+    return expired;
+  }
+
+  async #reserve(input: Parameters<SqlHandoffStore["reserve"]>[0]) {
+    try {
+      return await this.#store.reserve(input);
+    } catch (error) {
+      if (!isOrchestrationError(error, ErrorCode.HANDOFF_ALREADY_ACTIVE)) throw error;
+      // The holder may be an idle-expired or abandoned session: expire it and try once more.
+      const holder = await this.#store.getLive(input.threadId, input.tenantId);
+      if (holder && this.#isExpired(holder, new Date()) && (await this.#expire(holder))) {
+        return this.#store.reserve(input);
+      }
+      throw error;
+    }
+  }
+
+  async #liveSession(threadId: string, tenantId: string): Promise<HandoffSession | null> {
+    const session = await this.#store.getLive(threadId, tenantId);
+    if (!session) return null;
+    if (this.#isExpired(session, new Date())) {
+      await this.#expire(session);
+      return null;
+    }
+    return session;
+  }
+
+  async #requireActive(threadId: string, tenantId: string): Promise<HandoffSession> {
+    const session = await this.#liveSession(threadId, tenantId);
+    if (!session || session.state !== HandoffState.ACTIVE) {
+      throw new HandoffError(ErrorCode.NO_ACTIVE_HANDOFF, `Thread ${threadId} has no active handoff`, {
+        context: { threadId, tenantId },
+      });
+    }
+    return session;
+  }
+
+  #pendingTimeoutMs(): number {
+    return this.#requestTimeoutMs * 2 + 5_000;
+  }
+
+  #isExpired(session: HandoffSession, now: Date): boolean {
+    return LIVE_STATES.includes(session.state) && now.getTime() > session.expiresAt.getTime();
+  }
+
+  /** Expires `session` if it is still live; true when this call did it. */
+  async #expire(session: HandoffSession): Promise<boolean> {
+    const reason =
+      session.state === HandoffState.PENDING
+        ? "no answer from the target"
+        : `idle for more than ${session.idleTimeoutSeconds} s`;
+    const expired = await this.#store.transition(session, HandoffState.EXPIRED, {}, reason);
+    if (!expired) return false;
+    await this.#note(
+      expired,
+      `Handoff to ${session.targetAgentId} expired (${reason}); control returned to ${session.sourceAgentId}`,
+    );
+    this.#logger.info({ threadId: session.threadId, handoffId: session.handoffId }, "handoff expired");
+    if (session.state === HandoffState.ACTIVE) await this.#notifyCancel(session, `expired: ${reason}`);
+    return true;
+  }
+
+  async #transition(
+    session: HandoffSession,
+    to: HandoffState,
+    changes: Parameters<SqlHandoffStore["transition"]>[2],
+    reason: string,
+  ): Promise<HandoffSession> {
+    const next = await this.#store.transition(session, to, changes, reason);
+    if (next) return next;
+    // Someone else moved the session first (a cancel racing a completion, an expiry...).
+    const current = await this.#store.get(session.handoffId, session.tenantId);
+    const state = current?.state ?? "unknown";
+    throw new HandoffError(
+      LIVE_STATES.includes(state as HandoffState)
+        ? ErrorCode.INVALID_HANDOFF_TRANSITION
+        : ErrorCode.NO_ACTIVE_HANDOFF,
+      `Handoff ${session.handoffId} is ${state}; it cannot become ${to}`,
+      { context: { threadId: session.threadId, tenantId: session.tenantId, handoffId: session.handoffId } },
+    );
+  }
+
+  async #supportsHandoff(card: AgentCard, signal: AbortSignal | undefined): Promise<boolean> {
+    if (card.capabilities?.handoff === false) return false;
+    try {
+      return await this.#client.supportsExtension(card, HANDOFF_EXTENSION_URI, {
+        timeoutMs: this.#requestTimeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (isOrchestrationError(error) && error.code === ErrorCode.ABORTED) throw error;
+      throw new HandoffError(
+        ErrorCode.AGENT_UNAVAILABLE,
+        `Handoff target ${card.identity.id} is unreachable: ${(error as Error).message}`,
+        {
+          cause: error,
+          context: { agentId: card.identity.id },
+        },
+      );
+    }
+  }
+
+  async #askTarget(
+    card: AgentCard,
+    session: HandoffSession,
+    sanitize: boolean,
+    signal: AbortSignal | undefined,
+  ) {
+    const recent = await this.#repo.getRecentMessages({
+      conversationId: session.threadId,
+      tenantId: session.tenantId,
+      limit: this.#recentMessages,
+      includeSystem: false,
+    });
+    const clean = (text: string) => (sanitize ? this.#sanitizer.sanitize(text) : text);
+    const result = await this.#client.sendMessage(
+      card,
+      {
+        contextId: session.threadId,
+        extensions: [HANDOFF_EXTENSION_URI],
+        metadata: {
+          omniforge: {
+            tenantId: session.tenantId,
+            userId: session.userId,
+            threadId: session.threadId,
+            handoffId: session.handoffId,
+          },
+        },
+        data: [
+          handoffData.request({
+            handoffId: session.handoffId,
+            threadId: session.threadId,
+            tenantId: session.tenantId,
+            userId: session.userId,
+            sourceAgentId: session.sourceAgentId,
+            contextSummary: clean(session.contextSummary),
+            handoffReason: session.handoffReason,
+            recentMessages: recent.map((m) => ({ role: m.role, content: clean(m.content) })),
+          }),
+        ],
+      },
+      { timeoutMs: this.#requestTimeoutMs, ...(signal ? { signal } : {}) },
+    );
+    let accept;
+    try {
+      accept = findHandoffAccept(result.data);
+    } catch (error) {
+      throw new AgentError(
+        ErrorCode.AGENT_PROTOCOL_ERROR,
+        `invalid handoffAccept: ${(error as Error).message}`,
+        {
+          cause: error,
+          context: { agentId: card.identity.id },
+        },
+      );
+    }
+    if (!accept) {
+      throw new AgentError(ErrorCode.AGENT_PROTOCOL_ERROR, "the reply carried no handoffAccept data part", {
+        context: { agentId: card.identity.id },
+      });
+    }
+    return accept;
+  }
+
+  async #notifyCancel(session: HandoffSession, reason: string): Promise<void> {
+    try {
+      await this.#client.sendMessage(
+        this.targetCard(session),
+        {
+          contextId: session.threadId,
+          extensions: [HANDOFF_EXTENSION_URI],
+          metadata: {
+            omniforge: {
+              tenantId: session.tenantId,
+              userId: session.userId,
+              threadId: session.threadId,
+              handoffId: session.handoffId,
+            },
+          },
+          data: [
+            handoffData.cancel({ handoffId: session.handoffId, reason: this.#sanitizer.sanitize(reason) }),
+          ],
+        },
+        { timeoutMs: this.#notifyTimeoutMs },
+      );
+    } catch (error) {
+      this.#logger.warn(
+        { threadId: session.threadId, handoffId: session.handoffId, errorCode: errorCodeOf(error) },
+        "handoff cancel notification not delivered",
+      );
+    }
+  }
+
+  async #note(session: HandoffSession, text: string): Promise<void> {
+    try {
+      await this.#repo.addMessage({
+        conversationId: session.threadId,
+        tenantId: session.tenantId,
+        role: MessageRole.SYSTEM,
+        content: text,
+        metadata: { handoffId: session.handoffId, handoffState: session.state },
+      });
+    } catch (error) {
+      this.#logger.error(
+        { threadId: session.threadId, errorCode: errorCodeOf(error) },
+        "handoff note not written",
+      );
+    }
+  }
+}
+
+function withoutAuth(card: AgentCard): AgentCard {
+  if (!card.service?.auth) return card;
+  const { auth: _auth, ...service } = card.service;
+  return { ...card, service };
+}
+
+function positiveInt(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigurationError(`${field} must be a positive integer`, { context: { field } });
+  return value;
+}

@@ -1,4 +1,5 @@
 /** Logging, tracing and cancellation plumbing shared by the managers. */
+import { setMaxListeners } from "node:events";
 import { SpanStatusCode, context, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
 import { pino, type Logger } from "pino";
 import { AbortedError, isOrchestrationError } from "./errors.js";
@@ -51,6 +52,8 @@ export function linkSignals(...signals: Array<AbortSignal | undefined>): {
   dispose(): void;
 } {
   const controller = new AbortController();
+  // The linked signal is shared by every agent call of a delegation (100s of listeners by design).
+  setMaxListeners(0, controller.signal);
   const cleanups: Array<() => void> = [];
   for (const signal of signals) {
     if (!signal) continue;

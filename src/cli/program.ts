@@ -2,8 +2,10 @@
  * The `omniforge` command. Built as a function so tests can run it in-process with their own
  * output streams.
  */
-import { Command, CommanderError } from "commander";
-import { isOrchestrationError } from "../errors.js";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { ThreadAccessError, isOrchestrationError } from "../errors.js";
+import { SqlHandoffStore } from "../orchestration/handoff-store.js";
 import { Database } from "../storage/database.js";
 
 export const DEFAULT_DATABASE_URL = "sqlite:///omniforge.db";
@@ -46,7 +48,80 @@ export function createProgram(io: CliIo = processIo): Command {
       }
     });
 
+  const threads = program.command("threads").description("Inspect conversation threads");
+  threads
+    .command("list")
+    .description("List a tenant's threads, newest first")
+    .requiredOption("--tenant <id>", "tenant id")
+    .option("--user <id>", "only this user's threads")
+    .option("--limit <n>", "how many", parsePositiveInt, 20)
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (options: { tenant: string; user?: string; limit: number; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const repo = new SqlConversationRepository(database);
+        const list = await repo.listConversations({
+          tenantId: options.tenant,
+          limit: options.limit,
+          ...(options.user ? { userId: options.user } : {}),
+        });
+        if (list.length === 0) io.stdout(`No threads for tenant ${options.tenant}.\n`);
+        for (const t of list) {
+          io.stdout(
+            `${t.id}  ${t.createdAt.toISOString()}  ${t.userId}  ${t.conversationType}  ${t.title || "(untitled)"}\n`,
+          );
+        }
+      });
+    });
+  threads
+    .command("show <threadId>")
+    .description("Show a thread's messages and handoff history")
+    .requiredOption("--tenant <id>", "tenant id")
+    .option("--limit <n>", "how many messages", parsePositiveInt, 100)
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (threadId: string, options: { tenant: string; limit: number; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const repo = new SqlConversationRepository(database);
+        const thread = await repo.getConversation({ conversationId: threadId, tenantId: options.tenant });
+        if (!thread) throw new ThreadAccessError(threadId);
+        io.stdout(
+          `Thread ${thread.id} (${thread.conversationType}) "${thread.title}" — user ${thread.userId}\n\n`,
+        );
+        const messages = await repo.getMessages({
+          conversationId: threadId,
+          tenantId: options.tenant,
+          limit: options.limit,
+        });
+        for (const m of messages) {
+          const who = m.role === "assistant" ? `assistant[${m.agentId ?? "?"}]` : m.role;
+          io.stdout(`${m.createdAt.toISOString()}  ${who}: ${m.content}\n`);
+        }
+        const sessions = await new SqlHandoffStore(database).list(threadId, options.tenant);
+        if (sessions.length > 0) io.stdout("\nHandoffs:\n");
+        for (const s of sessions) {
+          io.stdout(
+            `  ${s.handoffId}  ${s.state.padEnd(9)}  ${s.sourceAgentId} -> ${s.targetAgentId}  ${s.handoffReason}\n`,
+          );
+        }
+      });
+    });
+
   return program;
+}
+
+async function withDatabase(url: string, fn: (database: Database) => Promise<void>): Promise<void> {
+  const database = new Database(url);
+  try {
+    await database.initialize();
+    await fn(database);
+  } finally {
+    await database.dispose();
+  }
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
+  return n;
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -1,0 +1,24 @@
+/** Defaults for the A2A layer, in one place. */
+
+/** How long a resolved A2A card is reused before it is fetched again. */
+export const DEFAULT_CARD_TTL_MS = 5 * 60_000;
+/** The largest response body (or, for streams, the largest single event) the client accepts. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** The time allowed for one call (for a stream: the whole stream) when the caller sets none. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Keep-alive connections the client opens per origin. */
+export const DEFAULT_CONNECTIONS_PER_ORIGIN = 64;
+/** How long an idle keep-alive connection is kept open. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 10_000;
+/** The most of an error response body the client reads to explain a failure. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** The A2A protocol version OmniForge speaks. */
+export const A2A_PROTOCOL_VERSION = "1.0";
+/** The path of the A2A card under an agent's base URL. */
+export const AGENT_CARD_PATH = "/.well-known/agent-card.json";
+/** The path of the JSON-RPC interface on agents built with serveAgent. */
+export const JSONRPC_PATH = "/a2a/jsonrpc";
+/** Request bodies larger than this are refused by serveAgent (HTTP 413). */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** How long serveAgent's close() waits for open responses to end before destroying them. */
+export const DEFAULT_CLOSE_GRACE_MS = 2_000;

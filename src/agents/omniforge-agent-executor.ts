@@ -1,0 +1,560 @@
+/**
+ * The protocol-neutral heart of {@link serveAgent}: an `@a2a-js/sdk` AgentExecutor that turns an
+ * OmniForge `handleMessage` async generator into A2A task events, answers the handoff extension's
+ * request/cancel messages, and ties every running handler to an AbortSignal (CancelTask, client
+ * disconnect, server shutdown). It needs no socket, so it can be driven directly in tests.
+ */
+import { randomUUID } from "node:crypto";
+import { Part as PartCodec, Role, TaskState } from "@a2a-js/sdk";
+import type { Message, Part, Task } from "@a2a-js/sdk";
+import { AgentEvent } from "@a2a-js/sdk/server";
+import type { AgentExecutor, ExecutionEventBus, RequestContext } from "@a2a-js/sdk/server";
+import type { Logger } from "pino";
+import {
+  HANDOFF_EXTENSION_URI,
+  findHandoffCancel,
+  findHandoffRequest,
+  findHandoffReturn,
+  findPreviousResults,
+  handoffAcceptSchema,
+  handoffData,
+  readOmniforgeMetadata,
+  type HandoffAcceptPayload,
+  type HandoffCancelPayload,
+  type HandoffRequestPayload,
+  type HandoffReturnPayload,
+  type OmniforgeMetadata,
+  type PreviousResult,
+} from "../a2a/handoff-extension.js";
+import type { WirePart } from "../a2a/wire.js";
+
+/** What `handleMessage` yields: a text chunk, or a data object sent as a data part. */
+export type AgentOutput = string | { data: Record<string, unknown> };
+
+/** The handoff a message belongs to (when `metadata.omniforge.handoffId` is set). */
+export interface AgentHandoffContext extends Partial<Omit<HandoffRequestPayload, "handoffId">> {
+  handoffId: string;
+}
+
+/** Everything `handleMessage` gets about one incoming message. */
+export interface AgentMessageContext {
+  /** The message's text parts, joined with "\n". */
+  readonly text: string;
+  /** The message's parts as they came on the wire (`{text}`, `{data, mediaType}`, ...). */
+  readonly parts: readonly WirePart[];
+  /** The objects carried by the message's data parts. */
+  readonly data: readonly Record<string, unknown>[];
+  /** The A2A contextId (OmniForge sends the threadId). */
+  readonly threadId: string;
+  /** From `metadata.omniforge`; undefined when the caller sent none. */
+  readonly tenantId: string | undefined;
+  /** From `metadata.omniforge`; undefined when the caller sent none. */
+  readonly userId: string | undefined;
+  readonly taskId: string;
+  readonly messageId: string;
+  /** The message's metadata as sent. */
+  readonly metadata: Readonly<Record<string, unknown>> | undefined;
+  /** Earlier agents' answers in a sequential delegation (`previousResults` data part); [] when none. */
+  readonly previousResults: readonly PreviousResult[];
+  /**
+   * The handoff in progress, when the message carries `metadata.omniforge.handoffId`: the id, plus
+   * the accepted handoffRequest's fields when this server accepted it (same tenant).
+   */
+  readonly handoff: AgentHandoffContext | undefined;
+  /** Aborted on CancelTask, client disconnect, handoff cancel or server shutdown. */
+  readonly signal: AbortSignal;
+  /** Hands control back to the orchestrator: emits a `handoffReturn` data part in the reply stream. */
+  returnControl(ret: HandoffReturnPayload): void;
+}
+
+/** The user-supplied behaviour of an agent. */
+export interface AgentHandlers {
+  /** Produces the reply to one message, chunk by chunk. A thrown error fails the task with its message. */
+  handleMessage(ctx: AgentMessageContext): AsyncIterable<AgentOutput>;
+  /** Decides on a handoff request. Without it every handoff is refused. */
+  onHandoffRequest?(
+    request: HandoffRequestPayload,
+    options: { signal: AbortSignal },
+  ): Promise<HandoffAcceptPayload> | HandoffAcceptPayload;
+  /** Told when the orchestrator cancels a handoff (running handlers of that handoff are aborted too). */
+  onHandoffCancel?(cancel: HandoffCancelPayload): Promise<void> | void;
+}
+
+export interface OmniforgeAgentExecutorConfig extends AgentHandlers {
+  logger?: Logger;
+  /** How many accepted handoffs are remembered for `ctx.handoff` (oldest forgotten first). Default 10,000. */
+  maxTrackedHandoffs?: number;
+}
+
+/** Key in `ServerCallContext.state` under which an adapter puts an AbortSignal that fires on client disconnect. */
+export const REQUEST_SIGNAL_STATE_KEY = "omniforge.requestSignal";
+
+type StopReason = "canceled" | "disconnected" | "shutdown" | "handoffCancelled";
+
+interface RunningTask {
+  readonly taskId: string;
+  readonly contextId: string;
+  readonly eventBus: ExecutionEventBus;
+  readonly controller: AbortController;
+  readonly handoffId: string | undefined;
+  chunks: number;
+  returned: boolean;
+  settled: boolean;
+}
+
+const ARTIFACT_ID = "response";
+const ABORTED = Symbol("aborted");
+const noop = (): void => {};
+
+function textPart(text: string): Part {
+  return {
+    content: { $case: "text", value: text },
+    mediaType: "text/plain",
+    filename: "",
+    metadata: undefined,
+  };
+}
+
+function dataPart(data: Record<string, unknown>): Part {
+  return {
+    content: { $case: "data", value: data },
+    mediaType: "application/json",
+    filename: "",
+    metadata: undefined,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) {
+    promise.catch(noop);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise<T | typeof ABORTED>((resolve, reject) => {
+    const onAbort = (): void => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * AgentExecutor for agents built with serveAgent. Event sequence of a normal turn: task
+ * (SUBMITTED) -> status WORKING -> artifact chunks (append after the first; an empty closing chunk
+ * carries lastChunk) -> status COMPLETED (or FAILED with the error message, or CANCELED).
+ */
+export class OmniforgeAgentExecutor implements AgentExecutor {
+  readonly #handlers: AgentHandlers;
+  readonly #logger: Logger | undefined;
+  readonly #maxTrackedHandoffs: number;
+  readonly #running = new Map<string, RunningTask>();
+  readonly #pendingHandoffRequests = new Set<AbortController>();
+  readonly #handoffs = new Map<string, HandoffRequestPayload>();
+  #closed = false;
+
+  constructor(config: OmniforgeAgentExecutorConfig) {
+    this.#handlers = {
+      handleMessage: config.handleMessage,
+      ...(config.onHandoffRequest ? { onHandoffRequest: config.onHandoffRequest } : {}),
+      ...(config.onHandoffCancel ? { onHandoffCancel: config.onHandoffCancel } : {}),
+    };
+    this.#logger = config.logger;
+    this.#maxTrackedHandoffs = config.maxTrackedHandoffs ?? 10_000;
+  }
+
+  /** Number of handlers currently running. */
+  get runningTasks(): number {
+    return this.#running.size;
+  }
+
+  /** Runs one incoming message: a handoff request/cancel answer, or a task driven by handleMessage. */
+  execute = async (requestContext: RequestContext, eventBus: ExecutionEventBus): Promise<void> => {
+    const message = requestContext.userMessage;
+    const parts = message.parts.map((part) => PartCodec.toJSON(part) as WirePart);
+    const data: Record<string, unknown>[] = [];
+    for (const part of parts) if (isRecord(part.data)) data.push(part.data);
+    const requestSignal = requestContext.context.state.get(REQUEST_SIGNAL_STATE_KEY) as
+      AbortSignal | undefined;
+    try {
+      if (this.#closed) {
+        this.#reply(eventBus, requestContext.contextId, [textPart("Agent server is shutting down")], false);
+        return;
+      }
+      if (await this.#answerHandoffMessage(data, requestContext.contextId, eventBus, requestSignal)) return;
+      await this.#runTurn(requestContext, eventBus, parts, data, requestSignal);
+    } finally {
+      eventBus.finished();
+    }
+  };
+
+  /** CancelTask: aborts the handler's signal and ends the task CANCELED at once. */
+  cancelTask = async (taskId: string, _eventBus: ExecutionEventBus): Promise<void> => {
+    const entry = this.#running.get(taskId);
+    if (entry !== undefined) this.#stop(entry, "canceled");
+  };
+
+  /** Aborts every running handler and pending handoff decision; later messages are refused. */
+  shutdown(): void {
+    this.#closed = true;
+    for (const entry of [...this.#running.values()]) this.#stop(entry, "shutdown");
+    for (const controller of this.#pendingHandoffRequests)
+      controller.abort(new Error("agent server closing"));
+  }
+
+  /** Handles handoffRequest / handoffCancel messages; returns false for an ordinary message. */
+  async #answerHandoffMessage(
+    data: Record<string, unknown>[],
+    contextId: string,
+    eventBus: ExecutionEventBus,
+    requestSignal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    if (data.length === 0) return false;
+    let request: HandoffRequestPayload | undefined;
+    try {
+      request = findHandoffRequest(data);
+    } catch (error) {
+      this.#replyAccept(eventBus, contextId, {
+        accepted: false,
+        rejectionReason: `invalid ${errorMessage(error)}`,
+      });
+      return true;
+    }
+    if (request !== undefined) {
+      this.#replyAccept(eventBus, contextId, await this.#decideHandoff(request, requestSignal));
+      return true;
+    }
+    let cancel: HandoffCancelPayload | undefined;
+    try {
+      cancel = findHandoffCancel(data);
+    } catch (error) {
+      this.#reply(eventBus, contextId, [textPart(`Invalid handoffCancel: ${errorMessage(error)}`)], true);
+      return true;
+    }
+    if (cancel === undefined) return false;
+    this.#handoffs.delete(cancel.handoffId);
+    for (const entry of [...this.#running.values()]) {
+      if (entry.handoffId === cancel.handoffId) this.#stop(entry, "handoffCancelled");
+    }
+    try {
+      await this.#handlers.onHandoffCancel?.(cancel);
+    } catch (error) {
+      this.#logger?.warn({ handoffId: cancel.handoffId, err: errorMessage(error) }, "onHandoffCancel failed");
+    }
+    this.#logger?.info({ handoffId: cancel.handoffId }, "handoff cancelled");
+    this.#reply(eventBus, contextId, [textPart(`Handoff ${cancel.handoffId} cancelled`)], true);
+    return true;
+  }
+
+  async #decideHandoff(
+    request: HandoffRequestPayload,
+    requestSignal: AbortSignal | undefined,
+  ): Promise<HandoffAcceptPayload> {
+    const decide = this.#handlers.onHandoffRequest;
+    if (decide === undefined)
+      return { accepted: false, rejectionReason: "This agent does not accept handoffs" };
+    const controller = new AbortController();
+    const onRequestAbort = (): void => controller.abort(new Error("client disconnected"));
+    requestSignal?.addEventListener("abort", onRequestAbort, { once: true });
+    if (requestSignal?.aborted) onRequestAbort();
+    this.#pendingHandoffRequests.add(controller);
+    try {
+      const decision = await raceAbort(
+        Promise.resolve().then(() => decide(request, { signal: controller.signal })),
+        controller.signal,
+      );
+      if (decision === ABORTED) return { accepted: false, rejectionReason: "Handoff request aborted" };
+      const parsed = handoffAcceptSchema.safeParse(decision);
+      if (!parsed.success) {
+        this.#logger?.warn({ handoffId: request.handoffId }, "onHandoffRequest returned an invalid decision");
+        return { accepted: false, rejectionReason: "Agent returned an invalid handoff decision" };
+      }
+      if (parsed.data.accepted) this.#rememberHandoff(request);
+      this.#logger?.info(
+        { handoffId: request.handoffId, tenantId: request.tenantId, accepted: parsed.data.accepted },
+        "handoff request answered",
+      );
+      return parsed.data;
+    } catch (error) {
+      this.#logger?.warn(
+        { handoffId: request.handoffId, err: errorMessage(error) },
+        "onHandoffRequest failed",
+      );
+      return { accepted: false, rejectionReason: `Handoff request failed: ${errorMessage(error)}` };
+    } finally {
+      requestSignal?.removeEventListener("abort", onRequestAbort);
+      this.#pendingHandoffRequests.delete(controller);
+    }
+  }
+
+  #rememberHandoff(request: HandoffRequestPayload): void {
+    this.#handoffs.delete(request.handoffId);
+    this.#handoffs.set(request.handoffId, request);
+    while (this.#handoffs.size > this.#maxTrackedHandoffs) {
+      const oldest = this.#handoffs.keys().next().value;
+      if (oldest === undefined) break;
+      this.#handoffs.delete(oldest);
+    }
+  }
+
+  async #runTurn(
+    requestContext: RequestContext,
+    eventBus: ExecutionEventBus,
+    parts: WirePart[],
+    data: Record<string, unknown>[],
+    requestSignal: AbortSignal | undefined,
+  ): Promise<void> {
+    const { taskId, contextId } = requestContext;
+    const message = requestContext.userMessage;
+    const now = new Date().toISOString();
+    const task: Task = requestContext.task
+      ? {
+          ...requestContext.task,
+          status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: now },
+        }
+      : {
+          id: taskId,
+          contextId,
+          status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: now },
+          artifacts: [],
+          history: [message],
+          metadata: undefined,
+        };
+    eventBus.publish(AgentEvent.task(task));
+    eventBus.publish(
+      AgentEvent.statusUpdate({
+        taskId,
+        contextId,
+        status: { state: TaskState.TASK_STATE_WORKING, message: undefined, timestamp: now },
+        metadata: undefined,
+      }),
+    );
+
+    let omniforge: OmniforgeMetadata | undefined;
+    let previousResults: PreviousResult[];
+    try {
+      omniforge = readOmniforgeMetadata(message.metadata);
+      previousResults = findPreviousResults(data) ?? [];
+    } catch (error) {
+      this.#publishStatus(
+        eventBus,
+        taskId,
+        contextId,
+        TaskState.TASK_STATE_FAILED,
+        `Invalid message: ${errorMessage(error)}`,
+      );
+      return;
+    }
+
+    const entry: RunningTask = {
+      taskId,
+      contextId,
+      eventBus,
+      controller: new AbortController(),
+      handoffId: omniforge?.handoffId,
+      chunks: 0,
+      returned: false,
+      settled: false,
+    };
+    this.#running.set(taskId, entry);
+    const onRequestAbort = (): void => this.#stop(entry, "disconnected");
+    requestSignal?.addEventListener("abort", onRequestAbort, { once: true });
+    if (requestSignal?.aborted) onRequestAbort();
+
+    const handoff = this.#handoffContext(omniforge);
+    const ctx: AgentMessageContext = {
+      text: parts
+        .filter((part) => typeof part.text === "string")
+        .map((part) => part.text)
+        .join("\n"),
+      parts,
+      data,
+      threadId: contextId,
+      tenantId: omniforge?.tenantId,
+      userId: omniforge?.userId,
+      taskId,
+      messageId: message.messageId,
+      metadata: message.metadata,
+      previousResults,
+      handoff,
+      signal: entry.controller.signal,
+      returnControl: (ret) => this.#returnControl(entry, handoff, ret),
+    };
+    this.#logger?.debug(
+      { taskId, contextId, tenantId: ctx.tenantId, handoffId: entry.handoffId },
+      "agent turn started",
+    );
+
+    let iterator: AsyncIterator<AgentOutput> | undefined;
+    try {
+      iterator = this.#handlers.handleMessage(ctx)[Symbol.asyncIterator]();
+      for (;;) {
+        const step = await raceAbort(iterator.next(), entry.controller.signal);
+        if (step === ABORTED || entry.settled) break;
+        if (step.done) break;
+        this.#emitOutput(entry, step.value);
+      }
+      if (!entry.settled) {
+        if (entry.chunks > 0) this.#publishChunk(entry, textPart(""), true);
+        this.#settle(entry, TaskState.TASK_STATE_COMPLETED);
+      }
+    } catch (error) {
+      if (!entry.settled) {
+        this.#logger?.warn({ taskId, contextId, err: errorMessage(error) }, "agent handler failed");
+        this.#settle(entry, TaskState.TASK_STATE_FAILED, errorMessage(error));
+      }
+    } finally {
+      requestSignal?.removeEventListener("abort", onRequestAbort);
+      this.#running.delete(taskId);
+      if (entry.controller.signal.aborted && iterator?.return !== undefined) {
+        // The handler may still be busy; let its finally blocks run whenever it gets there.
+        const stopped = iterator;
+        Promise.resolve()
+          .then(() => stopped.return?.(undefined))
+          .catch(noop);
+      }
+    }
+  }
+
+  #handoffContext(omniforge: OmniforgeMetadata | undefined): AgentHandoffContext | undefined {
+    const handoffId = omniforge?.handoffId;
+    if (handoffId === undefined) return undefined;
+    const request = this.#handoffs.get(handoffId);
+    // A handoff accepted for one tenant is never revealed to another.
+    if (request === undefined || request.tenantId !== omniforge?.tenantId) return { handoffId };
+    return { ...request, handoffId };
+  }
+
+  #returnControl(
+    entry: RunningTask,
+    handoff: AgentHandoffContext | undefined,
+    ret: HandoffReturnPayload,
+  ): void {
+    const payload = findHandoffReturn([handoffData.return(ret)]);
+    if (payload === undefined || entry.settled || entry.returned) return;
+    entry.returned = true;
+    if (handoff !== undefined) this.#handoffs.delete(handoff.handoffId);
+    this.#publishChunk(entry, dataPart(handoffData.return(payload)), false, [HANDOFF_EXTENSION_URI]);
+    this.#logger?.info(
+      { taskId: entry.taskId, handoffId: handoff?.handoffId, completionStatus: payload.completionStatus },
+      "handoff returned",
+    );
+  }
+
+  #emitOutput(entry: RunningTask, output: AgentOutput): void {
+    if (typeof output === "string") {
+      if (output !== "") this.#publishChunk(entry, textPart(output), false);
+      return;
+    }
+    if (isRecord(output) && isRecord(output.data)) {
+      this.#publishChunk(entry, dataPart(output.data), false);
+      return;
+    }
+    throw new TypeError("handleMessage must yield strings or { data: {...} } objects");
+  }
+
+  #publishChunk(entry: RunningTask, part: Part, lastChunk: boolean, extensions: string[] = []): void {
+    entry.eventBus.publish(
+      AgentEvent.artifactUpdate({
+        taskId: entry.taskId,
+        contextId: entry.contextId,
+        artifact: {
+          artifactId: ARTIFACT_ID,
+          name: ARTIFACT_ID,
+          description: "",
+          parts: [part],
+          metadata: undefined,
+          extensions,
+        },
+        append: entry.chunks > 0,
+        lastChunk,
+        metadata: undefined,
+      }),
+    );
+    entry.chunks += 1;
+  }
+
+  /** Stops a running handler and ends its task at once (the handler is not waited for). */
+  #stop(entry: RunningTask, reason: StopReason): void {
+    if (entry.settled) return;
+    entry.controller.abort(new Error(`task stopped: ${reason}`));
+    this.#logger?.debug({ taskId: entry.taskId, reason }, "agent turn stopped");
+    switch (reason) {
+      case "shutdown":
+        this.#settle(entry, TaskState.TASK_STATE_FAILED, "Agent server is shutting down");
+        break;
+      case "handoffCancelled":
+        this.#settle(entry, TaskState.TASK_STATE_CANCELED, "Handoff cancelled");
+        break;
+      case "disconnected":
+        this.#settle(entry, TaskState.TASK_STATE_CANCELED, "Client disconnected");
+        break;
+      default:
+        this.#settle(entry, TaskState.TASK_STATE_CANCELED, "Task canceled");
+    }
+  }
+
+  #settle(entry: RunningTask, state: TaskState, text?: string): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    this.#publishStatus(entry.eventBus, entry.taskId, entry.contextId, state, text);
+  }
+
+  #publishStatus(
+    eventBus: ExecutionEventBus,
+    taskId: string,
+    contextId: string,
+    state: TaskState,
+    text?: string,
+  ): void {
+    eventBus.publish(
+      AgentEvent.statusUpdate({
+        taskId,
+        contextId,
+        status: {
+          state,
+          message: text === undefined ? undefined : this.#message(contextId, taskId, [textPart(text)], []),
+          timestamp: new Date().toISOString(),
+        },
+        metadata: undefined,
+      }),
+    );
+  }
+
+  #replyAccept(eventBus: ExecutionEventBus, contextId: string, accept: HandoffAcceptPayload): void {
+    this.#reply(eventBus, contextId, [dataPart(handoffData.accept(accept))], true);
+  }
+
+  #reply(eventBus: ExecutionEventBus, contextId: string, parts: Part[], handoff: boolean): void {
+    eventBus.publish(
+      AgentEvent.message(this.#message(contextId, "", parts, handoff ? [HANDOFF_EXTENSION_URI] : [])),
+    );
+  }
+
+  #message(contextId: string, taskId: string, parts: Part[], extensions: string[]): Message {
+    return {
+      messageId: randomUUID(),
+      contextId,
+      taskId,
+      role: Role.ROLE_AGENT,
+      parts,
+      metadata: undefined,
+      extensions,
+      referenceTaskIds: [],
+    };
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * `serveAgent`: build a real A2A v1.0 agent (JSON-RPC + SSE) from one async generator. The server
+ * side of `@a2a-js/sdk` does the protocol work (DefaultRequestHandler, InMemoryTaskStore,
+ * JsonRpcTransportHandler) behind a thin Fastify adapter, so any A2A client, the SDK's included,
+ * can call it; OmniForge's handoff extension and metadata are decoded into `ctx`.
+ */
+import { AgentCard as A2AAgentCardCodec } from "@a2a-js/sdk";
+import type { AgentCard as A2AAgentCard } from "@a2a-js/sdk";
+import { DefaultRequestHandler, InMemoryTaskStore } from "@a2a-js/sdk/server";
+import { trace, type Tracer } from "@opentelemetry/api";
+import Fastify from "fastify";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { HANDOFF_EXTENSION_URI } from "../a2a/handoff-extension.js";
+import {
+  A2A_PROTOCOL_VERSION,
+  AGENT_CARD_PATH,
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  JSONRPC_PATH,
+} from "../a2a/defaults.js";
+import { ConfigurationError, ValidationError } from "../errors.js";
+import { agentCardSchema, type AgentCard, type AgentSkill } from "./agent-card.js";
+import { registerA2ARoutes } from "./a2a-fastify-adapter.js";
+import { OmniforgeAgentExecutor, type AgentHandlers } from "./omniforge-agent-executor.js";
+
+export type {
+  AgentHandlers,
+  AgentHandoffContext,
+  AgentMessageContext,
+  AgentOutput,
+} from "./omniforge-agent-executor.js";
+
+/** Configuration of {@link serveAgent}. */
+export interface ServeAgentConfig extends AgentHandlers {
+  /** Who the agent is; becomes its A2A card (name, description, version, skills). */
+  card: { identity: AgentCard["identity"]; skills?: AgentSkill[] };
+  /** TCP port; 0 (the default) lets the OS pick a free one. */
+  port?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /**
+   * The base URL clients reach this agent at, when it differs from `http://{host}:{port}` (behind a
+   * proxy, or listening on 0.0.0.0). It is published in the A2A card and the AgentCard.
+   */
+  publicUrl?: string;
+  /** Largest accepted request body; larger ones get HTTP 413. Default 4 MiB. */
+  maxBodyBytes?: number;
+  logger?: Logger;
+  /** Server spans continue the caller's `traceparent`. Default `trace.getTracer("omniforge")`. */
+  tracer?: Tracer;
+}
+
+/** A running agent server. */
+export interface ServedAgent extends AsyncDisposable {
+  /** The base URL, e.g. `http://127.0.0.1:41234` (the A2A card is at `{url}/.well-known/agent-card.json`). */
+  readonly url: string;
+  readonly port: number;
+  /** The card an orchestrator uses: `service.endpoint = url`, `capabilities.handoff` set when handoffs are accepted. */
+  readonly card: AgentCard;
+  /** The A2A card the server publishes. */
+  readonly a2aCard: A2AAgentCard;
+  /** Stops accepting requests, ends running handlers and open streams, frees the port. Idempotent. */
+  close(): Promise<void>;
+}
+
+const isFunction = (value: unknown): boolean => typeof value === "function";
+
+const serveAgentConfigSchema = z.object({
+  card: z.object({ identity: agentCardSchema.shape.identity, skills: agentCardSchema.shape.skills }),
+  port: z.number().int().min(0).max(65_535).optional(),
+  host: z.string().min(1).optional(),
+  publicUrl: agentCardSchema.shape.service.unwrap().shape.endpoint.optional(),
+  maxBodyBytes: z.number().int().positive().optional(),
+  handleMessage: z.custom<unknown>(isFunction, "must be a function"),
+  onHandoffRequest: z.custom<unknown>(isFunction, "must be a function").optional(),
+  onHandoffCancel: z.custom<unknown>(isFunction, "must be a function").optional(),
+});
+
+function validateConfig(config: ServeAgentConfig): void {
+  const result = serveAgentConfigSchema.safeParse(config);
+  if (result.success) return;
+  const issue = result.error.issues[0];
+  const path = issue && issue.path.length > 0 ? `config.${issue.path.join(".")}` : "config";
+  throw new ValidationError(path, issue?.message ?? "invalid serveAgent configuration");
+}
+
+function buildA2ACard(config: ServeAgentConfig): A2AAgentCard {
+  const { identity, skills = [] } = config.card;
+  return A2AAgentCardCodec.fromJSON({
+    name: identity.name,
+    description: identity.description ?? identity.name,
+    version: identity.version ?? "1.0.0",
+    // The URL is completed once the OS has assigned the port.
+    supportedInterfaces: [{ url: "", protocolBinding: "JSONRPC", protocolVersion: A2A_PROTOCOL_VERSION }],
+    capabilities: {
+      streaming: true,
+      pushNotifications: false,
+      extensions: config.onHandoffRequest
+        ? [
+            {
+              uri: HANDOFF_EXTENSION_URI,
+              description: "OmniForge handoff: takes control of a conversation thread and returns it",
+              required: false,
+            },
+          ]
+        : [],
+    },
+    defaultInputModes: ["text/plain", "application/json"],
+    defaultOutputModes: ["text/plain", "application/json"],
+    skills: skills.map((skill) => ({
+      id: skill.id,
+      name: skill.name,
+      description: skill.description ?? "",
+      tags: skill.tags ?? [],
+      examples: skill.examples ?? [],
+    })),
+  });
+}
+
+/**
+ * Starts an A2A agent server.
+ *
+ * @example
+ * ```ts
+ * await using agent = await serveAgent({
+ *   card: { identity: { id: "echo", name: "Echo" } },
+ *   async *handleMessage(ctx) { yield `you said: ${ctx.text}`; },
+ * });
+ * await orchestrator.delegateToAgents({ ..., targetAgentCards: [agent.card] });
+ * ```
+ */
+export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent> {
+  validateConfig(config);
+  const host = config.host ?? "127.0.0.1";
+  const logger = config.logger?.child({ agentId: config.card.identity.id });
+  const a2aCard = buildA2ACard(config);
+  const executor = new OmniforgeAgentExecutor({
+    handleMessage: config.handleMessage,
+    ...(config.onHandoffRequest ? { onHandoffRequest: config.onHandoffRequest } : {}),
+    ...(config.onHandoffCancel ? { onHandoffCancel: config.onHandoffCancel } : {}),
+    ...(logger ? { logger } : {}),
+  });
+  const requestHandler = new DefaultRequestHandler(a2aCard, new InMemoryTaskStore(), executor);
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger, disableRequestLogging: true } : { logger: false }),
+    bodyLimit: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  });
+  const routes = registerA2ARoutes(app, {
+    requestHandler,
+    getCard: () => a2aCard,
+    rpcPath: JSONRPC_PATH,
+    cardPath: AGENT_CARD_PATH,
+    maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    tracer: config.tracer ?? trace.getTracer("omniforge"),
+    ...(logger ? { logger } : {}),
+  });
+
+  try {
+    await app.listen({ port: config.port ?? 0, host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw new ConfigurationError(
+      `serveAgent could not listen on ${host}:${config.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, context: { agentId: config.card.identity.id } },
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : (config.port ?? 0);
+  const url =
+    config.publicUrl?.replace(/\/+$/, "") ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const jsonRpcInterface = a2aCard.supportedInterfaces[0];
+  if (jsonRpcInterface) jsonRpcInterface.url = `${url}${JSONRPC_PATH}`;
+
+  const card: AgentCard = {
+    identity: { ...config.card.identity },
+    service: { endpoint: url },
+    ...(config.card.skills ? { skills: config.card.skills.map((skill) => ({ ...skill })) } : {}),
+    capabilities: { streaming: true, handoff: config.onHandoffRequest !== undefined },
+  };
+  logger?.info({ url }, "agent listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // Running handlers end now (their tasks end FAILED and their streams close) ...
+      executor.shutdown();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        routes.drain(),
+        new Promise<void>((resolve) => {
+          grace = setTimeout(resolve, DEFAULT_CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(grace);
+      // ... then whatever is left (idle keep-alive sockets, stuck responses) is cut.
+      const closed = app.close();
+      app.server.closeAllConnections();
+      await closed;
+      logger?.info({ url }, "agent closed");
+    })();
+    return closing;
+  };
+
+  return Object.freeze({
+    url,
+    port,
+    card,
+    a2aCard,
+    close,
+    [Symbol.asyncDispose]: close,
+  });
+}

@@ -1,0 +1,474 @@
+/**
+ * A2AClient against misbehaving agents, each a real node:http server on loopback: every failure
+ * surfaces as a typed error, on time, without hangs or unhandled rejections.
+ */
+import type { ServerResponse } from "node:http";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { A2AClient, type A2AStreamEvent } from "../../src/a2a/a2a-client.js";
+import { AbortedError, AgentError } from "../../src/errors.js";
+import {
+  a2aCardJson,
+  cardFor,
+  closedPort,
+  collect,
+  deferred,
+  expectNoUnhandledRejections,
+  jsonResponse,
+  rejectionOf,
+  sseFrame,
+  sseHead,
+  startFaultServer,
+  startHttpServer,
+  type FaultServer,
+} from "./helpers.js";
+
+expectNoUnhandledRejections();
+
+const completedTask = (id: unknown) => ({
+  jsonrpc: "2.0",
+  id,
+  result: { task: { id: "t1", contextId: "c1", status: { state: "TASK_STATE_COMPLETED" } } },
+});
+
+const taskFrame = (id: unknown) => ({
+  jsonrpc: "2.0",
+  id,
+  result: { task: { id: "t1", contextId: "c1", status: { state: "TASK_STATE_SUBMITTED" } } },
+});
+
+const servers: { close(): Promise<void> }[] = [];
+async function track<T extends { close(): Promise<void> }>(server: Promise<T>): Promise<T> {
+  const started = await server;
+  servers.push(started);
+  return started;
+}
+
+let client: A2AClient;
+beforeAll(() => {
+  client = new A2AClient();
+});
+afterAll(async () => {
+  await client.close();
+  await Promise.all(servers.map((server) => server.close()));
+});
+
+describe("transport failures", () => {
+  it("connection refused -> AGENT_UNAVAILABLE", async () => {
+    const card = cardFor(`http://127.0.0.1:${await closedPort()}`);
+    const error = await rejectionOf(client.sendMessage(card, { text: "hi" }));
+    expect(error).toBeInstanceOf(AgentError);
+    expect(error.code).toBe("AGENT_UNAVAILABLE");
+  });
+
+  it("a hanging agent -> AGENT_TIMEOUT, returned on time", async () => {
+    const hung: ServerResponse[] = [];
+    const server = await track(startFaultServer((_rpc, _request, response) => void hung.push(response)));
+    await client.getAgentCard(server.card);
+    const timeoutMs = 300;
+    const started = performance.now();
+    const error = await rejectionOf(client.sendMessage(server.card, { text: "hi" }, { timeoutMs }));
+    const elapsed = performance.now() - started;
+    expect(error.code).toBe("AGENT_TIMEOUT");
+    expect(error.context?.timeoutMs).toBe(timeoutMs);
+    expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 5);
+    expect(elapsed).toBeLessThan(timeoutMs + 200);
+  });
+
+  it("HTTP 500 -> AGENT_UNAVAILABLE with httpStatus", async () => {
+    const server = await track(
+      startFaultServer((_rpc, _request, response) => jsonResponse(response, "oops", 500)),
+    );
+    const error = await rejectionOf(client.sendMessage(server.card, { text: "hi" }));
+    expect(error.code).toBe("AGENT_UNAVAILABLE");
+    expect(error.context?.httpStatus).toBe(500);
+  });
+
+  it("HTTP 404 on the JSON-RPC URL -> AGENT_UNAVAILABLE with httpStatus", async () => {
+    const server = await track(
+      startFaultServer((_rpc, _request, response) => jsonResponse(response, {}, 404)),
+    );
+    const error = await rejectionOf(client.sendMessage(server.card, { text: "hi" }));
+    expect(error.code).toBe("AGENT_UNAVAILABLE");
+    expect(error.context?.httpStatus).toBe(404);
+  });
+
+  it("a caller abort -> ABORTED (AbortedError), promptly", async () => {
+    const server = await track(startFaultServer(() => undefined));
+    await client.getAgentCard(server.card);
+    const controller = new AbortController();
+    const pending = client.sendMessage(server.card, { text: "hi" }, { signal: controller.signal });
+    controller.abort();
+    const error = await rejectionOf(pending);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error.code).toBe("ABORTED");
+  });
+
+  it("an already-aborted signal -> ABORTED without a request", async () => {
+    const server = await track(startFaultServer(() => undefined));
+    const error = await rejectionOf(
+      client.sendMessage(server.card, { text: "hi" }, { signal: AbortSignal.abort() }),
+    );
+    expect(error.code).toBe("ABORTED");
+    expect(server.cardFetches).toBe(0);
+  });
+});
+
+describe("protocol failures", () => {
+  it("malformed JSON -> AGENT_PROTOCOL_ERROR", async () => {
+    const server = await track(
+      startFaultServer((_rpc, _request, response) => jsonResponse(response, "{not json")),
+    );
+    const error = await rejectionOf(client.sendMessage(server.card, { text: "hi" }));
+    expect(error.code).toBe("AGENT_PROTOCOL_ERROR");
+  });
+
+  it("a JSON-RPC error -> AGENT_PROTOCOL_ERROR with rpcCode and the agent's message", async () => {
+    const server = await track(
+      startFaultServer((rpc, _request, response) =>
+        jsonResponse(response, {
+          jsonrpc: "2.0",
+          id: rpc.id,
+          error: { code: -32004, message: "Unsupported operation here" },
+        }),
+      ),
+    );
+    const error = await rejectionOf(client.sendMessage(server.card, { text: "hi" }));
+    expect(error.code).toBe("AGENT_PROTOCOL_ERROR");
+    expect(error.context?.rpcCode).toBe(-32004);
+    expect(error.message).toContain("Unsupported operation here");
+  });
+
+  it("a wrong jsonrpc version or a missing result -> AGENT_PROTOCOL_ERROR", async () => {
+    const server = await track(
+      startFaultServer((rpc, _request, response) =>
+        jsonResponse(
+          response,
+          rpc.params &&
+            (rpc.params as { message: { parts: { text: string }[] } }).message.parts[0]?.text === "v1"
+            ? { jsonrpc: "1.0", id: rpc.id, result: {} }
+            : { jsonrpc: "2.0", id: rpc.id },
+        ),
+      ),
+    );
+    expect((await rejectionOf(client.sendMessage(server.card, { text: "v1" }))).code).toBe(
+      "AGENT_PROTOCOL_ERROR",
+    );
+    expect((await rejectionOf(client.sendMessage(server.card, { text: "none" }))).code).toBe(
+      "AGENT_PROTOCOL_ERROR",
+    );
+  });
+
+  it("an unknown result shape -> AGENT_PROTOCOL_ERROR", async () => {
+    const server = await track(
+      startFaultServer((rpc, _request, response) =>
+        jsonResponse(response, { jsonrpc: "2.0", id: rpc.id, result: { surprise: 1 } }),
+      ),
+    );
+    expect((await rejectionOf(client.sendMessage(server.card, { text: "hi" }))).code).toBe(
+      "AGENT_PROTOCOL_ERROR",
+    );
+  });
+
+  it("an oversized body -> AGENT_RESPONSE_TOO_LARGE (with and without content-length)", async () => {
+    const small = new A2AClient({ maxResponseBytes: 2_048 });
+    const server = await track(
+      startFaultServer((rpc, _request, response) => {
+        const body = JSON.stringify({ ...completedTask(rpc.id), padding: "x".repeat(50_000) });
+        if ((rpc.params as { message: { parts: { text: string }[] } }).message.parts[0]?.text === "chunked") {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.write(body.slice(0, 25_000));
+          response.end(body.slice(25_000));
+        } else {
+          jsonResponse(response, body);
+        }
+      }),
+    );
+    try {
+      expect((await rejectionOf(small.sendMessage(server.card, { text: "sized" }))).code).toBe(
+        "AGENT_RESPONSE_TOO_LARGE",
+      );
+      expect((await rejectionOf(small.sendMessage(server.card, { text: "chunked" }))).code).toBe(
+        "AGENT_RESPONSE_TOO_LARGE",
+      );
+      // The default limit takes the same response in stride.
+      expect((await client.sendMessage(server.card, { text: "sized" })).state).toBe("TASK_STATE_COMPLETED");
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe("A2A card failures and caching", () => {
+  it("a missing card (404) -> AGENT_CARD_INVALID", async () => {
+    const server = await track(
+      startHttpServer((_request, response) => {
+        response.writeHead(404);
+        response.end();
+      }),
+    );
+    const error = await rejectionOf(client.sendMessage(cardFor(server.url), { text: "hi" }));
+    expect(error.code).toBe("AGENT_CARD_INVALID");
+    expect(error.context?.httpStatus).toBe(404);
+  });
+
+  it.each([
+    ["not JSON", () => "<html>"],
+    [
+      "no JSONRPC 1.0 interface",
+      (rpcUrl: string) =>
+        a2aCardJson(rpcUrl, {
+          supportedInterfaces: [{ url: rpcUrl, protocolBinding: "JSONRPC", protocolVersion: "0.3" }],
+        }),
+    ],
+    ["no interfaces", () => ({ name: "x" })],
+    ["a non-http interface URL", () => a2aCardJson("ftp://example.com/rpc")],
+  ])("an invalid card (%s) -> AGENT_CARD_INVALID", async (_label, card) => {
+    const server = await track(startFaultServer(() => undefined, { card }));
+    const error = await rejectionOf(client.getAgentCard(server.card));
+    expect(error.code).toBe("AGENT_CARD_INVALID");
+  });
+
+  it("a card whose endpoint answers 5xx -> AGENT_UNAVAILABLE", async () => {
+    const server = await track(
+      startHttpServer((_request, response) => {
+        response.writeHead(503);
+        response.end();
+      }),
+    );
+    const error = await rejectionOf(client.getAgentCard(cardFor(server.url)));
+    expect(error.code).toBe("AGENT_UNAVAILABLE");
+    expect(error.context?.httpStatus).toBe(503);
+  });
+
+  it("concurrent callers share one card fetch, and calls reuse it", async () => {
+    const fresh = new A2AClient();
+    const server = await track(
+      startFaultServer((rpc, _request, response) => jsonResponse(response, completedTask(rpc.id))),
+    );
+    try {
+      const cards = await Promise.all(Array.from({ length: 8 }, () => fresh.getAgentCard(server.card)));
+      expect(new Set(cards).size).toBe(1);
+      await fresh.sendMessage(server.card, { text: "a" });
+      await fresh.sendMessage(server.card, { text: "b" });
+      expect(server.cardFetches).toBe(1);
+      expect(await fresh.supportsExtension(server.card, "urn:omniforge:handoff:v1")).toBe(false);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  describe("with a controlled clock", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("refetches the card after cardTtlMs", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const fresh = new A2AClient({ cardTtlMs: 60_000 });
+      const server = await track(startFaultServer(() => undefined));
+      try {
+        await fresh.getAgentCard(server.card);
+        vi.setSystemTime(Date.now() + 59_000);
+        await fresh.getAgentCard(server.card);
+        expect(server.cardFetches).toBe(1);
+        vi.setSystemTime(Date.now() + 2_000);
+        await fresh.getAgentCard(server.card);
+        expect(server.cardFetches).toBe(2);
+      } finally {
+        await fresh.close();
+      }
+    });
+  });
+});
+
+describe("stream failures", () => {
+  let server: FaultServer;
+  const open = new Map<string, ServerResponse>();
+  const closed = new Map<string, Promise<void>>();
+
+  beforeAll(async () => {
+    server = await track(
+      startFaultServer((rpc, _request, response) => {
+        const text = (rpc.params as { message: { parts: { text: string }[] } }).message.parts[0]?.text ?? "";
+        const wasClosed = deferred();
+        response.on("close", () => wasClosed.resolve());
+        closed.set(text, wasClosed.promise);
+        open.set(text, response);
+        switch (text) {
+          case "error-frame":
+            sseHead(response);
+            sseFrame(response, taskFrame(rpc.id));
+            response.end(
+              `event: error\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: rpc.id, error: { code: -32603, message: "exploded" } })}\n\n`,
+            );
+            return;
+          case "malformed-frame":
+            sseHead(response);
+            response.end("data: {oops\n\n");
+            return;
+          case "unknown-event":
+            sseHead(response);
+            sseFrame(response, { jsonrpc: "2.0", id: rpc.id, result: { mystery: {} } });
+            response.end();
+            return;
+          case "rpc-error-json":
+            jsonResponse(response, {
+              jsonrpc: "2.0",
+              id: rpc.id,
+              error: { code: -32009, message: "version" },
+            });
+            return;
+          case "huge-frame":
+            sseHead(response);
+            sseFrame(response, { ...taskFrame(rpc.id), padding: "x".repeat(10_000) });
+            response.end();
+            return;
+          case "no-terminal":
+            sseHead(response);
+            sseFrame(response, taskFrame(rpc.id));
+            response.end();
+            return;
+          default:
+            // "drop", "endless", "timeout": one frame, then the test decides.
+            sseHead(response);
+            sseFrame(response, taskFrame(rpc.id));
+        }
+      }),
+    );
+  });
+
+  it("a connection dropped mid-stream -> AGENT_UNAVAILABLE from the generator", async () => {
+    const events: A2AStreamEvent[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const event of client.sendStreamingMessage(server.card, { text: "drop" })) {
+          events.push(event);
+          open.get("drop")?.socket?.destroy();
+        }
+      })(),
+    );
+    expect(events.map((event) => event.type)).toEqual(["task"]);
+    expect(error.code).toBe("AGENT_UNAVAILABLE");
+  });
+
+  it("a JSON-RPC error frame -> AGENT_PROTOCOL_ERROR with rpcCode", async () => {
+    const error = await rejectionOf(
+      collect(client.sendStreamingMessage(server.card, { text: "error-frame" })),
+    );
+    expect(error.code).toBe("AGENT_PROTOCOL_ERROR");
+    expect(error.context?.rpcCode).toBe(-32603);
+    expect(error.message).toContain("exploded");
+  });
+
+  it("a JSON-RPC error answered as plain JSON -> AGENT_PROTOCOL_ERROR with rpcCode", async () => {
+    const error = await rejectionOf(
+      collect(client.sendStreamingMessage(server.card, { text: "rpc-error-json" })),
+    );
+    expect(error.code).toBe("AGENT_PROTOCOL_ERROR");
+    expect(error.context?.rpcCode).toBe(-32009);
+  });
+
+  it("a malformed frame or an unknown event shape -> AGENT_PROTOCOL_ERROR", async () => {
+    expect(
+      (await rejectionOf(collect(client.sendStreamingMessage(server.card, { text: "malformed-frame" }))))
+        .code,
+    ).toBe("AGENT_PROTOCOL_ERROR");
+    expect(
+      (await rejectionOf(collect(client.sendStreamingMessage(server.card, { text: "unknown-event" })))).code,
+    ).toBe("AGENT_PROTOCOL_ERROR");
+  });
+
+  it("an oversized frame -> AGENT_RESPONSE_TOO_LARGE", async () => {
+    const small = new A2AClient({ maxResponseBytes: 4_096 });
+    try {
+      const error = await rejectionOf(
+        collect(small.sendStreamingMessage(server.card, { text: "huge-frame" })),
+      );
+      expect(error.code).toBe("AGENT_RESPONSE_TOO_LARGE");
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("a stream that closes without a terminal state simply ends", async () => {
+    const events = await collect(client.sendStreamingMessage(server.card, { text: "no-terminal" }));
+    expect(events).toEqual([{ type: "task", taskId: "t1", contextId: "c1", state: "TASK_STATE_SUBMITTED" }]);
+  });
+
+  it("a stream that never ends is stopped by the caller's abort", async () => {
+    const controller = new AbortController();
+    const events: A2AStreamEvent[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const event of client.sendStreamingMessage(
+          server.card,
+          { text: "endless" },
+          { signal: controller.signal },
+        )) {
+          events.push(event);
+          controller.abort();
+        }
+      })(),
+    );
+    expect(events).toHaveLength(1);
+    expect(error.code).toBe("ABORTED");
+    await closed.get("endless");
+  });
+
+  it("a stream that never ends is bounded by timeoutMs", async () => {
+    const timeoutMs = 300;
+    const started = performance.now();
+    const error = await rejectionOf(
+      collect(client.sendStreamingMessage(server.card, { text: "timeout" }, { timeoutMs })),
+    );
+    const elapsed = performance.now() - started;
+    expect(error.code).toBe("AGENT_TIMEOUT");
+    expect(elapsed).toBeLessThan(timeoutMs + 200);
+    await closed.get("timeout");
+  });
+
+  it("breaking out of the loop closes the HTTP stream (the server sees the connection close)", async () => {
+    for await (const event of client.sendStreamingMessage(server.card, { text: "early-break" })) {
+      expect(event.type).toBe("task");
+      break;
+    }
+    await closed.get("early-break");
+    expect(open.get("early-break")?.writableEnded).toBe(false);
+  });
+});
+
+describe("lifecycle", () => {
+  it("close() aborts in-flight calls with ABORTED, is idempotent, and refuses later calls", async () => {
+    const local = new A2AClient();
+    const server = await track(startFaultServer(() => undefined));
+    await local.getAgentCard(server.card);
+    const pending = rejectionOf(local.sendMessage(server.card, { text: "hi" }));
+    const streamed = rejectionOf(local.sendStreamingMessage(server.card, { text: "hi" }).next());
+    await Promise.all([local.close(), local.close()]);
+    expect((await pending).code).toBe("ABORTED");
+    expect((await streamed).code).toBe("ABORTED");
+    expect((await rejectionOf(local.sendMessage(server.card, { text: "again" }))).code).toBe("ABORTED");
+  });
+
+  it("supports await using", async () => {
+    const server = await track(
+      startFaultServer((rpc, _request, response) => jsonResponse(response, completedTask(rpc.id))),
+    );
+    {
+      await using scoped = new A2AClient();
+      expect((await scoped.sendMessage(server.card, { text: "hi" })).kind).toBe("task");
+    }
+  });
+
+  it("rejects bad input and configuration with named fields", async () => {
+    expect(() => new A2AClient({ maxResponseBytes: -1 })).toThrow(/maxResponseBytes/);
+    const server = await track(startFaultServer(() => undefined));
+    expect((await rejectionOf(client.sendMessage(server.card, {}))).code).toBe("INVALID_INPUT");
+    expect((await rejectionOf(client.sendMessage(server.card, { text: "x" }, { timeoutMs: 0 }))).code).toBe(
+      "INVALID_INPUT",
+    );
+    expect(
+      (await rejectionOf(client.sendMessage({ identity: { id: "x", name: "x" } }, { text: "x" }))).code,
+    ).toBe("INVALID_INPUT");
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The serveAgent wiring shared by the knowledge and research agents: load a markdown corpus,
+ * index it, and answer every message with the best passages, one chunk per passage.
+ */
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { parseInput } from "../../validation.js";
+import type { AgentCard, AgentSkill } from "../agent-card.js";
+import { serveAgent, type AgentMessageContext, type AgentOutput, type ServedAgent } from "../serve-agent.js";
+import { DEFAULT_MAX_PASSAGES } from "./defaults.js";
+import { exampleAgentConfigShape, type ExampleAgentConfig } from "./example-agent.js";
+import { PassageIndex, renderAnswer, renderNoMatch, type AnswerStyle } from "./document-search.js";
+
+/** Options of a document search agent ({@link startKnowledgeAgent}, {@link startResearchAgent}). */
+export interface SearchAgentConfig extends ExampleAgentConfig {
+  /** Directory of `*.md` documents to search. Default: the agent's bundled corpus under `data/`. */
+  docsDir?: string | URL;
+  /** Passages quoted in one answer (1-10). Default 3. */
+  maxPassages?: number;
+}
+
+/** What distinguishes one search agent from another. */
+export interface SearchAgentDefinition {
+  identity: AgentCard["identity"];
+  skill: AgentSkill;
+  style: AnswerStyle;
+  /** The bundled corpus. */
+  defaultDocsDir: URL;
+  /** Suggested when the message has no question in it. */
+  exampleQuestion: string;
+}
+
+const searchAgentConfigSchema = z.object({
+  ...exampleAgentConfigShape,
+  docsDir: z.union([z.string().min(1), z.instanceof(URL)]).optional(),
+  maxPassages: z.number().int().min(1).max(10).optional(),
+});
+
+async function* answer(
+  ctx: AgentMessageContext,
+  options: { index: PassageIndex; definition: SearchAgentDefinition; maxPassages: number },
+): AsyncGenerator<AgentOutput, void, undefined> {
+  const { index, definition, maxPassages } = options;
+  const question = ctx.text.trim();
+  if (question === "") {
+    yield `Ask me a question about ${definition.style.corpusName}, for example: "${definition.exampleQuestion}"`;
+    return;
+  }
+  const hits = index.search(question, { limit: maxPassages });
+  const chunks =
+    hits.length > 0
+      ? renderAnswer({ question, hits, style: definition.style, previousResults: ctx.previousResults })
+      : renderNoMatch({
+          question,
+          topics: index.topics,
+          style: definition.style,
+          previousResults: ctx.previousResults,
+        });
+  for (const chunk of chunks) {
+    if (ctx.signal.aborted) return;
+    yield chunk;
+  }
+}
+
+/** Starts a search agent described by `definition` with the caller's `config`. */
+export async function startSearchAgent(options: {
+  definition: SearchAgentDefinition;
+  config: SearchAgentConfig | undefined;
+}): Promise<ServedAgent> {
+  const { definition } = options;
+  const config = parseInput(searchAgentConfigSchema, options.config ?? {}, "config");
+  const docsDir = config.docsDir ?? definition.defaultDocsDir;
+  const index = await PassageIndex.fromDirectory({ dir: docsDir });
+  const maxPassages = config.maxPassages ?? DEFAULT_MAX_PASSAGES;
+  const logger = config.logger;
+  logger?.info(
+    {
+      agentId: definition.identity.id,
+      docsDir: docsDir instanceof URL ? fileURLToPath(docsDir) : docsDir,
+      documents: index.topics.length,
+      passages: index.passages.length,
+    },
+    "search agent corpus indexed",
+  );
+  return serveAgent({
+    card: { identity: definition.identity, skills: [definition.skill] },
+    port: config.port ?? 0,
+    host: config.host ?? "127.0.0.1",
+    ...(logger ? { logger } : {}),
+    handleMessage: (ctx) => answer(ctx, { index, definition, maxPassages }),
+  });
+}

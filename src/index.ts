@@ -50,3 +50,54 @@ export {
   type PermissionChecker,
 } from "./security/rbac.js";
 export { parseAgentCard, type AgentCard, type AgentAuth, type AgentSkill } from "./agents/agent-card.js";
+export * from "./a2a/index.js";
+export {
+  serveAgent,
+  type ServeAgentConfig,
+  type ServedAgent,
+  type AgentHandlers,
+  type AgentHandoffContext,
+  type AgentMessageContext,
+  type AgentOutput,
+} from "./agents/serve-agent.js";
+export {
+  OrchestrationManager,
+  synthesizeResponses,
+  type OrchestrationManagerConfig,
+  type DelegateOptions,
+  type DelegationResult,
+  type StreamAgentOptions,
+  type AgentStreamItem,
+} from "./orchestration/orchestration-manager.js";
+export {
+  HandoffManager,
+  type HandoffManagerConfig,
+  type HandoffReturn,
+  type HandoffAcceptance,
+  type InitiateHandoffOptions,
+  type ThreadHandoffRef,
+  type HandoffSession,
+  type HandoffTransition,
+} from "./orchestration/handoff-manager.js";
+export { SqlHandoffStore, HANDOFF_TRANSITIONS, LIVE_STATES } from "./orchestration/handoff-store.js";
+export {
+  StreamRouter,
+  ORCHESTRATOR_AGENT_ID,
+  type StreamRouterConfig,
+  type RouteMessageOptions,
+  type RouterEvent,
+} from "./orchestration/stream-router.js";
+export {
+  SqlDelegationAuditStore,
+  type DelegationAuditStore,
+  type DelegationAuditRecord,
+} from "./orchestration/delegation-audit.js";
+export {
+  ContextSanitizer,
+  SanitizerCategory,
+  SANITIZER_TOKENS,
+  type ContextSanitizerConfig,
+  type SanitizerPattern,
+  type SanitizerFinding,
+} from "./orchestration/context-sanitizer.js";
+export * as defaults from "./defaults.js";

@@ -3,8 +3,17 @@
  * output streams.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { join } from "node:path";
+import {
+  EXAMPLE_AGENTS,
+  startKnowledgeAgent,
+  startResearchAgent,
+  startSkillCreationAgent,
+} from "../agents/examples/index.js";
+import type { ServedAgent } from "../agents/serve-agent.js";
+import { runDemo } from "../demo/run-demo.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
-import { ThreadAccessError, isOrchestrationError } from "../errors.js";
+import { ThreadAccessError, ValidationError, isOrchestrationError } from "../errors.js";
 import { SqlHandoffStore } from "../orchestration/handoff-store.js";
 import { Database } from "../storage/database.js";
 
@@ -46,6 +55,37 @@ export function createProgram(io: CliIo = processIo): Command {
       } finally {
         await database.dispose();
       }
+    });
+
+  program
+    .command("demo")
+    .description("Run the complete example with real agents on loopback and print the transcript")
+    .option("--db <url>", "database URL (default: a SQLite file in the work dir)")
+    .option(
+      "--dir <path>",
+      "work directory for the database, skill files and agent state (default: a new temp dir)",
+    )
+    .action(async (options: { db?: string; dir?: string }) => {
+      const result = await runDemo({
+        write: io.stdout,
+        ...(options.db ? { databaseUrl: options.db } : {}),
+        ...(options.dir ? { workDir: options.dir } : {}),
+      });
+      if (!result.ok) throw new CliFailure("the demo did not complete every step");
+    });
+
+  program
+    .command("agent <name>")
+    .description(`Run one example agent until interrupted (${Object.keys(EXAMPLE_AGENTS).join(", ")})`)
+    .option("--port <n>", "port (0 = any free port)", parsePort, 0)
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--dir <path>", "skill-creation: where skill files and state go", ".omniforge")
+    .action(async (name: string, options: { port: number; host: string; dir: string }) => {
+      const agent = await startExampleAgent(name, options);
+      io.stdout(`${agent.card.identity.name} (${agent.card.identity.id}) listening on ${agent.url}\n`);
+      io.stdout(`A2A card: ${agent.url}/.well-known/agent-card.json — Ctrl+C to stop\n`);
+      await waitForShutdown();
+      await agent.close();
     });
 
   const threads = program.command("threads").description("Inspect conversation threads");
@@ -108,6 +148,53 @@ export function createProgram(io: CliIo = processIo): Command {
   return program;
 }
 
+/** A command failed with a message already explained to the user. */
+class CliFailure extends Error {}
+
+async function startExampleAgent(
+  name: string,
+  options: { port: number; host: string; dir: string },
+): Promise<ServedAgent> {
+  const base = { port: options.port, host: options.host };
+  switch (name) {
+    case "knowledge":
+      return startKnowledgeAgent(base);
+    case "research":
+      return startResearchAgent(base);
+    case "skill-creation":
+      return startSkillCreationAgent({
+        ...base,
+        skillsDir: join(options.dir, "skills"),
+        stateDir: join(options.dir, "skill-state"),
+      });
+    default:
+      throw new ValidationError(
+        "name",
+        `unknown agent "${name}"; choose ${Object.keys(EXAMPLE_AGENTS).join(", ")}`,
+      );
+  }
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+export function waitForShutdown(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve();
+    };
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError("must be a port number (0-65535)");
+  return n;
+}
+
 async function withDatabase(url: string, fn: (database: Database) => Promise<void>): Promise<void> {
   const database = new Database(url);
   try {
@@ -132,6 +219,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CliFailure) {
+      io.stderr(`omniforge: ${error.message}\n`);
+      return 1;
+    }
     const message = isOrchestrationError(error)
       ? `${error.code}: ${error.message}`
       : String((error as Error)?.message ?? error);

@@ -3,9 +3,12 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { Database } from "../../src/storage/database.js";
+import { MIGRATIONS } from "../../src/storage/migrations/index.js";
 import { postgresAdminUrl, createPostgresDatabase, tempSqlitePath } from "../helpers/databases.js";
 
 const run = promisify(execFile);
+const ALL_MIGRATIONS = MIGRATIONS.map(([name]) => name);
+const READY = `${ALL_MIGRATIONS.length} migration(s) applied: ${ALL_MIGRATIONS.join(", ")}`;
 
 function capture() {
   const out: string[] = [];
@@ -23,10 +26,10 @@ describe("omniforge migrate", () => {
     for (let i = 0; i < 2; i++) {
       const { io, out } = capture();
       expect(await runCli(["migrate", "--db", `sqlite:///${path}`], io)).toBe(0);
-      expect(out.join("")).toContain("Database ready (sqlite): 1 migration(s) applied: 0001_initial");
+      expect(out.join("")).toContain(`Database ready (sqlite): ${READY}`);
     }
     await using database = new Database(`sqlite:///${path}`);
-    expect(await database.appliedMigrations()).toEqual(["0001_initial"]);
+    expect(await database.appliedMigrations()).toEqual(ALL_MIGRATIONS);
   });
 
   it.skipIf(postgresAdminUrl() === null)("migrates PostgreSQL", async () => {
@@ -52,7 +55,7 @@ describe("omniforge migrate", () => {
       "--db",
       `sqlite:///${path}`,
     ]);
-    expect(stdout).toContain("1 migration(s) applied");
+    expect(stdout).toContain(READY);
     const help = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "--help"]);
     expect(help.stdout).toContain("migrate");
   });

@@ -4,9 +4,11 @@ import { describe, expect, it } from "vitest";
 import { ConfigurationError, ErrorCode } from "../../src/errors.js";
 import { Database } from "../../src/storage/database.js";
 import { parseDatabaseUrl } from "../../src/storage/database-url.js";
+import { MIGRATIONS } from "../../src/storage/migrations/index.js";
 import { databaseTargets, tempSqlitePath } from "../helpers/databases.js";
 
 const run = promisify(execFile);
+const ALL_MIGRATIONS = MIGRATIONS.map(([name]) => name);
 
 describe("parseDatabaseUrl", () => {
   it.each([
@@ -88,18 +90,18 @@ for (const target of databaseTargets()) {
       await using first = new Database(url);
       await first.initialize();
       await first.initialize();
-      expect(await first.appliedMigrations()).toEqual(["0001_initial"]);
+      expect(await first.appliedMigrations()).toEqual(ALL_MIGRATIONS);
       if (target.name !== "sqlite-memory") {
         await using second = new Database(url);
         await second.initialize();
-        expect(await second.appliedMigrations()).toEqual(["0001_initial"]);
+        expect(await second.appliedMigrations()).toEqual(ALL_MIGRATIONS);
       }
     });
 
     it("survive concurrent initialize calls on one instance", async () => {
       await using database = new Database(await target.createUrl());
       await Promise.all([database.initialize(), database.initialize(), database.initialize()]);
-      expect(await database.appliedMigrations()).toEqual(["0001_initial"]);
+      expect(await database.appliedMigrations()).toEqual(ALL_MIGRATIONS);
     });
 
     // Several processes cannot share one in-memory database, so that case only runs on the others.
@@ -113,10 +115,10 @@ for (const target of databaseTargets()) {
           }),
         ),
       );
-      for (const { stdout } of outputs) expect(JSON.parse(stdout)).toEqual(["0001_initial"]);
+      for (const { stdout } of outputs) expect(JSON.parse(stdout)).toEqual(ALL_MIGRATIONS);
       await using database = new Database(url);
       await database.initialize();
-      expect(await database.appliedMigrations()).toEqual(["0001_initial"]);
+      expect(await database.appliedMigrations()).toEqual(ALL_MIGRATIONS);
     });
   });
 }

@@ -1,0 +1,289 @@
+/**
+ * The complete example, end to end, with real agents on loopback: delegate to two agents, hand the
+ * thread to the skill creator, route the user's answers to it while it holds the thread, let it
+ * return control in its stream, and route back to the orchestrator. Every step is checked; the
+ * result says which passed.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { A2AClient } from "../a2a/a2a-client.js";
+import {
+  startKnowledgeAgent,
+  startResearchAgent,
+  startSkillCreationAgent,
+} from "../agents/examples/index.js";
+import type { ServedAgent } from "../agents/serve-agent.js";
+import { ConversationType, MessageRole } from "../conversation/models.js";
+import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { HandoffManager } from "../orchestration/handoff-manager.js";
+import { OrchestrationManager } from "../orchestration/orchestration-manager.js";
+import { StreamRouter, type RouterEvent } from "../orchestration/stream-router.js";
+import { DelegationStrategy, HandoffState } from "../orchestration/types.js";
+import { Database } from "../storage/database.js";
+
+export interface DemoConfig {
+  /** Database URL. Default: a SQLite file in `workDir`. */
+  databaseUrl?: string;
+  /** Where the database, the skill files and the agent state go. Default: a new temp directory. */
+  workDir?: string;
+  /** Receives the transcript, piece by piece (chunks as they stream). */
+  write: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface DemoStep {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DemoResult {
+  ok: boolean;
+  steps: DemoStep[];
+  threadId: string;
+  workDir: string;
+  databaseUrl: string;
+  skillFile?: string;
+}
+
+const TENANT = "demo-tenant";
+const USER = "demo-user";
+
+/** The user's side of the skill-creation conversation, one answer per question. */
+export const DEMO_SKILL_ANSWERS: readonly string[] = [
+  "Let's build it.",
+  "Post an alert to the #ops Slack channel when a server's CPU stays above 90% for five minutes",
+  "Slack CPU Alerts",
+  "Read the CPU metrics; find hosts above 90% for five minutes; post one message per host to #ops with a dashboard link",
+  "every five minutes, when the monitoring webhook reports a CPU alarm",
+  "yes",
+];
+
+export async function runDemo(config: DemoConfig): Promise<DemoResult> {
+  const workDir = config.workDir ?? mkdtempSync(join(tmpdir(), "omniforge-demo-"));
+  const databaseUrl = config.databaseUrl ?? `sqlite:///${join(workDir, "omniforge-demo.db")}`;
+  const out = config.write;
+  const steps: DemoStep[] = [];
+  const check = (name: string, ok: boolean, detail: string) => {
+    steps.push({ name, ok, detail });
+    out(`  ${ok ? "✔" : "✘"} ${name}: ${detail}\n`);
+  };
+  const agents: ServedAgent[] = [];
+  let database: Database | undefined;
+  const client = new A2AClient();
+  const threadId = randomUUID();
+  let skillFile: string | undefined;
+  try {
+    out(`OmniForge demo\n  work dir: ${workDir}\n  database: ${databaseUrl}\n\n`);
+    database = new Database(databaseUrl);
+    await database.initialize();
+    const [knowledge, research, skills] = await Promise.all([
+      startKnowledgeAgent(),
+      startResearchAgent(),
+      startSkillCreationAgent({ skillsDir: join(workDir, "skills"), stateDir: join(workDir, "skill-state") }),
+    ]);
+    agents.push(knowledge, research, skills);
+    for (const agent of agents) out(`  agent ${agent.card.identity.id.padEnd(22)} ${agent.url}\n`);
+
+    const conversationRepo = new SqlConversationRepository(database);
+    const orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo });
+    const handoffManager = new HandoffManager({ a2aClient: client, conversationRepo });
+    const router = new StreamRouter({
+      handoffManager,
+      orchestrationManager: orchestrator,
+      defaultAgents: [knowledge.card],
+    });
+    await conversationRepo.createConversation({
+      tenantId: TENANT,
+      userId: USER,
+      conversationId: threadId,
+      title: "Slack alerts",
+      conversationType: ConversationType.CHAT,
+    });
+    out(`  thread ${threadId} (tenant ${TENANT}, user ${USER})\n`);
+
+    // 1. The orchestrator asks two agents in parallel and merges their answers.
+    const question = "How do agents recover their state after a crash?";
+    out(`\n── 1. Delegation (parallel) ──\nuser> ${question}\n`);
+    await conversationRepo.addMessage({
+      conversationId: threadId,
+      tenantId: TENANT,
+      role: MessageRole.USER,
+      content: question,
+    });
+    const results = await orchestrator.delegateToAgents({
+      threadId,
+      tenantId: TENANT,
+      userId: USER,
+      message: question,
+      targetAgentCards: [knowledge.card, research.card],
+      strategy: DelegationStrategy.PARALLEL,
+      timeoutMs: 10_000,
+      ...(config.signal ? { signal: config.signal } : {}),
+    });
+    const synthesis = orchestrator.synthesizeResponses(results);
+    await conversationRepo.addMessage({
+      conversationId: threadId,
+      tenantId: TENANT,
+      role: MessageRole.ASSISTANT,
+      content: synthesis,
+      agentId: "orchestrator",
+    });
+    out(`orchestrator> ${indent(synthesis)}\n`);
+    for (const r of results)
+      out(
+        `  · ${r.agentId}: ${r.success ? "ok" : `failed (${r.errorCode})`} in ${r.latencyMs.toFixed(1)} ms\n`,
+      );
+    check(
+      "delegation",
+      results.length === 2 &&
+        results.every((r) => r.success && r.response?.includes("Source: ")) &&
+        synthesis.includes("From knowledge-agent:") &&
+        synthesis.includes("From research-agent:"),
+      `${results.filter((r) => r.success).length}/2 agents answered with cited sources`,
+    );
+
+    // 2. Hand the thread to the skill creator.
+    out(`\n── 2. Handoff ──\n`);
+    const acceptance = await handoffManager.initiateHandoff({
+      threadId,
+      tenantId: TENANT,
+      userId: USER,
+      sourceAgentId: "main-chatbot",
+      targetAgentCard: skills.card,
+      contextSummary: "User wants to create a skill for Slack alerts",
+      handoffReason: "skill_creation_workflow",
+    });
+    out(
+      `  handoff ${acceptance.accepted ? "accepted" : `refused (${acceptance.rejectionReason})`}` +
+        `${acceptance.estimatedDurationSeconds ? `, about ${acceptance.estimatedDurationSeconds} s` : ""}\n`,
+    );
+    check(
+      "handoff accepted",
+      acceptance.accepted && (await router.isHandoffActive({ threadId, tenantId: TENANT })),
+      acceptance.handoffId ?? "no id",
+    );
+
+    // 3. While the specialist holds the thread, every message goes to it, streamed back.
+    out(`\n── 3. Routed messages (the skill creator holds the thread) ──\n`);
+    let returned: Extract<RouterEvent, { type: "handoff_returned" }> | undefined;
+    let specialistTurns = 0;
+    for (const answer of DEMO_SKILL_ANSWERS) {
+      out(`user> ${answer}\n`);
+      const turn = await routeTurn(router, threadId, answer, out, config.signal);
+      if (turn.agentId === skills.card.identity.id) specialistTurns++;
+      if (turn.error) throw new Error(`routing failed: ${turn.error}`);
+      if (turn.returned) {
+        returned = turn.returned;
+        break;
+      }
+    }
+    check(
+      "messages routed to the specialist",
+      specialistTurns === DEMO_SKILL_ANSWERS.length,
+      `${specialistTurns} turns answered by skill-creation-agent`,
+    );
+
+    // 4. The specialist returned control in its stream; the router completed the handoff.
+    out(`\n── 4. Completion ──\n`);
+    skillFile = returned?.artifactsCreated[0];
+    const [session] = await handoffManager.listHandoffs({ threadId, tenantId: TENANT });
+    check(
+      "handoff completed from the stream",
+      returned?.completionStatus === "completed" && session?.state === HandoffState.COMPLETED,
+      `session ${session?.state ?? "missing"}: ${session?.resultSummary ?? ""}`,
+    );
+    const fileOk =
+      skillFile !== undefined &&
+      existsSync(skillFile) &&
+      readFileSync(skillFile, "utf8").includes("Slack CPU Alerts");
+    check("skill file written", fileOk, skillFile ?? "no artifact");
+
+    // 5. Control is back: the next message goes to the orchestrator's default agent.
+    out(`\n── 5. Back to the orchestrator ──\n`);
+    const back = "Which roles can cancel a handoff?";
+    out(`user> ${back}\n`);
+    const turn = await routeTurn(router, threadId, back, out, config.signal);
+    check(
+      "routing returned to the orchestrator",
+      turn.target === "orchestrator" && turn.agentId === knowledge.card.identity.id && !turn.error,
+      `answered by ${turn.agentId}`,
+    );
+
+    const stored = await conversationRepo.getMessages({
+      conversationId: threadId,
+      tenantId: TENANT,
+      limit: 1000,
+    });
+    const expected = 2 + 2 * DEMO_SKILL_ANSWERS.length + 2;
+    const conversational = stored.filter((m) => m.role !== MessageRole.SYSTEM).length;
+    check(
+      "thread stored",
+      conversational === expected,
+      `${conversational} user/assistant messages, ${stored.length - conversational} handoff notes`,
+    );
+  } catch (error) {
+    check("demo ran", false, error instanceof Error ? error.message : String(error));
+  } finally {
+    await Promise.allSettled(agents.map((a) => a.close()));
+    await client.close();
+    await database?.dispose();
+  }
+  const ok = steps.length > 0 && steps.every((s) => s.ok);
+  out(`\n${ok ? "Demo complete: every step did what it should." : "Demo FAILED: see the ✘ steps above."}\n`);
+  return { ok, steps, threadId, workDir, databaseUrl, ...(skillFile ? { skillFile } : {}) };
+}
+
+interface TurnSummary {
+  target?: "handoff" | "orchestrator";
+  agentId?: string;
+  returned?: Extract<RouterEvent, { type: "handoff_returned" }>;
+  error?: string;
+}
+
+async function routeTurn(
+  router: StreamRouter,
+  threadId: string,
+  message: string,
+  out: (text: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<TurnSummary> {
+  const summary: TurnSummary = {};
+  let started = false;
+  for await (const event of router.routeEvents({
+    threadId,
+    tenantId: TENANT,
+    userId: USER,
+    message,
+    ...(signal ? { signal } : {}),
+  })) {
+    switch (event.type) {
+      case "route":
+        summary.target = event.target;
+        summary.agentId = event.agentId;
+        break;
+      case "chunk":
+        if (!started) out(`${event.agentId}> `);
+        started = true;
+        out(event.text.replaceAll("\n", "\n    "));
+        break;
+      case "handoff_returned":
+        summary.returned = event;
+        out(`\n  ↩ ${event.agentId} returned control (${event.completionStatus})`);
+        break;
+      case "error":
+        summary.error = `${event.code}: ${event.message}`;
+        break;
+      default:
+        break;
+    }
+  }
+  out("\n");
+  return summary;
+}
+
+function indent(text: string): string {
+  return text.replaceAll("\n", "\n    ");
+}

@@ -1,0 +1,98 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/program.js";
+import { runDemo } from "../../src/demo/run-demo.js";
+import { Database } from "../../src/storage/database.js";
+import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "omniforge-demo-test-"));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the demo", () => {
+  it("runs the complete example and every step passes", async () => {
+    const workDir = tempDir();
+    let transcript = "";
+    const result = await runDemo({ workDir, write: (t) => (transcript += t) });
+    expect(result.steps.filter((s) => !s.ok)).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.steps.map((s) => s.name)).toEqual([
+      "delegation",
+      "handoff accepted",
+      "messages routed to the specialist",
+      "handoff completed from the stream",
+      "skill file written",
+      "routing returned to the orchestrator",
+      "thread stored",
+    ]);
+    expect(readFileSync(result.skillFile!, "utf8")).toContain("# Slack CPU Alerts");
+    expect(transcript).toContain("↩ skill-creation-agent returned control (completed)");
+    expect(transcript).toContain("Demo complete: every step did what it should.");
+    // The database really holds the thread afterwards.
+    await using database = new Database(result.databaseUrl);
+    const messages = await new SqlConversationRepository(database).getMessages({
+      conversationId: result.threadId,
+      tenantId: "demo-tenant",
+      limit: 100,
+    });
+    expect(messages.filter((m) => m.agentId === "skill-creation-agent")).toHaveLength(6);
+  });
+
+  it("omniforge demo exits 0 on success and 1 when a step fails", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) };
+    expect(await runCli(["demo", "--dir", tempDir()], io)).toBe(0);
+    expect(out.join("")).toContain("✔ thread stored");
+    // A database the demo cannot use makes it fail loudly, not pass silently.
+    const failing: string[] = [];
+    const blocker = join(tempDir(), "not-a-directory");
+    writeFileSync(blocker, "");
+    const code = await runCli(["demo", "--db", `sqlite:///${blocker}/x.db`], {
+      stdout: (t) => void failing.push(t),
+      stderr: (t) => void err.push(t),
+    });
+    expect(code).toBe(1);
+    expect(failing.join("")).toContain("Demo FAILED");
+    expect(err.join("")).toContain("the demo did not complete every step");
+  });
+});
+
+describe("omniforge agent", () => {
+  it("serves an example agent until SIGTERM", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "agent", "knowledge", "--port", "0"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    while (!/listening on (http:\/\/\S+)/.test(output)) await once(child.stdout, "data");
+    const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+    const card = (await (await fetch(`${url}/.well-known/agent-card.json`)).json()) as { name: string };
+    expect(card.name).toBe("Knowledge Base Agent");
+    child.kill("SIGTERM");
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(code).toBe(0);
+  });
+
+  it("rejects an unknown agent name", async () => {
+    const err: string[] = [];
+    expect(await runCli(["agent", "poet"], { stdout: () => {}, stderr: (t) => void err.push(t) })).not.toBe(
+      0,
+    );
+    expect(err.join("")).toContain('unknown agent "poet"');
+  });
+});

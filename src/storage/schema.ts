@@ -100,6 +100,15 @@ export interface ApiKeysTable {
   last_used_at: string | null;
 }
 
+/** Agents a tenant registered through the gateway (migration 0002). */
+export interface TenantAgentsTable {
+  tenant_id: string;
+  agent_id: string;
+  /** JSON AgentCard. */
+  card: string;
+  created_at: string;
+}
+
 export interface OmniForgeSchema {
   conversations: ConversationsTable;
   messages: MessagesTable;
@@ -108,4 +117,5 @@ export interface OmniForgeSchema {
   delegation_records: DelegationRecordsTable;
   role_assignments: RoleAssignmentsTable;
   api_keys: ApiKeysTable;
+  tenant_agents: TenantAgentsTable;
 }

@@ -180,7 +180,25 @@ const initial: MigrationFactory = (backend) => ({
   },
 });
 
+/** The gateway's per-tenant agent registry: agents a tenant registered on top of the static ones. */
+const tenantAgents: MigrationFactory = () => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("tenant_agents")
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("agent_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("card", "text", (c) => c.notNull())
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .addPrimaryKeyConstraint("tenant_agents_pk", ["tenant_id", "agent_id"])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("tenant_agents").ifExists().execute();
+  },
+});
+
 /** Migration name -> factory, in the order they apply (names sort lexicographically). */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: MigrationFactory]> = [
   ["0001_initial", initial],
+  ["0002_tenant_agents", tenantAgents],
 ];

@@ -1,0 +1,241 @@
+/**
+ * The HTTP gateway: Fastify adapter over {@link GatewayService}. Wires authentication, per-key
+ * rate limits, the body limit, the error edge, request logs without secrets, and the route table.
+ */
+import rateLimit from "@fastify/rate-limit";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from "fastify";
+import { A2AClient } from "../a2a/a2a-client.js";
+import type { AgentCard } from "../agents/agent-card.js";
+import { ConfigurationError } from "../errors.js";
+import { defaultLogger, type Logger } from "../observability.js";
+import { ApiKeyService } from "../security/api-keys.js";
+import type { Database } from "../storage/database.js";
+import { createAuthHook, principalOf } from "./auth.js";
+import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RATE_LIMIT } from "./defaults.js";
+import { GatewayService } from "./gateway-service.js";
+import { GatewayErrorCode, GatewayHttpError, errorBody, toHttpFailure } from "./http-errors.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { isProtected, registerRoute } from "./route.js";
+import { gatewayRoutes } from "./routes.js";
+import { SECURITY_HEADERS } from "./sse.js";
+
+/** Per-API-key request budget. */
+export interface GatewayRateLimit {
+  /** Requests allowed per window. */
+  max: number;
+  timeWindowMs: number;
+}
+
+/** Construction input of {@link createGateway}. */
+export interface GatewayConfig {
+  /** Threads, handoffs, keys and registered agents live here. Migrated on startup. */
+  database: Database;
+  /** Used to reach agents. Default: a new client, closed with the gateway. */
+  a2aClient?: A2AClient;
+  /** Agents every tenant can use. */
+  agents?: AgentCard[];
+  /** Which of `agents` answer messages. Default: every static agent that is not handoff-capable. */
+  defaultAgentIds?: string[];
+  /** Request logs and the managers' logs. Default: silent. */
+  logger?: Logger;
+  /** Largest accepted body. Default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** Per API key. Default 120 per minute. */
+  rateLimit?: GatewayRateLimit;
+  /** A handoff idle longer than this expires. Default 3600. */
+  handoffIdleTimeoutSeconds?: number;
+  /** SSE keep-alive comment interval. Default 15 000. */
+  sseHeartbeatMs?: number;
+}
+
+/** Input of {@link startGateway}. */
+export interface StartGatewayConfig extends GatewayConfig {
+  /** 0 (the default) lets the OS pick a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+/** A listening gateway. */
+export interface RunningGateway extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  /** Stops listening, ends open streams, closes the A2A client it created. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the gateway as a Fastify instance (not listening; use `app.inject` or {@link startGateway}).
+ *
+ * ```ts
+ * const app = createGateway({ database, agents: [knowledge.card, skill.card] });
+ * const res = await app.inject({ method: "GET", url: "/v1/threads", headers: { authorization: `Bearer ${key}` } });
+ * ```
+ */
+export function createGateway(config: GatewayConfig): FastifyInstance {
+  const settings = validateConfig(config);
+  const baseLogger = config.logger ?? defaultLogger();
+  const logger = baseLogger.child({ component: "gateway" });
+  const ownClient = config.a2aClient === undefined;
+  const a2aClient = config.a2aClient ?? new A2AClient({ logger: baseLogger.child({ component: "a2a" }) });
+  const service = new GatewayService({
+    database: config.database,
+    a2aClient,
+    agents: config.agents ?? [],
+    ...(config.defaultAgentIds !== undefined ? { defaultAgentIds: config.defaultAgentIds } : {}),
+    logger: baseLogger,
+    ...(config.handoffIdleTimeoutSeconds !== undefined
+      ? { handoffIdleTimeoutSeconds: config.handoffIdleTimeoutSeconds }
+      : {}),
+  });
+  const apiKeys = new ApiKeyService(config.database);
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One log line per request, written in onResponse with who called and how long it took.
+    // Neither Fastify's logs nor ours carry headers or bodies.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: settings.bodyLimitBytes,
+    return503OnClosing: true,
+    // Errors Fastify raises before routing (a malformed URL) get the same JSON shape as the rest.
+    frameworkErrors: (error, _request, reply) => {
+      const failure = toHttpFailure(error);
+      void (reply as FastifyReply).code(failure.statusCode).headers(failure.headers).send(failure.body);
+    },
+  });
+
+  let openApi: unknown;
+  const routes = gatewayRoutes({
+    service,
+    // Built on first request, from the very specs that are registered below.
+    openApiDocument: () => (openApi ??= buildOpenApiDocument({ routes })),
+    ...(config.sseHeartbeatMs !== undefined ? { heartbeatMs: config.sseHeartbeatMs } : {}),
+  });
+
+  // A JSON API: any other body type is refused with 415.
+  app.removeContentTypeParser("text/plain");
+  app.addHook("onReady", async () => {
+    await config.database.initialize();
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
+    return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const principal = principalOf(request);
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "(unmatched)",
+        statusCode: reply.statusCode,
+        latencyMs: Math.round(reply.elapsedTime),
+        ...(principal ? { userId: principal.userId } : {}),
+      },
+      "request completed",
+    );
+  });
+  if (ownClient) app.addHook("onClose", async () => a2aClient.close());
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const failure = toHttpFailure(error);
+    if (failure.internal) request.log.error({ err: error }, "request failed");
+    return reply.code(failure.statusCode).headers(failure.headers).send(failure.body);
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          GatewayErrorCode.ROUTE_NOT_FOUND,
+          `No route ${request.method} ${request.url.split("?")[0]}`,
+        ),
+      ),
+  );
+
+  void app.register(rateLimit, {
+    global: true,
+    max: settings.rateLimit.max,
+    timeWindow: settings.rateLimit.timeWindowMs,
+    // Public routes opt out per route; every other route runs after authentication.
+    keyGenerator: (request) => {
+      const principal = principalOf(request);
+      return principal ? `key:${principal.keyId}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new GatewayHttpError({
+        statusCode: 429,
+        code: GatewayErrorCode.RATE_LIMITED,
+        message: `Rate limit exceeded: ${context.max} requests per ${Math.round(settings.rateLimit.timeWindowMs / 1000)} s; retry in ${context.after}`,
+        headers: { "retry-after": String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+      }),
+  });
+
+  // Public routes at the root; protected ones in a scope whose first hook authenticates.
+  void app.register(async (publicScope) => {
+    for (const route of routes.filter((r) => !isProtected(r))) registerRoute(publicScope, route);
+  });
+  void app.register(async (protectedScope) => {
+    protectedScope.addHook("onRequest", createAuthHook({ apiKeys }));
+    for (const route of routes.filter(isProtected)) registerRoute(protectedScope, route);
+  });
+  return app;
+}
+
+/** Starts the gateway on `host:port` and returns its URL and a `close()`. */
+export async function startGateway(config: StartGatewayConfig): Promise<RunningGateway> {
+  const { port = 0, host = "127.0.0.1", ...gatewayConfig } = config;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigurationError("port must be an integer in 0..65535", { context: { field: "port" } });
+  }
+  const app = createGateway(gatewayConfig);
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw new ConfigurationError(
+      `Gateway could not listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const address = app.server.address();
+  const boundPort = typeof address === "object" && address !== null ? address.port : port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const closed = app.close();
+      // Open event streams would hold the server open: cut them, their agents are aborted.
+      app.server.closeAllConnections();
+      await closed;
+    })();
+    return closing;
+  };
+  return Object.freeze({ url, app, close, [Symbol.asyncDispose]: close });
+}
+
+function validateConfig(config: GatewayConfig): { bodyLimitBytes: number; rateLimit: GatewayRateLimit } {
+  if (!config?.database)
+    throw new ConfigurationError("database is required", { context: { field: "database" } });
+  const bodyLimitBytes = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) {
+    throw new ConfigurationError("bodyLimitBytes must be a positive integer", {
+      context: { field: "bodyLimitBytes" },
+    });
+  }
+  const rate = { ...DEFAULT_RATE_LIMIT, ...config.rateLimit };
+  for (const field of ["max", "timeWindowMs"] as const) {
+    if (!Number.isInteger(rate[field]) || rate[field] < 1) {
+      throw new ConfigurationError(`rateLimit.${field} must be a positive integer`, {
+        context: { field: `rateLimit.${field}` },
+      });
+    }
+  }
+  return { bodyLimitBytes, rateLimit: rate };
+}

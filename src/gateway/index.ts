@@ -1,0 +1,63 @@
+/**
+ * The OmniForge HTTP gateway: API keys -> tenant, user and role; RBAC on every route; threads,
+ * messages (JSON or SSE), delegations, handoffs and a per-tenant agent registry; health probes;
+ * an OpenAPI 3.1 document; and a web console at `/`.
+ */
+export {
+  createGateway,
+  startGateway,
+  type GatewayConfig,
+  type GatewayRateLimit,
+  type RunningGateway,
+  type StartGatewayConfig,
+} from "./gateway.js";
+export {
+  GatewayService,
+  type GatewayServiceConfig,
+  type Page,
+  type PageOptions,
+  type PrincipalOptions,
+  type ThreadHolder,
+  type ThreadOptions,
+} from "./gateway-service.js";
+export {
+  AgentRegistry,
+  slugify,
+  type AgentRegistryConfig,
+  type AgentSource,
+  type DiscoverAgentOptions,
+  type RegisteredAgent,
+} from "./agent-registry.js";
+export {
+  AccessPolicies,
+  OPERATION_POLICIES,
+  authorize,
+  isAllowed,
+  type AccessPolicy,
+  type OperationId,
+} from "./route-policy.js";
+export {
+  GatewayErrorCode,
+  GatewayHttpError,
+  toHttpFailure,
+  type ErrorBody,
+  type HttpFailure,
+} from "./http-errors.js";
+export { buildOpenApiDocument, type OpenApiOptions } from "./openapi.js";
+export { gatewayRoutes, type GatewayRoutesConfig } from "./routes.js";
+export type { RouteContext, RouteSpec, RouteResponse } from "./route.js";
+export {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  SSE_HEARTBEAT_MS,
+} from "./defaults.js";
+export type {
+  AgentView,
+  DelegationRecordView,
+  HandoffSessionView,
+  MessageView,
+  RouterEventView,
+  ThreadView,
+} from "./views.js";

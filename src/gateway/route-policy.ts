@@ -1,0 +1,104 @@
+/**
+ * Who may call what: one table from gateway operation to the access it needs. Routes and the
+ * service both consult it, so the rule for an operation is written exactly once.
+ */
+import { PermissionDeniedError } from "../errors.js";
+import type { ApiKeyPrincipal } from "../security/api-keys.js";
+import { Permission, Role, checkPermission } from "../security/rbac.js";
+
+/** The access an operation needs. */
+export type AccessPolicy =
+  /** No API key needed (health probes, the console page, the OpenAPI document). */
+  | { kind: "public" }
+  /** Any of these roles. */
+  | { kind: "roles"; name: string; roles: readonly Role[] }
+  /** A permission from the RBAC matrix, checked with {@link checkPermission}. */
+  | { kind: "permission"; permission: Permission };
+
+const ALL_ROLES: readonly Role[] = Object.freeze(Object.values(Role));
+
+/** The named policies the route table uses. */
+export const AccessPolicies = Object.freeze({
+  public: { kind: "public" },
+  /** Reading threads, messages, handoff state, agents and delegation records. */
+  read: { kind: "roles", name: "gateway:read", roles: ALL_ROLES },
+  /** Sending a message to the router: everyone who can chat (not viewers or auditors). */
+  chat: {
+    kind: "roles",
+    name: "gateway:chat",
+    roles: Object.freeze([Role.END_USER, Role.OPERATOR, Role.DEVELOPER, Role.ADMIN]),
+  },
+  delegate: { kind: "permission", permission: Permission.ORCHESTRATION_DELEGATE },
+  handoffInitiate: { kind: "permission", permission: Permission.HANDOFF_INITIATE },
+  handoffCancel: { kind: "permission", permission: Permission.HANDOFF_CANCEL },
+  /** Registering and removing a tenant's agents. */
+  agentsWrite: {
+    kind: "roles",
+    name: "gateway:agents:write",
+    roles: Object.freeze([Role.OPERATOR, Role.DEVELOPER, Role.ADMIN]),
+  },
+} as const satisfies Record<string, AccessPolicy>);
+
+/** Every gateway operation (an OpenAPI operationId) and the access it needs. */
+export const OPERATION_POLICIES = Object.freeze({
+  healthz: AccessPolicies.public,
+  readyz: AccessPolicies.public,
+  console: AccessPolicies.public,
+  openapi: AccessPolicies.public,
+  createThread: AccessPolicies.chat,
+  listThreads: AccessPolicies.read,
+  getThread: AccessPolicies.read,
+  listMessages: AccessPolicies.read,
+  postMessage: AccessPolicies.chat,
+  delegate: AccessPolicies.delegate,
+  listDelegations: AccessPolicies.read,
+  startHandoff: AccessPolicies.handoffInitiate,
+  getHandoff: AccessPolicies.read,
+  cancelHandoff: AccessPolicies.handoffCancel,
+  completeHandoff: AccessPolicies.handoffCancel,
+  listHandoffs: AccessPolicies.read,
+  listAgents: AccessPolicies.read,
+  registerAgent: AccessPolicies.agentsWrite,
+  removeAgent: AccessPolicies.agentsWrite,
+} as const satisfies Record<string, AccessPolicy>);
+
+/** A gateway operation name. */
+export type OperationId = keyof typeof OPERATION_POLICIES;
+
+/** True when `role` satisfies `policy`. */
+export function isAllowed(role: Role | string, policy: AccessPolicy): boolean {
+  switch (policy.kind) {
+    case "public":
+      return true;
+    case "roles":
+      return (policy.roles as readonly string[]).includes(role);
+    case "permission":
+      return checkPermission(role, policy.permission);
+  }
+}
+
+/** Throws {@link PermissionDeniedError} unless the principal may run `operation`. */
+export function authorize(principal: ApiKeyPrincipal, operation: OperationId): void {
+  const policy: AccessPolicy = OPERATION_POLICIES[operation];
+  if (isAllowed(principal.role, policy)) return;
+  throw new PermissionDeniedError(policyName(policy), {
+    context: { tenantId: principal.tenantId, userId: principal.userId, role: principal.role },
+  });
+}
+
+/** A policy's name as errors and the OpenAPI document show it. */
+export function policyName(policy: AccessPolicy): string {
+  switch (policy.kind) {
+    case "public":
+      return "public";
+    case "roles":
+      return policy.name;
+    case "permission":
+      return policy.permission;
+  }
+}
+
+/** The roles a policy admits, for documentation. */
+export function policyRoles(policy: AccessPolicy): Role[] {
+  return ALL_ROLES.filter((role) => isAllowed(role, policy));
+}

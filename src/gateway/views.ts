@@ -1,0 +1,127 @@
+/**
+ * Domain objects -> the JSON the API returns. Dates become ISO strings, credentials and stored
+ * internals (a session's target card) are dropped; the types come from the response schemas.
+ */
+import type { z } from "zod";
+import type { AgentCard } from "../agents/agent-card.js";
+import type { Conversation, Message } from "../conversation/models.js";
+import type { DelegationAuditRecord } from "../orchestration/delegation-audit.js";
+import type { HandoffSession } from "../orchestration/handoff-store.js";
+import type { RouterEvent } from "../orchestration/stream-router.js";
+import type { RegisteredAgent } from "./agent-registry.js";
+import { toHttpFailure } from "./http-errors.js";
+import type {
+  agentViewSchema,
+  delegationRecordSchema,
+  handoffSessionViewSchema,
+  messageViewSchema,
+  routerEventSchema,
+  threadViewSchema,
+} from "./schemas.js";
+
+/** A thread in API responses. */
+export type ThreadView = z.output<typeof threadViewSchema>;
+/** A message in API responses. */
+export type MessageView = z.output<typeof messageViewSchema>;
+/** A handoff session in API responses. */
+export type HandoffSessionView = z.output<typeof handoffSessionViewSchema>;
+/** A delegation audit record in API responses. */
+export type DelegationRecordView = z.output<typeof delegationRecordSchema>;
+/** An agent in API responses. */
+export type AgentView = z.output<typeof agentViewSchema>;
+/** A router event in API responses and SSE frames. */
+export type RouterEventView = z.output<typeof routerEventSchema>;
+
+/** A conversation as a {@link ThreadView}. */
+export function threadView(thread: Conversation): ThreadView {
+  return {
+    id: thread.id,
+    userId: thread.userId,
+    title: thread.title,
+    conversationType: thread.conversationType,
+    createdAt: thread.createdAt.toISOString(),
+    updatedAt: thread.updatedAt.toISOString(),
+  };
+}
+
+/** A message as a {@link MessageView}. */
+export function messageView(message: Message): MessageView {
+  return {
+    id: message.id,
+    role: message.role,
+    content: message.content,
+    ...(message.agentId !== undefined ? { agentId: message.agentId } : {}),
+    metadata: message.metadata,
+    createdAt: message.createdAt.toISOString(),
+  };
+}
+
+/** A session as a {@link HandoffSessionView} (without its stored card). */
+export function handoffSessionView(session: HandoffSession): HandoffSessionView {
+  return {
+    handoffId: session.handoffId,
+    threadId: session.threadId,
+    userId: session.userId,
+    sourceAgentId: session.sourceAgentId,
+    targetAgentId: session.targetAgentId,
+    state: session.state,
+    contextSummary: session.contextSummary,
+    handoffReason: session.handoffReason,
+    startedAt: session.startedAt.toISOString(),
+    ...(session.completedAt ? { completedAt: session.completedAt.toISOString() } : {}),
+    expiresAt: session.expiresAt.toISOString(),
+    ...(session.estimatedDurationSeconds !== undefined
+      ? { estimatedDurationSeconds: session.estimatedDurationSeconds }
+      : {}),
+    ...(session.rejectionReason !== undefined ? { rejectionReason: session.rejectionReason } : {}),
+    ...(session.resultSummary !== undefined ? { resultSummary: session.resultSummary } : {}),
+    artifactsCreated: session.artifactsCreated,
+  };
+}
+
+/** An audit record as a {@link DelegationRecordView}. */
+export function delegationRecordView(record: DelegationAuditRecord): DelegationRecordView {
+  return {
+    delegationId: record.delegationId,
+    agentId: record.agentId,
+    userId: record.userId,
+    strategy: record.strategy,
+    success: record.success,
+    ...(record.errorCode !== undefined ? { errorCode: record.errorCode } : {}),
+    latencyMs: record.latencyMs,
+    createdAt: record.createdAt.toISOString(),
+  };
+}
+
+/** A card without its credentials: what anyone who may read agents may see. */
+export function publicCard(card: AgentCard): AgentCard {
+  if (!card.service?.auth) return card;
+  const { auth: _auth, ...service } = card.service;
+  return { ...card, service };
+}
+
+/** An agent as an {@link AgentView}; `defaultIds` are the agents that answer by default. */
+export function agentView(agent: RegisteredAgent, defaultIds: ReadonlySet<string>): AgentView {
+  return {
+    card: publicCard(agent.card),
+    source: agent.source,
+    isDefault: defaultIds.has(agent.card.identity.id),
+    handoff: agent.card.capabilities?.handoff === true,
+    ...(agent.createdAt ? { createdAt: agent.createdAt.toISOString() } : {}),
+  };
+}
+
+/** A router event as JSON: the `error` event carries `{ code, message, agentId }` only. */
+export function routerEventView(event: RouterEvent): RouterEventView {
+  if (event.type === "error") {
+    // The same code and wording an HTTP error would carry: internal failures say nothing more.
+    const { code, message } = toHttpFailure(event.error).body.error;
+    return {
+      type: "error",
+      code,
+      message,
+      ...(event.agentId !== undefined ? { agentId: event.agentId } : {}),
+    };
+  }
+  return event;
+}

@@ -101,3 +101,20 @@ export {
   type SanitizerFinding,
 } from "./orchestration/context-sanitizer.js";
 export * as defaults from "./defaults.js";
+export * from "./gateway/index.js";
+export {
+  ApiKeyService,
+  API_KEY_PREFIX,
+  type ApiKeyPrincipal,
+  type ApiKeyInfo,
+  type CreatedApiKey,
+  type CreateApiKeyInput,
+} from "./security/api-keys.js";
+export {
+  startKnowledgeAgent,
+  startResearchAgent,
+  startSkillCreationAgent,
+  EXAMPLE_AGENTS,
+  type ExampleAgentName,
+} from "./agents/examples/index.js";
+export { runDemo, type DemoConfig, type DemoResult, type DemoStep } from "./demo/run-demo.js";

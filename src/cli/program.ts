@@ -12,6 +12,12 @@ import {
 } from "../agents/examples/index.js";
 import type { ServedAgent } from "../agents/serve-agent.js";
 import { runDemo } from "../demo/run-demo.js";
+import { pino } from "pino";
+import { A2AClient } from "../a2a/a2a-client.js";
+import type { AgentCard } from "../agents/agent-card.js";
+import { AgentRegistry, startGateway } from "../gateway/index.js";
+import { ApiKeyService } from "../security/api-keys.js";
+import { Role } from "../security/rbac.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
 import { ThreadAccessError, ValidationError, isOrchestrationError } from "../errors.js";
 import { SqlHandoffStore } from "../orchestration/handoff-store.js";
@@ -86,6 +92,127 @@ export function createProgram(io: CliIo = processIo): Command {
       io.stdout(`A2A card: ${agent.url}/.well-known/agent-card.json — Ctrl+C to stop\n`);
       await waitForShutdown();
       await agent.close();
+    });
+
+  program
+    .command("serve")
+    .description("Run the HTTP gateway (REST + SSE + web console), with the example agents by default")
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .option("--port <n>", "port (0 = any free port)", parsePort, 8080)
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--no-examples", "do not start the bundled example agents")
+    .option("--agent <url...>", "discover and add the A2A agent at this base URL (repeatable)")
+    .option("--dir <path>", "where the example skill agent writes skills and state", ".omniforge")
+    .option("--log-level <level>", "pino log level (silent, error, warn, info, debug)", "info")
+    .action(
+      async (options: {
+        db: string;
+        port: number;
+        host: string;
+        examples: boolean;
+        agent?: string[];
+        dir: string;
+        logLevel: string;
+      }) => {
+        const logger = pino({ level: options.logLevel });
+        const database = new Database(options.db);
+        const client = new A2AClient({ logger });
+        const agents: ServedAgent[] = [];
+        try {
+          io.stdout(`Migrating ${database.kind} database...\n`);
+          await database.initialize();
+          if (options.examples) {
+            io.stdout("Starting example agents...\n");
+            for (const name of Object.keys(EXAMPLE_AGENTS)) {
+              agents.push(await startExampleAgent(name, { port: 0, host: "127.0.0.1", dir: options.dir }));
+            }
+          }
+          const cards: AgentCard[] = agents.map((a) => a.card);
+          for (const url of options.agent ?? []) {
+            io.stdout(`Discovering ${url}...\n`);
+            cards.push(await new AgentRegistry({ database, a2aClient: client }).discover({ url }));
+          }
+          for (const card of cards)
+            io.stdout(`  agent ${card.identity.id.padEnd(22)} ${card.service?.endpoint ?? ""}\n`);
+          const gateway = await startGateway({
+            database,
+            a2aClient: client,
+            agents: cards,
+            logger,
+            port: options.port,
+            host: options.host,
+          });
+          io.stdout(
+            `\nOmniForge gateway on ${gateway.url}\n  console: ${gateway.url}/\n  OpenAPI: ${gateway.url}/openapi.json\n`,
+          );
+          const keyCount = await database.db
+            .selectFrom("api_keys")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .executeTakeFirstOrThrow();
+          if (Number(keyCount.n) === 0) {
+            io.stdout(
+              `\nNo API keys yet. Create one:\n  omniforge keys create --db ${options.db} --tenant acme --user alice --role admin\n`,
+            );
+          }
+          await waitForShutdown();
+          io.stdout("Shutting down...\n");
+          await gateway.close();
+        } finally {
+          await Promise.allSettled(agents.map((a) => a.close()));
+          await client.close();
+          await database.dispose();
+        }
+      },
+    );
+
+  const keys = program.command("keys").description("Manage gateway API keys (stored hashed)");
+  keys
+    .command("create")
+    .description("Create an API key; it is printed once and only its hash is stored")
+    .requiredOption("--tenant <id>", "tenant the key acts for")
+    .requiredOption("--user <id>", "user the key acts as")
+    .requiredOption("--role <role>", `role: ${Object.values(Role).join(", ")}`)
+    .option("--name <name>", "a label for listings", "cli")
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (options: { tenant: string; user: string; role: string; name: string; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const created = await new ApiKeyService(database).create({
+          tenantId: options.tenant,
+          userId: options.user,
+          role: options.role as Role,
+          name: options.name,
+        });
+        io.stdout(
+          `Created key ${created.id} (${created.role} for ${created.userId} in ${created.tenantId}):\n\n  ${created.key}\n\nStore it now: it cannot be shown again.\n`,
+        );
+      });
+    });
+  keys
+    .command("list")
+    .description("List a tenant's API keys (never the secrets)")
+    .requiredOption("--tenant <id>", "tenant id")
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (options: { tenant: string; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const list = await new ApiKeyService(database).list({ tenantId: options.tenant });
+        if (list.length === 0) io.stdout(`No API keys for tenant ${options.tenant}.\n`);
+        for (const k of list) {
+          const status = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
+          io.stdout(`${k.id}  ${k.prefix}…  ${k.role.padEnd(9)}  ${k.userId}  ${k.name}  ${status}\n`);
+        }
+      });
+    });
+  keys
+    .command("revoke <keyId>")
+    .description("Revoke an API key")
+    .requiredOption("--tenant <id>", "tenant id")
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (keyId: string, options: { tenant: string; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const revoked = await new ApiKeyService(database).revoke({ id: keyId, tenantId: options.tenant });
+        if (!revoked) throw new CliFailure(`no active key ${keyId} in tenant ${options.tenant}`);
+        io.stdout(`Revoked ${keyId}.\n`);
+      });
     });
 
   const threads = program.command("threads").description("Inspect conversation threads");

@@ -46,15 +46,17 @@ export interface AgentCard {
   };
 }
 
-const identifier = z
-  .string()
+/** An agent id: letters, digits, '.', '_', ':' and '-', at most 128 characters. */
+export const agentIdSchema = z
+  .string({ error: "must be a string" })
   .min(1, "must not be empty")
   .max(128, "must be at most 128 characters")
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "may contain only letters, digits, '.', '_', ':' and '-'");
 
-const httpUrl = z
-  .string()
-  .max(2048)
+/** An absolute http(s) URL of at most 2048 characters. */
+export const httpUrlSchema = z
+  .string({ error: "must be a string" })
+  .max(2048, "must be at most 2048 characters")
   .refine((value) => {
     try {
       const url = new URL(value);
@@ -62,7 +64,8 @@ const httpUrl = z
     } catch {
       return false;
     }
-  }, "must be an absolute http(s) URL");
+  }, "must be an absolute http(s) URL")
+  .meta({ format: "uri" });
 
 export const agentAuthSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("bearer"), token: z.string().min(1) }),
@@ -71,12 +74,12 @@ export const agentAuthSchema = z.discriminatedUnion("type", [
 
 export const agentCardSchema = z.object({
   identity: z.object({
-    id: identifier,
+    id: agentIdSchema,
     name: z.string().min(1).max(256),
     description: z.string().max(4096).optional(),
     version: z.string().max(64).optional(),
   }),
-  service: z.object({ endpoint: httpUrl, auth: agentAuthSchema.optional() }).optional(),
+  service: z.object({ endpoint: httpUrlSchema, auth: agentAuthSchema.optional() }).optional(),
   skills: z
     .array(
       z.object({

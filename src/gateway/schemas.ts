@@ -3,7 +3,7 @@
  * response types are inferred from them, and the OpenAPI document is generated from them.
  */
 import { z } from "zod";
-import { agentCardSchema } from "../agents/agent-card.js";
+import { agentCardSchema, agentIdSchema, httpUrlSchema } from "../agents/agent-card.js";
 import { ConversationType, MessageRole } from "../conversation/models.js";
 import { MAX_DELEGATION_AGENTS, MAX_DELEGATION_TIMEOUT_MS } from "../defaults.js";
 import { CompletionStatus, DelegationStrategy, HandoffState } from "../orchestration/types.js";
@@ -12,25 +12,6 @@ import { MAX_PAGE_LIMIT } from "./defaults.js";
 
 const enumOf = <T extends string>(values: readonly T[]) =>
   z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(", ")}` });
-
-const agentIdSchema = z
-  .string({ error: "must be a string" })
-  .min(1, "must not be empty")
-  .max(128, "must be at most 128 characters")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "may contain only letters, digits, '.', '_', ':' and '-'");
-
-const httpUrlSchema = z
-  .string({ error: "must be a string" })
-  .max(2048, "must be at most 2048 characters")
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:";
-    } catch {
-      return false;
-    }
-  }, "must be an absolute http(s) URL")
-  .meta({ format: "uri" });
 
 const isoDate = z.string().meta({ format: "date-time" });
 

@@ -6,7 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { A2AClient } from "../a2a/a2a-client.js";
-import { HANDOFF_EXTENSION_URI, findHandoffAccept, handoffData } from "../a2a/handoff-extension.js";
+import {
+  HANDOFF_EXTENSION_URI,
+  findHandoffAccept,
+  handoffData,
+  withOmniforgeMetadata,
+} from "../a2a/handoff-extension.js";
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../agents/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
@@ -578,16 +583,7 @@ export class HandoffManager implements HandoffStateReader {
     const result = await this.#client.sendMessage(
       card,
       {
-        contextId: session.threadId,
-        extensions: [HANDOFF_EXTENSION_URI],
-        metadata: {
-          omniforge: {
-            tenantId: session.tenantId,
-            userId: session.userId,
-            threadId: session.threadId,
-            handoffId: session.handoffId,
-          },
-        },
+        ...handoffEnvelope(session),
         data: [
           handoffData.request({
             handoffId: session.handoffId,
@@ -629,16 +625,7 @@ export class HandoffManager implements HandoffStateReader {
       await this.#client.sendMessage(
         this.targetCard(session),
         {
-          contextId: session.threadId,
-          extensions: [HANDOFF_EXTENSION_URI],
-          metadata: {
-            omniforge: {
-              tenantId: session.tenantId,
-              userId: session.userId,
-              threadId: session.threadId,
-              handoffId: session.handoffId,
-            },
-          },
+          ...handoffEnvelope(session),
           data: [
             handoffData.cancel({ handoffId: session.handoffId, reason: this.#sanitizer.sanitize(reason) }),
           ],
@@ -669,6 +656,20 @@ export class HandoffManager implements HandoffStateReader {
       );
     }
   }
+}
+
+/** The A2A envelope of every handoff message: the thread as contextId, the extension, our metadata. */
+function handoffEnvelope(session: HandoffSession) {
+  return {
+    contextId: session.threadId,
+    extensions: [HANDOFF_EXTENSION_URI],
+    metadata: withOmniforgeMetadata({
+      tenantId: session.tenantId,
+      userId: session.userId,
+      threadId: session.threadId,
+      handoffId: session.handoffId,
+    }),
+  };
 }
 
 function withoutAuth(card: AgentCard): AgentCard {

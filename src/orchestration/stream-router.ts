@@ -14,7 +14,7 @@ import { LIMITS, boundedText, identifierSchema, parseInput, uuidSchema } from ".
 import type { HandoffManager, HandoffSession } from "./handoff-manager.js";
 import type { DelegationResult, OrchestrationManager } from "./orchestration-manager.js";
 import { ThreadManager } from "./thread-manager.js";
-import type { CompletionStatus} from "./types.js";
+import type { CompletionStatus } from "./types.js";
 import { DelegationStrategy } from "./types.js";
 
 /** The orchestrator's own id in events and stored replies. */

@@ -516,7 +516,7 @@ export class HandoffManager implements HandoffStateReader {
       session.state === HandoffState.PENDING
         ? "no answer from the target"
         : `idle for more than ${session.idleTimeoutSeconds} s`;
-    const expired = await this.#store.transition(session, HandoffState.EXPIRED, {}, reason);
+    const expired = await this.#storeTransition(session, HandoffState.EXPIRED, {}, reason);
     if (!expired) return false;
     await this.#note(
       expired,
@@ -527,13 +527,47 @@ export class HandoffManager implements HandoffStateReader {
     return true;
   }
 
+  /** Every stored transition gets a span and a log line. */
+  #storeTransition(
+    session: HandoffSession,
+    to: HandoffState,
+    changes: Parameters<SqlHandoffStore["transition"]>[2],
+    reason: string,
+  ): Promise<HandoffSession | null> {
+    return inSpan(
+      this.#tracer,
+      "omniforge.handoff.transition",
+      {
+        "omniforge.handoff_id": session.handoffId,
+        "omniforge.thread_id": session.threadId,
+        "omniforge.from_state": session.state,
+        "omniforge.to_state": to,
+      },
+      async (span) => {
+        const next = await this.#store.transition(session, to, changes, reason);
+        span.setAttribute("omniforge.applied", next !== null);
+        this.#logger.debug(
+          {
+            threadId: session.threadId,
+            handoffId: session.handoffId,
+            from: session.state,
+            to,
+            applied: next !== null,
+          },
+          "handoff transition",
+        );
+        return next;
+      },
+    );
+  }
+
   async #transition(
     session: HandoffSession,
     to: HandoffState,
     changes: Parameters<SqlHandoffStore["transition"]>[2],
     reason: string,
   ): Promise<HandoffSession> {
-    const next = await this.#store.transition(session, to, changes, reason);
+    const next = await this.#storeTransition(session, to, changes, reason);
     if (next) return next;
     // Someone else moved the session first (a cancel racing a completion, an expiry...).
     const current = await this.#store.get(session.handoffId, session.tenantId);

@@ -12,6 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/a2a-client.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
+import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
 import { DelegationStrategy } from "../../src/orchestration/types.js";
 import { Database } from "../../src/storage/database.js";
@@ -75,5 +76,52 @@ describe("tracing", () => {
     // Every span of this run, client and server side, belongs to the delegation's trace.
     expect(spans.length).toBeGreaterThan(children.length + 1);
     expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([root.spanContext().traceId]));
+  });
+});
+
+describe("handoff tracing", () => {
+  it("every handoff transition is a span", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    await using database = new Database("sqlite::memory:");
+    await database.initialize();
+    await using client = new A2AClient();
+    const specialist = await startAgent({
+      id: "traced-specialist",
+      onHandoffRequest: async () => ({ accepted: true }),
+    });
+    try {
+      const repo = new SqlConversationRepository(database);
+      const handoffs = new HandoffManager({
+        a2aClient: client,
+        conversationRepo: repo,
+        tracer: provider.getTracer("test"),
+      });
+      const thread = await repo.createConversation({ tenantId: "t", userId: "u" });
+      const ref = { threadId: thread.id, tenantId: "t" };
+      await handoffs.initiateHandoff({
+        ...ref,
+        userId: "u",
+        sourceAgentId: "main",
+        targetAgentCard: specialist.card,
+        contextSummary: "s",
+        handoffReason: "r",
+      });
+      await handoffs.cancelHandoff({ ...ref, reason: "done here" });
+      await provider.forceFlush();
+      const transitions = exporter
+        .getFinishedSpans()
+        .filter((s) => s.name === "omniforge.handoff.transition")
+        .map(
+          (s) =>
+            `${String(s.attributes["omniforge.from_state"])}->${String(s.attributes["omniforge.to_state"])}`,
+        );
+      expect(transitions).toEqual(["pending->active", "active->cancelled"]);
+      expect(exporter.getFinishedSpans().filter((s) => s.name === "omniforge.handoff.initiate")).toHaveLength(
+        1,
+      );
+    } finally {
+      await specialist.close();
+    }
   });
 });

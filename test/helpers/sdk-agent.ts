@@ -14,14 +14,30 @@ export interface SdkAgent {
   card: AgentCard;
   /** The contextIds of every message received. */
   contextIds: string[];
+  /** Task ids the SDK's request handler asked the executor to cancel (A2A CancelTask). */
+  cancelledTaskIds: string[];
+  /** Resolves when the first CancelTask arrives. */
+  cancelled: Promise<string>;
+  /** Resolves when the agent has published its first task. */
+  started: Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startSdkAgent(options: {
   id: string;
   reply: (text: string) => string;
+  /** Never finish: stay WORKING until cancelled. */
+  hang?: boolean;
+  /** Answer only once this resolves (orders a race deterministically). */
+  waitFor?: Promise<unknown>;
 }): Promise<SdkAgent> {
+  let onStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => (onStarted = resolve));
   const contextIds: string[] = [];
+  const cancelledTaskIds: string[] = [];
+  const waiting = new Map<string, () => void>();
+  let onCancel: (taskId: string) => void = () => {};
+  const cancelled = new Promise<string>((resolve) => (onCancel = resolve));
   const executor: AgentExecutor = {
     execute: async (ctx, bus) => {
       const { taskId, contextId } = ctx;
@@ -56,6 +72,21 @@ export async function startSdkAgent(options: {
           metadata: undefined,
         }),
       );
+      onStarted();
+      await options.waitFor;
+      if (options.hang) {
+        bus.publish(
+          AgentEvent.statusUpdate({
+            taskId,
+            contextId,
+            status: { state: TaskState.TASK_STATE_WORKING, message: undefined, timestamp: now() },
+            metadata: undefined,
+          }),
+        );
+        await new Promise<void>((resolve) => waiting.set(taskId, resolve));
+        bus.finished();
+        return;
+      }
       bus.publish(
         AgentEvent.statusUpdate({
           taskId,
@@ -66,12 +97,38 @@ export async function startSdkAgent(options: {
       );
       bus.finished();
     },
-    cancelTask: async () => {},
+    cancelTask: async (taskId, bus) => {
+      cancelledTaskIds.push(taskId);
+      onCancel(taskId);
+      bus.publish(
+        AgentEvent.statusUpdate({
+          taskId,
+          contextId: "",
+          status: {
+            state: TaskState.TASK_STATE_CANCELED,
+            message: undefined,
+            timestamp: new Date().toISOString(),
+          },
+          metadata: undefined,
+        }),
+      );
+      waiting.get(taskId)?.();
+    },
   };
   const server = await startSdkServer(executor);
   const card: AgentCard = {
     ...server.card,
     identity: { ...server.card.identity, id: options.id, name: options.id },
   };
-  return { card, contextIds, close: () => server.close() };
+  return {
+    card,
+    contextIds,
+    cancelledTaskIds,
+    cancelled,
+    started,
+    close: async () => {
+      for (const release of waiting.values()) release();
+      await server.close();
+    },
+  };
 }

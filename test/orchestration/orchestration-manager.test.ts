@@ -126,6 +126,32 @@ describe("OrchestrationManager", () => {
     expect(loserA.wasAborted() && loserB.wasAborted()).toBe(true);
   });
 
+  it("FIRST_SUCCESS sends A2A CancelTask for the losers' tasks (plain-SDK agents)", async () => {
+    const slowA = await startSdkAgent({ id: "sdk-slow-a", reply: () => "never", hang: true });
+    const slowB = await startSdkAgent({ id: "sdk-slow-b", reply: () => "never", hang: true });
+    // The winner answers only once the losers' tasks exist, so their task ids are known.
+    const fast = await startSdkAgent({
+      id: "sdk-fast",
+      reply: (t) => `fast: ${t}`,
+      waitFor: Promise.all([slowA.started, slowB.started]),
+    });
+    agents.push(slowA, slowB, fast);
+    const results = await orchestrator.delegateToAgents({
+      ...base(),
+      message: "race",
+      targetAgentCards: [slowA.card, slowB.card, fast.card],
+      strategy: DelegationStrategy.FIRST_SUCCESS,
+      timeoutMs: 10_000,
+    });
+    expect(results).toEqual([
+      expect.objectContaining({ agentId: "sdk-fast", success: true, response: "fast: race" }),
+    ]);
+    const [cancelA, cancelB] = await Promise.all([slowA.cancelled, slowB.cancelled]);
+    expect(cancelA).toEqual(expect.any(String));
+    expect(cancelB).toEqual(expect.any(String));
+    expect(fast.cancelledTaskIds).toEqual([]);
+  });
+
   it("FIRST_SUCCESS with every agent failing returns every failure in input order", async () => {
     const a = await agent({ id: "fail-a", fail: "nope" });
     const b = await agent({ id: "fail-b", delayMs: 20, fail: "nope" });
@@ -380,9 +406,26 @@ describe("OrchestrationManager", () => {
   });
 
   it("fans out to 100 agents in PARALLEL in about the slowest agent's time", async () => {
+    const starts: number[] = [];
+    const ends: number[] = [];
     const cards: AgentCard[] = [];
-    for (let i = 0; i < 100; i++)
-      cards.push((await agent({ id: `fan-${i}`, delayMs: i === 99 ? 300 : 100 })).card);
+    for (let i = 0; i < 100; i++) {
+      const delayMs = i === 99 ? 300 : 100;
+      const a = await agent({
+        id: `fan-${i}`,
+        async *handle(ctx) {
+          starts.push(performance.now());
+          await new Promise((r) => setTimeout(r, delayMs));
+          ends.push(performance.now());
+          yield `fan ${ctx.text}`;
+        },
+      });
+      cards.push(a.card);
+    }
+    // Warm-up: card resolution and connections, so the measured run is the steady state.
+    await orchestrator.delegateToAgents({ ...base(), message: "warm", targetAgentCards: cards });
+    starts.length = 0;
+    ends.length = 0;
     const started = performance.now();
     const results = await orchestrator.delegateToAgents({
       ...base(),
@@ -393,8 +436,11 @@ describe("OrchestrationManager", () => {
     expect(results).toHaveLength(100);
     expect(results.every((r) => r.success)).toBe(true);
     expect(results.map((r) => r.agentId)).toEqual(cards.map((c) => c.identity.id));
-    // Sequential would take > 10 s; near the slowest agent (300 ms) means real concurrency.
-    expect(elapsed).toBeLessThan(300 * 3);
+    // Real concurrency: every agent was already working before the first one finished.
+    expect(starts).toHaveLength(100);
+    expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
+    // Near the slowest agent (300 ms); one after another would take over 10 s.
+    expect(elapsed).toBeLessThan(300 + 1_500);
   });
 });
 

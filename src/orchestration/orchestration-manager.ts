@@ -100,6 +100,9 @@ const strategySchema = z.enum(
   Object.values(DelegationStrategy) as [DelegationStrategy, ...DelegationStrategy[]],
 );
 
+// Built once: constructing a zod schema per call costs more than the check itself.
+const messageSchema = boundedText(LIMITS.messageBytes);
+
 const identitySchema = z.object({
   threadId: z.string({ error: "must be a string" }),
   tenantId: identifierSchema,
@@ -199,7 +202,7 @@ export class OrchestrationManager {
     if (!options.trusted) await this.#checkAccess(threadId, tenantId, userId);
     const card = parseAgentCard(options.agentCard, "agentCard");
     agentEndpoint(card, "agentCard.service.endpoint");
-    parseInput(boundedText(LIMITS.messageBytes), options.message, "message");
+    parseInput(messageSchema, options.message, "message");
     const timeoutMs = validateTimeout(options.timeoutMs);
     const sanitize = options.sanitize !== false && card.policy?.sanitize !== false;
     const message: OutgoingMessage = {

@@ -131,6 +131,9 @@ export class StreamRouter {
    */
   async *routeEvents(options: RouteMessageOptions): AsyncGenerator<RouterEvent, void, undefined> {
     const turn = linkSignals(options.signal);
+    // Set once the turn ran to its end: then nothing upstream is left to abort (and no abort
+    // reason, an Error with a stack, needs building on the hot path).
+    let settled = false;
     try {
       const input = parseInput(routeSchema, options);
       await this.#threads.requireThread(input);
@@ -149,6 +152,7 @@ export class StreamRouter {
       } else {
         yield* this.#routeToOrchestrator(input, turn.signal);
       }
+      settled = true;
     } catch (error) {
       const failure = asOrchestrationError(error);
       yield {
@@ -160,7 +164,7 @@ export class StreamRouter {
       };
     } finally {
       // A consumer that stops early lands here: abort whatever is still streaming upstream.
-      turn.abort();
+      if (!settled) turn.abort();
       turn.dispose();
     }
   }

@@ -10,6 +10,7 @@ import {
   type DialectAdapter,
   type Kysely,
   type MigrationLockOptions,
+  type SqliteDatabase,
 } from "kysely";
 import type { StorageBackend } from "../storage-backend.js";
 
@@ -32,6 +33,34 @@ class LockingSqliteAdapter extends SqliteAdapter {
       db,
     );
   }
+}
+
+/** Distinct SQL texts kept compiled; OmniForge issues a small fixed set, so this is never reached in practice. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query afresh, and compiling SQL costs as much as running these small
+ * queries. Statements are reused per SQL text instead; one that is busy (an open iterate()) is
+ * never handed out twice.
+ */
+function withStatementCache(connection: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close() {
+      cache.clear();
+      connection.close();
+    },
+    prepare(sql: string) {
+      const cached = cache.get(sql);
+      if (cached !== undefined && !cached.busy) return cached;
+      const statement = connection.prepare(sql);
+      if (cached === undefined) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 class LockingSqliteDialect extends SqliteDialect {
@@ -57,7 +86,7 @@ export class SqliteBackend implements StorageBackend {
     connection.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     connection.pragma("synchronous = NORMAL");
     connection.pragma("foreign_keys = ON");
-    return new LockingSqliteDialect({ database: connection });
+    return new LockingSqliteDialect({ database: withStatementCache(connection) });
   }
 
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { z } from "zod";
 import { StorageError, ThreadAccessError } from "../errors.js";
 import type { Database } from "../storage/database.js";
@@ -173,17 +174,48 @@ export class SqlConversationRepository implements ConversationRepository {
       metadata: JSON.stringify(value.metadata ?? {}),
       created_at: timestamp(),
     };
-    await this.database.transaction(async (trx) => {
-      // Touching the thread first both checks ownership and takes the row's write lock.
-      const touched = await trx
+    // One statement stores the message only if the thread is this tenant's: no transaction,
+    // no separate ownership read (this is the router's hot path).
+    const db = this.database.db;
+    const [inserted] = await Promise.all([
+      db
+        .insertInto("messages")
+        .columns([
+          "id",
+          "conversation_id",
+          "tenant_id",
+          "role",
+          "content",
+          "agent_id",
+          "metadata",
+          "created_at",
+        ])
+        .expression(
+          db
+            .selectFrom("conversations")
+            .select([
+              sql<string>`${row.id}`.as("id"),
+              "id as conversation_id",
+              "tenant_id",
+              sql<string>`${row.role}`.as("role"),
+              sql<string>`${row.content}`.as("content"),
+              sql<string | null>`${row.agent_id}`.as("agent_id"),
+              sql<string>`${row.metadata}`.as("metadata"),
+              sql<string>`${row.created_at}`.as("created_at"),
+            ])
+            .where("id", "=", value.conversationId)
+            .where("tenant_id", "=", value.tenantId),
+        )
+        .executeTakeFirst(),
+      // The thread's last-activity time; harmless (0 rows) when the thread is not the caller's.
+      db
         .updateTable("conversations")
         .set({ updated_at: row.created_at })
         .where("id", "=", value.conversationId)
         .where("tenant_id", "=", value.tenantId)
-        .executeTakeFirst();
-      if (Number(touched.numUpdatedRows) === 0) throw new ThreadAccessError(value.conversationId);
-      await trx.insertInto("messages").values(row).execute();
-    });
+        .execute(),
+    ]);
+    if (Number(inserted?.numInsertedOrUpdatedRows ?? 0) === 0) throw new ThreadAccessError(value.conversationId);
     return toMessage(row);
   }
 

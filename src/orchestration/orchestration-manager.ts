@@ -94,6 +94,8 @@ export interface StreamAgentOptions extends Omit<
   data?: DataObject[];
   /** Skip the thread and RBAC checks (the caller already made them). */
   trusted?: boolean;
+  /** Write a delegation audit record for this call. Default true. */
+  audit?: boolean;
 }
 
 const strategySchema = z.enum(
@@ -252,20 +254,24 @@ export class OrchestrationManager {
       throw error;
     } finally {
       span.end();
-      const latencyMs = round(performance.now() - started);
-      // A consumer that stopped reading early ends the stream without a result: an abort.
-      const outcome = completed ? undefined : (failure ?? new AbortedError("Stream closed by the consumer"));
-      const result: DelegationResult =
-        outcome === undefined
-          ? { agentId, success: true, response, latencyMs }
-          : { agentId, success: false, ...describeFailure(outcome, agentId, timeoutMs), latencyMs };
-      await this.#writeAudit(
-        randomUUID(),
-        { threadId, tenantId, userId },
-        DelegationStrategy.PARALLEL,
-        [result],
-        this.#logger.child({ threadId, tenantId, agentId }),
-      );
+      if (options.audit !== false) {
+        const latencyMs = round(performance.now() - started);
+        // A consumer that stopped reading early ends the stream without a result: an abort.
+        const outcome = completed
+          ? undefined
+          : (failure ?? new AbortedError("Stream closed by the consumer"));
+        const result: DelegationResult =
+          outcome === undefined
+            ? { agentId, success: true, response, latencyMs }
+            : { agentId, success: false, ...describeFailure(outcome, agentId, timeoutMs), latencyMs };
+        await this.#writeAudit(
+          randomUUID(),
+          { threadId, tenantId, userId },
+          DelegationStrategy.PARALLEL,
+          [result],
+          this.#logger.child({ threadId, tenantId, agentId }),
+        );
+      }
     }
   }
 

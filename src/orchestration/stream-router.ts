@@ -136,21 +136,32 @@ export class StreamRouter {
     let settled = false;
     try {
       const input = parseInput(routeSchema, options);
-      await this.#threads.requireThread(input);
-      const session = await this.#handoffs.getActiveHandoff(input);
+      // Independent reads and writes go out together: on PostgreSQL each is a round trip.
+      const [, session] = await Promise.all([
+        this.#threads.requireThread(input),
+        this.#handoffs.getActiveHandoff(input),
+      ]);
       const isExit = this.#exitCommands.has(input.message.trim().toLowerCase());
-      await this.#repo.addMessage({
-        conversationId: input.threadId,
-        tenantId: input.tenantId,
-        role: MessageRole.USER,
-        content: input.message,
-      });
+      // The user message is stored while the agent is already being asked (one round trip off
+      // the time to first chunk); every path awaits it before it yields any of the reply.
+      const stored = Promise.all([
+        this.#repo.addMessage({
+          conversationId: input.threadId,
+          tenantId: input.tenantId,
+          role: MessageRole.USER,
+          content: input.message,
+        }),
+        session && !isExit ? this.#handoffs.recordActivity(session) : undefined,
+      ]).then(() => undefined);
+      // Observed here so a failure is never an unhandled rejection; awaited (and thrown) below.
+      stored.catch(() => undefined);
       if (session && isExit) {
+        await stored;
         yield* this.#cancelByExitWord(input, session);
       } else if (session) {
-        yield* this.#routeToSpecialist(input, session, turn.signal);
+        yield* this.#routeToSpecialist(input, session, turn.signal, stored);
       } else {
-        yield* this.#routeToOrchestrator(input, turn.signal);
+        yield* this.#routeToOrchestrator(input, turn.signal, stored);
       }
       settled = true;
     } catch (error) {
@@ -173,10 +184,10 @@ export class StreamRouter {
     input: z.output<typeof routeSchema>,
     session: HandoffSession,
     signal: AbortSignal,
+    stored: Promise<void>,
   ): AsyncGenerator<RouterEvent> {
     const agentId = session.targetAgentId;
     yield { type: "route", target: "handoff", agentId, agentIds: [agentId], handoffId: session.handoffId };
-    await this.#handoffs.recordActivity(session);
     let text = "";
     let returned = false;
     const stream = this.#orchestrator.streamAgent({
@@ -186,9 +197,17 @@ export class StreamRouter {
       extensions: [HANDOFF_EXTENSION_URI],
       timeoutMs: this.#timeoutMs,
       trusted: true,
+      // A handoff turn is not a delegation: it is recorded as the thread's messages and the
+      // session's activity, not as a delegation audit row.
+      audit: false,
       signal,
     });
+    let userMessageStored = false;
     for await (const item of stream) {
+      if (!userMessageStored) {
+        await stored;
+        userMessageStored = true;
+      }
       if (item.type === "text") {
         text += item.text;
         yield { type: "chunk", agentId, text: item.text };
@@ -207,12 +226,14 @@ export class StreamRouter {
         artifactsCreated: done.artifactsCreated,
       };
     }
+    await stored;
     yield* this.#finish(input, agentId, text, { handoffId: session.handoffId });
   }
 
   async *#routeToOrchestrator(
     input: z.output<typeof routeSchema>,
     signal: AbortSignal,
+    stored: Promise<void>,
   ): AsyncGenerator<RouterEvent> {
     const agentIds = this.#defaultAgents.map((card) => card.identity.id);
     if (this.#defaultAgents.length === 1) {
@@ -220,16 +241,22 @@ export class StreamRouter {
       const agentId = card.identity.id;
       yield { type: "route", target: "orchestrator", agentId, agentIds };
       let text = "";
+      let userMessageStored = false;
       for await (const item of this.#orchestrator.streamAgent({
         ...input,
         agentCard: card,
         timeoutMs: this.#timeoutMs,
         signal,
       })) {
+        if (!userMessageStored) {
+          await stored;
+          userMessageStored = true;
+        }
         if (item.type !== "text") continue;
         text += item.text;
         yield { type: "chunk", agentId, text: item.text };
       }
+      await stored;
       yield* this.#finish(input, agentId, text, {});
       return;
     }
@@ -241,6 +268,7 @@ export class StreamRouter {
       timeoutMs: this.#timeoutMs,
       signal,
     });
+    await stored;
     yield { type: "delegation", results };
     const text = this.#orchestrator.synthesizeResponses(results);
     yield { type: "chunk", agentId: ORCHESTRATOR_AGENT_ID, text };

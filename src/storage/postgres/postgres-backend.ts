@@ -1,11 +1,57 @@
 import pg from "pg";
-import { PostgresDialect, type ColumnDefinitionBuilder, type Dialect } from "kysely";
+import {
+  PostgresDialect,
+  type ColumnDefinitionBuilder,
+  type Dialect,
+  type PostgresCursor,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from "kysely";
 import type { StorageBackend } from "../storage-backend.js";
 
 export interface PostgresBackendConfig {
   connectionString: string;
   /** Pool size. */
   maxConnections: number;
+}
+
+/** Distinct SQL texts given a server-side prepared statement; OmniForge issues a small fixed set. */
+const NAMED_STATEMENT_LIMIT = 1_000;
+/** Only plannable statements can be prepared; DDL and transaction control run unnamed. */
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * Kysely sends every query unnamed, so the server parses and plans it each time — for
+ * OmniForge's small queries that is most of their cost. Naming each distinct SQL text makes `pg`
+ * prepare it once per connection and reuse the plan afterwards.
+ */
+function withNamedStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < NAMED_STATEMENT_LIMIT && PREPARABLE.test(text)) {
+      name = `omniforge_${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      const query = ((textOrCursor: string | PostgresCursor<unknown>, values?: ReadonlyArray<unknown>) => {
+        if (typeof textOrCursor !== "string") return client.query(textOrCursor as never);
+        const name = nameOf(textOrCursor);
+        return client.query(
+          name === undefined
+            ? { text: textOrCursor, values: values as unknown[] }
+            : { name, text: textOrCursor, values: values as unknown[] },
+        ) as unknown as Promise<PostgresQueryResult<unknown>>;
+      }) as PostgresPoolClient["query"];
+      return { query, release: () => client.release() };
+    },
+    end: () => pool.end(),
+  };
 }
 
 export class PostgresBackend implements StorageBackend {
@@ -25,7 +71,7 @@ export class PostgresBackend implements StorageBackend {
     // An idle client that loses its server emits 'error' on the pool; without a listener that
     // would crash the process. The next query surfaces the failure instead.
     pool.on("error", () => {});
-    return new PostgresDialect({ pool });
+    return new PostgresDialect({ pool: withNamedStatements(pool) });
   }
 
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {

@@ -215,7 +215,8 @@ export class SqlConversationRepository implements ConversationRepository {
         .where("tenant_id", "=", value.tenantId)
         .execute(),
     ]);
-    if (Number(inserted?.numInsertedOrUpdatedRows ?? 0) === 0) throw new ThreadAccessError(value.conversationId);
+    if (Number(inserted?.numInsertedOrUpdatedRows ?? 0) === 0)
+      throw new ThreadAccessError(value.conversationId);
     return toMessage(row);
   }
 

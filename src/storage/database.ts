@@ -77,7 +77,7 @@ export class Database {
 
   /**
    * Runs pending migrations. Idempotent; concurrent calls share one run; two processes starting at
-   * once are serialized (an advisory lock on PostgreSQL, the database write lock on SQLite).
+   * once are serialized (an advisory lock on PostgreSQL, one IMMEDIATE transaction on SQLite).
    */
   initialize(): Promise<void> {
     this.#initialized ??= this.#migrate().catch((error: unknown) => {
@@ -121,7 +121,17 @@ export class Database {
             }
           });
         } else {
-          await this.#runMigrator();
+          // Kysely runs SQLite migrations without a transaction and takes no lock. One
+          // IMMEDIATE transaction around the whole run is the lock: a second process waits
+          // (busy timeout) for the first to commit, then finds the migrations applied.
+          await sql`begin immediate`.execute(this.db);
+          try {
+            await this.#runMigrator();
+            await sql`commit`.execute(this.db);
+          } catch (error) {
+            await sql`rollback`.execute(this.db).catch(() => undefined);
+            throw error;
+          }
         }
         return;
       } catch (error) {

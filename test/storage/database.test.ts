@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { ConfigurationError, ErrorCode } from "../../src/errors.js";
 import { Database } from "../../src/storage/database.js";
@@ -7,8 +7,25 @@ import { parseDatabaseUrl } from "../../src/storage/database-url.js";
 import { MIGRATIONS } from "../../src/storage/migrations/index.js";
 import { databaseTargets, tempSqlitePath } from "../helpers/databases.js";
 
-const run = promisify(execFile);
 const ALL_MIGRATIONS = MIGRATIONS.map(([name]) => name);
+
+/** Spawns the migrate worker; `line(n)` resolves with its n-th stdout line. */
+function startMigrateWorker(url: string) {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/migrate-worker.ts", url], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let buffer = "";
+  child.stdout.on("data", (chunk: Buffer) => (buffer += chunk.toString()));
+  const line = async (n: number): Promise<string> => {
+    for (;;) {
+      const lines = buffer.split("\n");
+      if (lines.length > n + 1) return lines[n]!;
+      if (child.exitCode !== null) throw new Error(`migrate worker exited (${child.exitCode}): ${buffer}`);
+      await Promise.race([once(child.stdout, "data"), once(child, "exit")]);
+    }
+  };
+  return { child, line };
+}
 
 describe("parseDatabaseUrl", () => {
   it.each([
@@ -108,14 +125,11 @@ for (const target of databaseTargets()) {
     const multiProcess = target.name === "sqlite-memory" ? [] : [target];
     it.each(multiProcess)("are safe when several processes start at once", async () => {
       const url = await target.createUrl();
-      const outputs = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          run(process.execPath, ["--import", "tsx", "test/fixtures/migrate-worker.ts", url], {
-            timeout: 60_000,
-          }),
-        ),
-      );
-      for (const { stdout } of outputs) expect(JSON.parse(stdout)).toEqual(ALL_MIGRATIONS);
+      const workers = Array.from({ length: 4 }, () => startMigrateWorker(url));
+      await Promise.all(workers.map((w) => w.line(0)));
+      for (const w of workers) w.child.stdin!.write("go\n");
+      const outputs = await Promise.all(workers.map((w) => w.line(1)));
+      for (const output of outputs) expect(JSON.parse(output)).toEqual(ALL_MIGRATIONS);
       await using database = new Database(url);
       await database.initialize();
       expect(await database.appliedMigrations()).toEqual(ALL_MIGRATIONS);

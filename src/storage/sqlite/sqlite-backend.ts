@@ -1,17 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import {
-  SqliteAdapter,
-  SqliteDialect,
-  sql,
-  type ColumnDefinitionBuilder,
-  type Dialect,
-  type DialectAdapter,
-  type Kysely,
-  type MigrationLockOptions,
-  type SqliteDatabase,
-} from "kysely";
+import { SqliteDialect, type ColumnDefinitionBuilder, type Dialect, type SqliteDatabase } from "kysely";
 import type { StorageBackend } from "../storage-backend.js";
 
 export interface SqliteBackendConfig {
@@ -19,20 +9,6 @@ export interface SqliteBackendConfig {
   filename: string;
   /** How long a writer waits for another process's lock before failing. */
   busyTimeoutMs: number;
-}
-
-/**
- * Kysely's SQLite adapter takes no migration lock (one connection per process is assumed).
- * Two processes migrating one file at once would race, so the lock is a write to the lock row
- * inside the migration transaction: SQLite then holds the write lock until commit, and the
- * other process waits (busy timeout) instead of migrating twice.
- */
-class LockingSqliteAdapter extends SqliteAdapter {
-  override async acquireMigrationLock(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
-    await sql`update ${sql.table(options.lockTable)} set is_locked = 1 where id = ${options.lockRowId}`.execute(
-      db,
-    );
-  }
 }
 
 /** Distinct SQL texts kept compiled; OmniForge issues a small fixed set, so this is never reached in practice. */
@@ -63,12 +39,6 @@ function withStatementCache(connection: BetterSqlite3.Database): SqliteDatabase 
   };
 }
 
-class LockingSqliteDialect extends SqliteDialect {
-  override createAdapter(): DialectAdapter {
-    return new LockingSqliteAdapter();
-  }
-}
-
 export class SqliteBackend implements StorageBackend {
   readonly kind = "sqlite" as const;
   readonly autoIncrementType = "integer" as const;
@@ -86,7 +56,7 @@ export class SqliteBackend implements StorageBackend {
     connection.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     connection.pragma("synchronous = NORMAL");
     connection.pragma("foreign_keys = ON");
-    return new LockingSqliteDialect({ database: withStatementCache(connection) });
+    return new SqliteDialect({ database: withStatementCache(connection) });
   }
 
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {

@@ -62,6 +62,11 @@ export function boundedText(maxBytes: number, options: { allowEmpty?: boolean } 
     .refine((value) => Buffer.byteLength(value) <= maxBytes, `must be at most ${maxBytes} bytes`);
 }
 
+/** One of `values` (e.g. `Object.values(Role)`); anything else: "must be one of a, b, c". */
+export function enumSchema<T extends string>(values: readonly T[]) {
+  return z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(", ")}` });
+}
+
 /** True when `value` is a UUID string. */
 export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID_PATTERN.test(value);

@@ -7,6 +7,7 @@ import type { ConversationsTable, MessagesTable } from "../storage/schema.js";
 import {
   LIMITS,
   boundedText,
+  enumSchema,
   identifierSchema,
   limitSchema,
   metadataSchema,
@@ -27,15 +28,8 @@ import type {
 } from "./conversation-repository.js";
 import { ConversationType, MessageRole, type Conversation, type Message } from "./models.js";
 
-const conversationTypeSchema = z.enum(
-  Object.values(ConversationType) as [ConversationType, ...ConversationType[]],
-  {
-    error: `must be one of ${Object.values(ConversationType).join(", ")}`,
-  },
-);
-const roleSchema = z.enum(Object.values(MessageRole) as [MessageRole, ...MessageRole[]], {
-  error: `must be one of ${Object.values(MessageRole).join(", ")}`,
-});
+const conversationTypeSchema = enumSchema(Object.values(ConversationType));
+const roleSchema = enumSchema(Object.values(MessageRole));
 const titleSchema = z
   .string({ error: "must be a string" })
   .max(LIMITS.titleLength, `must be at most ${LIMITS.titleLength} characters`);

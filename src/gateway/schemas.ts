@@ -7,11 +7,8 @@ import { agentCardSchema, agentIdSchema, httpUrlSchema } from "../agents/agent-c
 import { ConversationType, MessageRole } from "../conversation/models.js";
 import { MAX_DELEGATION_AGENTS, MAX_DELEGATION_TIMEOUT_MS } from "../defaults.js";
 import { CompletionStatus, DelegationStrategy, HandoffState } from "../orchestration/types.js";
-import { LIMITS, boundedText, uuidSchema } from "../validation.js";
+import { LIMITS, boundedText, enumSchema, uuidSchema } from "../validation.js";
 import { MAX_PAGE_LIMIT } from "./defaults.js";
-
-const enumOf = <T extends string>(values: readonly T[]) =>
-  z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(", ")}` });
 
 const isoDate = z.string().meta({ format: "date-time" });
 
@@ -43,7 +40,7 @@ export const pageQuerySchema = z.object(pageFields);
 /** `GET /v1/threads` query. */
 export const listThreadsQuerySchema = z.object({
   ...pageFields,
-  mine: enumOf(["true", "false"])
+  mine: enumSchema(["true", "false"])
     .optional()
     .meta({ description: "`true`: only the caller's threads. Default: every thread of the tenant." }),
 });
@@ -57,7 +54,7 @@ export const createThreadBodySchema = z
       .string({ error: "must be a string" })
       .max(LIMITS.titleLength, `must be at most ${LIMITS.titleLength} characters`)
       .optional(),
-    conversationType: enumOf(Object.values(ConversationType)).optional(),
+    conversationType: enumSchema(Object.values(ConversationType)).optional(),
   })
   .meta({ id: "CreateThreadRequest" });
 
@@ -78,7 +75,7 @@ export const delegateBodySchema = z
       .array(agentIdSchema, { error: "must be an array of agent ids" })
       .min(1, "must list at least one agent")
       .max(MAX_DELEGATION_AGENTS, `must list at most ${MAX_DELEGATION_AGENTS} agents`),
-    strategy: enumOf(Object.values(DelegationStrategy)).optional(),
+    strategy: enumSchema(Object.values(DelegationStrategy)).optional(),
     timeoutMs: z
       .number({ error: "must be a number" })
       .int("must be an integer")
@@ -107,7 +104,7 @@ export const cancelHandoffBodySchema = z
 /** Body of `POST /v1/threads/:threadId/handoff/complete`. */
 export const completeHandoffBodySchema = z
   .strictObject({
-    completionStatus: enumOf(Object.values(CompletionStatus)),
+    completionStatus: enumSchema(Object.values(CompletionStatus)),
     resultSummary: boundedText(LIMITS.summaryLength, { allowEmpty: true }).optional(),
     artifactsCreated: z
       .array(z.string().max(2048, "must be at most 2048 characters"))
@@ -164,7 +161,7 @@ export const threadViewSchema = z
     id: z.string().meta({ format: "uuid" }),
     userId: z.string(),
     title: z.string(),
-    conversationType: enumOf(Object.values(ConversationType)),
+    conversationType: enumSchema(Object.values(ConversationType)),
     createdAt: isoDate,
     updatedAt: isoDate,
   })
@@ -183,7 +180,7 @@ export const threadListSchema = z
 /** Who holds a thread. */
 export const holderSchema = z
   .object({
-    kind: enumOf(["orchestrator", "handoff"]),
+    kind: enumSchema(["orchestrator", "handoff"]),
     agentId: z.string().meta({ description: 'The specialist, or "orchestrator".' }),
     handoffId: z.string().optional(),
     since: isoDate.optional(),
@@ -199,7 +196,7 @@ export const threadDetailSchema = z
 export const messageViewSchema = z
   .object({
     id: z.string(),
-    role: enumOf(Object.values(MessageRole)),
+    role: enumSchema(Object.values(MessageRole)),
     content: z.string(),
     agentId: z.string().optional(),
     metadata: z.record(z.string(), z.unknown()),
@@ -235,7 +232,7 @@ export const delegationRecordSchema = z
     delegationId: z.string(),
     agentId: z.string(),
     userId: z.string(),
-    strategy: enumOf(Object.values(DelegationStrategy)),
+    strategy: enumSchema(Object.values(DelegationStrategy)),
     success: z.boolean(),
     errorCode: z.string().optional(),
     latencyMs: z.number(),
@@ -253,7 +250,7 @@ export const routerEventSchema = z
   .discriminatedUnion("type", [
     z.object({
       type: z.literal("route"),
-      target: enumOf(["handoff", "orchestrator"]),
+      target: enumSchema(["handoff", "orchestrator"]),
       agentId: z.string(),
       agentIds: z.array(z.string()),
       handoffId: z.string().optional(),
@@ -263,7 +260,7 @@ export const routerEventSchema = z
       type: z.literal("handoff_returned"),
       handoffId: z.string(),
       agentId: z.string(),
-      completionStatus: enumOf(Object.values(CompletionStatus)),
+      completionStatus: enumSchema(Object.values(CompletionStatus)),
       resultSummary: z.string().optional(),
       artifactsCreated: z.array(z.string()),
     }),
@@ -316,7 +313,7 @@ export const handoffSessionViewSchema = z
     userId: z.string(),
     sourceAgentId: z.string(),
     targetAgentId: z.string(),
-    state: enumOf(Object.values(HandoffState)),
+    state: enumSchema(Object.values(HandoffState)),
     contextSummary: z.string(),
     handoffReason: z.string(),
     startedAt: isoDate,
@@ -343,7 +340,7 @@ export const handoffListSchema = z
 export const agentViewSchema = z
   .object({
     card: agentCardBodySchema.meta({ description: "The agent's card; credentials are never shown." }),
-    source: enumOf(["static", "tenant"]),
+    source: enumSchema(["static", "tenant"]),
     isDefault: z.boolean().meta({ description: "Answers messages when no handoff holds the thread." }),
     handoff: z.boolean().meta({ description: "Declares the handoff extension." }),
     createdAt: isoDate.optional(),

@@ -40,7 +40,15 @@ import {
   type Tracer,
 } from "../observability.js";
 import { Permission, type PermissionChecker } from "../security/rbac.js";
-import { LIMITS, boundedText, identifierSchema, isUuid, parseInput, uuidSchema } from "../validation.js";
+import {
+  LIMITS,
+  boundedText,
+  enumSchema,
+  identifierSchema,
+  isUuid,
+  parseInput,
+  uuidSchema,
+} from "../validation.js";
 import { ContextSanitizer } from "./context-sanitizer.js";
 import {
   LIVE_STATES,
@@ -129,12 +137,7 @@ const initiateSchema = z.object({
   sanitize: z.boolean().optional(),
 });
 const refSchema = z.object({ threadId: uuidSchema, tenantId: identifierSchema });
-const completionSchema = z.enum(
-  Object.values(CompletionStatus) as [CompletionStatus, ...CompletionStatus[]],
-  {
-    error: `must be one of ${Object.values(CompletionStatus).join(", ")}`,
-  },
-);
+const completionSchema = enumSchema(Object.values(CompletionStatus));
 const handoffReturnSchema = z.object({
   threadId: uuidSchema,
   tenantId: identifierSchema,

@@ -34,7 +34,7 @@ import {
   type Tracer,
 } from "../observability.js";
 import { Permission, type PermissionChecker } from "../security/rbac.js";
-import { LIMITS, boundedText, identifierSchema, parseInput } from "../validation.js";
+import { LIMITS, boundedText, enumSchema, identifierSchema, parseInput } from "../validation.js";
 import { ContextSanitizer } from "./context-sanitizer.js";
 import { SqlDelegationAuditStore, type DelegationAuditStore } from "./delegation-audit.js";
 import { ThreadManager } from "./thread-manager.js";
@@ -98,9 +98,7 @@ export interface StreamAgentOptions extends Omit<
   audit?: boolean;
 }
 
-const strategySchema = z.enum(
-  Object.values(DelegationStrategy) as [DelegationStrategy, ...DelegationStrategy[]],
-);
+const strategySchema = enumSchema(Object.values(DelegationStrategy));
 
 // Built once: constructing a zod schema per call costs more than the check itself.
 const messageSchema = boundedText(LIMITS.messageBytes);

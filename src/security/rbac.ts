@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import type { Database } from "../storage/database.js";
-import { identifierSchema, parseInput } from "../validation.js";
+import { enumSchema, identifierSchema, parseInput } from "../validation.js";
 import { PermissionDeniedError } from "../errors.js";
 
 export const Permission = {
@@ -41,12 +41,8 @@ export function checkPermission(role: Role | string, permission: Permission | st
   return granted !== undefined && granted.includes(permission);
 }
 
-export const roleSchema = z.enum(Object.values(Role) as [Role, ...Role[]], {
-  error: `must be one of ${Object.values(Role).join(", ")}`,
-});
-export const permissionSchema = z.enum(Object.values(Permission) as [Permission, ...Permission[]], {
-  error: `must be one of ${Object.values(Permission).join(", ")}`,
-});
+export const roleSchema = enumSchema(Object.values(Role));
+export const permissionSchema = enumSchema(Object.values(Permission));
 
 const assignmentSchema = z.object({ tenantId: identifierSchema, userId: identifierSchema, role: roleSchema });
 const userSchema = z.object({ tenantId: identifierSchema, userId: identifierSchema });

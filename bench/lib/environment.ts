@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import {
   A2AClient,
   Database,
@@ -19,7 +18,11 @@ import {
   type AgentCard,
 } from "../../src/index.js";
 import { processCpuMs } from "./agents.js";
-import { startPostgresCluster, type PostgresCluster } from "../../test/setup/postgres-cluster.js";
+import {
+  createPostgresDatabase,
+  startPostgresCluster,
+  type PostgresCluster,
+} from "../../test/setup/postgres-cluster.js";
 
 export type DatabaseKind = "sqlite" | "postgres";
 
@@ -38,17 +41,7 @@ export class BenchEnvironment implements AsyncDisposable {
     if (kind === "sqlite") return `sqlite:///${join(this.#dir, `${randomUUID()}.db`)}`;
     const admin = await this.#adminUrl();
     if (admin === null) return null;
-    const name = `omniforge_bench_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    try {
-      await client.query(`create database ${name}`);
-    } finally {
-      await client.end();
-    }
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    return url.toString();
+    return createPostgresDatabase(admin, "omniforge_bench");
   }
 
   async #adminUrl(): Promise<string | null> {

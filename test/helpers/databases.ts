@@ -2,13 +2,14 @@
  * The backends every storage suite runs against: SQLite in memory, SQLite on a real file, and a
  * real PostgreSQL server (a fresh database per call, created from the cluster's admin URL).
  */
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { inject } from "vitest";
 import { Database } from "../../src/storage/database.js";
+import { createPostgresDatabase } from "../setup/postgres-cluster.js";
+
+export { createPostgresDatabase };
 
 export interface DatabaseTarget {
   name: "sqlite-memory" | "sqlite-file" | "postgres";
@@ -20,21 +21,6 @@ export interface DatabaseTarget {
 
 export function postgresAdminUrl(): string | null {
   return inject("postgresUrl");
-}
-
-/** Creates an empty PostgreSQL database and returns its URL. */
-export async function createPostgresDatabase(adminUrl: string): Promise<string> {
-  const name = `omniforge_test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`create database ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 const tempDirs: string[] = [];

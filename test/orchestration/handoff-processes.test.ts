@@ -2,7 +2,6 @@
  * Handoffs across real processes: the database, not any one process, decides who wins and
  * what survives.
  */
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/a2a-client.js";
@@ -14,25 +13,9 @@ import { HandoffState } from "../../src/orchestration/types.js";
 import { Database } from "../../src/storage/database.js";
 import { sleep, startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { databaseTargets } from "../helpers/databases.js";
+import { spawnWorker } from "../helpers/processes.js";
 
-const WORKER = ["--import", "tsx", "test/fixtures/handoff-worker.ts"];
-
-/** Spawns the worker; `line(n)` resolves with its n-th stdout line. */
-function startWorker(args: string[]) {
-  const child = spawn(process.execPath, [...WORKER, ...args], { stdio: ["pipe", "pipe", "inherit"] });
-  let buffer = "";
-  child.stdout.on("data", (chunk: Buffer) => (buffer += chunk.toString()));
-  const line = async (n: number): Promise<string> => {
-    for (;;) {
-      const lines = buffer.split("\n");
-      if (lines.length > n + 1) return lines[n]!;
-      if (child.exitCode !== null)
-        throw new Error(`worker exited (${child.exitCode}) before line ${n}: ${buffer}`);
-      await Promise.race([once(child.stdout, "data"), once(child, "exit")]);
-    }
-  };
-  return { child, line };
-}
+const WORKER = "test/fixtures/handoff-worker.ts";
 
 for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")) {
   describe.skipIf(!target.available)(`handoffs across processes [${target.name}]`, () => {
@@ -68,7 +51,9 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
     it("50 concurrent initiates from two processes: exactly one accepted, one live row", async () => {
       const { url, database, threadId } = await setup();
       try {
-        const racers = [0, 1].map(() => startWorker(["race", url, threadId, "acme", specialist.url, "25"]));
+        const racers = [0, 1].map(() =>
+          spawnWorker(WORKER, ["race", url, threadId, "acme", specialist.url, "25"]),
+        );
         await Promise.all(racers.map((r) => r.line(0)));
         for (const r of racers) r.child.stdin!.write("go\n");
         const tallies = await Promise.all(racers.map((r) => r.line(1)));
@@ -94,7 +79,7 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
     it("kill -9 with a handoff active: a new process sees it and routes to the specialist", async () => {
       const { url, database, threadId } = await setup();
       await database.dispose();
-      const { child, line } = startWorker(["hold", url, threadId, "acme", specialist.url]);
+      const { child, line } = spawnWorker(WORKER, ["hold", url, threadId, "acme", specialist.url]);
       const handoffId = /^ready (\S+)/.exec(await line(0))?.[1];
       expect(handoffId).toBeDefined();
       child.kill("SIGKILL");

@@ -4,11 +4,13 @@
  * benchmarks and the reliability suite.
  */
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 
 const run = promisify(execFile);
 
@@ -97,4 +99,19 @@ function postgresIds(): [number, number] {
   if (!line) throw new Error("running as root but there is no postgres user to run the cluster as");
   const fields = line.split(":");
   return [Number(fields[2]), Number(fields[3])];
+}
+
+/** Creates an empty PostgreSQL database and returns its URL. */
+export async function createPostgresDatabase(adminUrl: string, prefix = "omniforge_test"): Promise<string> {
+  const name = `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

@@ -1,31 +1,12 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { ConfigurationError, ErrorCode } from "../../src/errors.js";
 import { Database } from "../../src/storage/database.js";
 import { parseDatabaseUrl } from "../../src/storage/database-url.js";
 import { MIGRATIONS } from "../../src/storage/migrations/index.js";
 import { databaseTargets, tempSqlitePath } from "../helpers/databases.js";
+import { spawnWorker } from "../helpers/processes.js";
 
 const ALL_MIGRATIONS = MIGRATIONS.map(([name]) => name);
-
-/** Spawns the migrate worker; `line(n)` resolves with its n-th stdout line. */
-function startMigrateWorker(url: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/migrate-worker.ts", url], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  let buffer = "";
-  child.stdout.on("data", (chunk: Buffer) => (buffer += chunk.toString()));
-  const line = async (n: number): Promise<string> => {
-    for (;;) {
-      const lines = buffer.split("\n");
-      if (lines.length > n + 1) return lines[n]!;
-      if (child.exitCode !== null) throw new Error(`migrate worker exited (${child.exitCode}): ${buffer}`);
-      await Promise.race([once(child.stdout, "data"), once(child, "exit")]);
-    }
-  };
-  return { child, line };
-}
 
 describe("parseDatabaseUrl", () => {
   it.each([
@@ -125,7 +106,7 @@ for (const target of databaseTargets()) {
     const multiProcess = target.name === "sqlite-memory" ? [] : [target];
     it.each(multiProcess)("are safe when several processes start at once", async () => {
       const url = await target.createUrl();
-      const workers = Array.from({ length: 4 }, () => startMigrateWorker(url));
+      const workers = Array.from({ length: 4 }, () => spawnWorker("test/fixtures/migrate-worker.ts", [url]));
       await Promise.all(workers.map((w) => w.line(0)));
       for (const w of workers) w.child.stdin!.write("go\n");
       const outputs = await Promise.all(workers.map((w) => w.line(1)));

@@ -1,7 +1,8 @@
 /**
  * Durable handoff sessions: the per-thread state machine's storage. The database is the source
  * of truth: a partial unique index allows one live (pending or active) session per thread, and
- * every transition is a conditional update guarded by the expected states and a version number,
+ * every transition is a conditional update guarded by the state it was read in (a version counter
+ * is kept per row for readers),
  * so concurrent processes cannot both win.
  */
 import type { AgentCard } from "../agents/agent-card.js";
@@ -219,7 +220,7 @@ export class SqlHandoffStore {
    * INVALID_HANDOFF_TRANSITION when the state machine forbids the move.
    */
   async transition(
-    session: HandoffSession & { version?: number },
+    session: HandoffSession,
     to: HandoffState,
     changes: TransitionChanges = {},
     reason?: string,

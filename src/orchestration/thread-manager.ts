@@ -29,16 +29,11 @@ export interface ThreadManagerConfig {
 /** Thread-level checks and reads on top of a {@link ConversationRepository}. */
 export class ThreadManager {
   readonly #repository: ConversationRepository;
-  #handoffs: HandoffStateReader | undefined;
+  readonly #handoffs: HandoffStateReader | undefined;
 
   constructor(repository: ConversationRepository, config: ThreadManagerConfig = {}) {
     this.#repository = repository;
     this.#handoffs = config.handoffs;
-  }
-
-  /** Connects the handoff table once a HandoffManager exists. */
-  setHandoffStateReader(reader: HandoffStateReader): void {
-    this.#handoffs = reader;
   }
 
   /**

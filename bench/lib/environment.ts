@@ -23,6 +23,7 @@ import {
   startPostgresCluster,
   type PostgresCluster,
 } from "../../test/setup/postgres-cluster.js";
+import { LOOPBACK } from "../../test/helpers/network.js";
 
 export type DatabaseKind = "sqlite" | "postgres";
 
@@ -97,7 +98,7 @@ export async function openStack(
   );
   await database.initialize();
   const repo = new SqlConversationRepository(database);
-  const client = new A2AClient();
+  const client = new A2AClient({ network: LOOPBACK });
   const orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo: repo });
   const handoffs = new HandoffManager({ a2aClient: client, conversationRepo: repo });
   const router =

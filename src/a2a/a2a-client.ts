@@ -24,7 +24,9 @@ import {
 } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher } from "undici";
+import { createHash } from "node:crypto";
 import { agentEndpoint, type AgentAuth, type AgentCard } from "../agents/agent-card.js";
+import { NetworkPolicy, NetworkPolicyError, type NetworkPolicyConfig } from "../security/network-policy.js";
 import {
   AbortedError,
   AgentError,
@@ -40,6 +42,8 @@ import {
   DEFAULT_CARD_TTL_MS,
   DEFAULT_CONNECTIONS_PER_ORIGIN,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_CARD_CACHE_SIZE,
+  DEFAULT_MAX_REPLY_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_TIMEOUT_MS,
   MAX_ERROR_BODY_BYTES,
@@ -74,6 +78,20 @@ export interface A2AClientConfig {
    * fail with `AGENT_RESPONSE_TOO_LARGE` and the connection is dropped. Default 4 MiB.
    */
   maxResponseBytes?: number;
+  /**
+   * The most bytes one streamed reply may total, every event included. Past it the stream fails
+   * with `AGENT_RESPONSE_TOO_LARGE`, the connection is dropped and the agent's task is cancelled.
+   * Default 4 MiB.
+   */
+  maxReplyBytes?: number;
+  /**
+   * Which addresses may be reached (see {@link NetworkPolicy}). Default: public addresses only —
+   * loopback, private, link-local and metadata addresses are refused unless allowed here, e.g.
+   * `{ allow: ["loopback"] }` for agents on this machine.
+   */
+  network?: NetworkPolicy | NetworkPolicyConfig;
+  /** How many resolved A2A cards are kept (least recently used evicted). Default 1000. */
+  cardCacheSize?: number;
   /** Per-call timeout when the call sets none; for a stream it bounds the whole stream. Default 30 s. */
   defaultTimeoutMs?: number;
   /** Keep-alive connections per agent origin. Default 64. */
@@ -91,6 +109,11 @@ export interface A2ACallOptions {
   timeoutMs?: number;
   /** Extra HTTP headers (they override the card's auth header, not the protocol headers). */
   headers?: Record<string, string>;
+  /**
+   * The tenant the call is made for. Cached A2A cards are kept per (tenant, agent, endpoint,
+   * credentials), so one tenant's resolution is never reused for another's.
+   */
+  tenantId?: string;
 }
 
 /** A message to send to an agent: text and/or data parts plus the A2A envelope fields. */
@@ -190,6 +213,8 @@ interface ResolvedAgent {
 interface ClientSettings {
   readonly cardTtlMs: number;
   readonly maxResponseBytes: number;
+  readonly maxReplyBytes: number;
+  readonly cardCacheSize: number;
   readonly defaultTimeoutMs: number;
   readonly connections: number;
 }
@@ -210,6 +235,16 @@ interface RpcRequest {
 }
 
 const STREAM_ACCEPT = "text/event-stream";
+/** How long a best-effort CancelTask may take. */
+const CANCEL_TIMEOUT_MS = 5_000;
+
+/** A streamed reply passed the client's total reply limit. */
+class ReplyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`reply exceeds ${limit} bytes`);
+    this.name = "ReplyTooLargeError";
+  }
+}
 const noop = (): void => {};
 const JSON_TYPE = "application/json";
 
@@ -231,9 +266,20 @@ function positive(value: number | undefined, fallback: number, field: string, in
   return value;
 }
 
-function endpointKey(card: AgentCard): string {
+function endpointOf(card: AgentCard): string {
   const endpoint = agentEndpoint(card);
   return endpoint.endsWith("/") ? endpoint.replace(/\/+$/, "") : endpoint;
+}
+
+/**
+ * The card cache key: tenant, agent id, endpoint and a fingerprint of the credentials. A card one
+ * tenant resolved (with its credentials) is never served to another tenant or another credential.
+ */
+function cacheKey(card: AgentCard, endpoint: string, tenantId: string | undefined): string {
+  const auth = card.service?.auth;
+  const credential =
+    auth === undefined ? "" : createHash("sha256").update(JSON.stringify(auth)).digest("base64url");
+  return `${tenantId ?? ""}\u0000${card.identity.id}\u0000${endpoint}\u0000${credential}`;
 }
 
 function setAuth(headers: Record<string, string>, auth: AgentAuth | undefined): void {
@@ -459,6 +505,8 @@ export class A2AClient implements AsyncDisposable {
   readonly #logger: Logger | undefined;
   readonly #tracer: Tracer;
   readonly #dispatcher: Agent;
+  readonly #policy: NetworkPolicy;
+  /** Resolved cards, least recently used first (a Map keeps insertion order). */
   readonly #agents = new Map<string, ResolvedAgent>();
   readonly #agentLoads = new Map<string, Promise<ResolvedAgent>>();
   readonly #scopes = new Set<CallScope>();
@@ -474,18 +522,29 @@ export class A2AClient implements AsyncDisposable {
         "maxResponseBytes",
         true,
       ),
+      maxReplyBytes: positive(config.maxReplyBytes, DEFAULT_MAX_REPLY_BYTES, "maxReplyBytes", true),
       defaultTimeoutMs: positive(config.defaultTimeoutMs, DEFAULT_TIMEOUT_MS, "defaultTimeoutMs"),
       connections: positive(config.connections, DEFAULT_CONNECTIONS_PER_ORIGIN, "connections", true),
+      cardCacheSize: positive(config.cardCacheSize, DEFAULT_CARD_CACHE_SIZE, "cardCacheSize", true),
     });
     this.#logger = config.logger;
     this.#tracer = config.tracer ?? trace.getTracer("omniforge");
+    this.#policy =
+      config.network instanceof NetworkPolicy ? config.network : new NetworkPolicy(config.network ?? {});
     // Our own deadline bounds every call, so undici's idle timers are off (a quiet stream is not an error).
+    // Every connection goes through the network policy, checked on the address actually dialled.
     this.#dispatcher = new Agent({
       connections: this.#settings.connections,
       keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
       headersTimeout: 0,
       bodyTimeout: 0,
+      connect: this.#policy.connector(),
     });
+  }
+
+  /** The outbound network policy every connection of this client obeys. */
+  get networkPolicy(): NetworkPolicy {
+    return this.#policy;
   }
 
   /**
@@ -496,8 +555,7 @@ export class A2AClient implements AsyncDisposable {
   async getAgentCard(card: AgentCard, options: A2ACallOptions = {}): Promise<RemoteAgentCard> {
     const scope = this.#begin(card, "GetAgentCard", options);
     try {
-      const endpoint = endpointKey(card);
-      const agent = this.#cached(endpoint) ?? (await this.#resolve(card, endpoint, scope));
+      const { agent } = await this.#agentFor(card, scope, options.tenantId);
       return agent.card;
     } catch (error) {
       throw this.#mapError(scope, error);
@@ -551,13 +609,15 @@ export class A2AClient implements AsyncDisposable {
     const scope = this.#begin(card, method, options);
     const span = this.#startSpan(method, scope.agentId);
     const started = performance.now();
-    let endpoint: string | undefined;
+    let cached: string | undefined;
+    let taskId: string | undefined;
     let body: Readable | undefined;
     let outcome: "ok" | "error" | "stopped" = "stopped";
     let events = 0;
     try {
-      endpoint = endpointKey(card);
-      const agent = this.#cached(endpoint) ?? (await this.#resolve(card, endpoint, scope));
+      const resolved = await this.#agentFor(card, scope, options.tenantId);
+      cached = resolved.key;
+      const agent = resolved.agent;
       const id = this.#nextId++;
       const response = await this.#post({
         card,
@@ -587,12 +647,17 @@ export class A2AClient implements AsyncDisposable {
         outcome = "ok";
         return;
       }
-      const parser = new SseParser(this.#settings.maxResponseBytes);
+      const replyLimit = this.#settings.maxReplyBytes;
+      const parser = new SseParser(Math.min(this.#settings.maxResponseBytes, replyLimit));
       const decoder = new StringDecoder("utf8");
+      let received = 0;
       for await (const chunk of body) {
+        received += (chunk as Buffer).length;
+        if (received > replyLimit) throw new ReplyTooLargeError(replyLimit);
         for (const frame of parser.push(decoder.write(chunk as Buffer))) {
           for (const event of frameEvents(frame, id, scope)) {
             events += 1;
+            if (taskId === undefined && "taskId" in event && event.taskId) taskId = event.taskId;
             yield event;
           }
         }
@@ -608,7 +673,11 @@ export class A2AClient implements AsyncDisposable {
     } catch (error) {
       outcome = "error";
       const mapped = this.#mapError(scope, error);
-      this.#failed(span, scope, mapped, started, endpoint);
+      this.#failed(span, scope, mapped, started, cached);
+      // A flooding agent's work is stopped, not just ignored.
+      if (mapped.code === ErrorCode.AGENT_RESPONSE_TOO_LARGE && taskId !== undefined) {
+        this.#cancelQuietly(card, taskId, options.tenantId);
+      }
       throw mapped;
     } finally {
       if (body !== undefined && !body.readableEnded) discardBody(body);
@@ -673,10 +742,11 @@ export class A2AClient implements AsyncDisposable {
     const scope = this.#begin(card, method, options);
     const span = this.#startSpan(method, scope.agentId);
     const started = performance.now();
-    let endpoint: string | undefined;
+    let cached: string | undefined;
     try {
-      endpoint = endpointKey(card);
-      const agent = this.#cached(endpoint) ?? (await this.#resolve(card, endpoint, scope));
+      const resolved = await this.#agentFor(card, scope, options.tenantId);
+      cached = resolved.key;
+      const agent = resolved.agent;
       const id = this.#nextId++;
       const response = await this.#post({
         card,
@@ -702,7 +772,7 @@ export class A2AClient implements AsyncDisposable {
       return value;
     } catch (error) {
       const mapped = this.#mapError(scope, error);
-      this.#failed(span, scope, mapped, started, endpoint);
+      this.#failed(span, scope, mapped, started, cached);
       throw mapped;
     } finally {
       this.#end(scope);
@@ -748,7 +818,27 @@ export class A2AClient implements AsyncDisposable {
     }
   }
 
+  /** Best-effort CancelTask (bounded, never throws): for tasks whose reply we stopped reading. */
+  #cancelQuietly(card: AgentCard, taskId: string, tenantId: string | undefined): void {
+    if (this.#closing !== undefined) return;
+    this.cancelTask(card, taskId, { timeoutMs: CANCEL_TIMEOUT_MS, ...(tenantId ? { tenantId } : {}) }).catch(
+      (error: unknown) => {
+        this.#logger?.debug(
+          { agentId: card.identity.id, code: (error as OrchestrationError).code },
+          "cancel not delivered",
+        );
+      },
+    );
+  }
+
   #mapError(scope: CallScope, error: unknown): OrchestrationError {
+    if (error instanceof ReplyTooLargeError) {
+      return new AgentError(
+        ErrorCode.AGENT_RESPONSE_TOO_LARGE,
+        `Agent ${scope.agentId} sent a reply larger than ${error.limit} bytes; its task was cancelled`,
+        { cause: error, context: { agentId: scope.agentId, maxReplyBytes: error.limit } },
+      );
+    }
     if (error instanceof BodyTooLargeError || error instanceof SseEventTooLargeError) {
       return new AgentError(
         ErrorCode.AGENT_RESPONSE_TOO_LARGE,
@@ -762,12 +852,12 @@ export class A2AClient implements AsyncDisposable {
     return scope.toError(error);
   }
 
-  #failed(span: Span, scope: CallScope, error: OrchestrationError, started: number, endpoint?: string): void {
+  #failed(span: Span, scope: CallScope, error: OrchestrationError, started: number, cached?: string): void {
     span.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
     span.setAttribute("omniforge.error.code", error.code);
     span.end();
     // The agent may have moved or restarted: resolve its card afresh next time.
-    if (error.code === ErrorCode.AGENT_UNAVAILABLE && endpoint !== undefined) this.#agents.delete(endpoint);
+    if (error.code === ErrorCode.AGENT_UNAVAILABLE && cached !== undefined) this.#agents.delete(cached);
     this.#logger?.warn(
       {
         agentId: scope.agentId,
@@ -817,19 +907,42 @@ export class A2AClient implements AsyncDisposable {
     );
   }
 
-  #cached(endpoint: string): ResolvedAgent | undefined {
-    const agent = this.#agents.get(endpoint);
-    return agent !== undefined && agent.expiresAt > Date.now() ? agent : undefined;
+  /** The resolved agent for `card` (cached per tenant, agent, endpoint and credentials). */
+  async #agentFor(
+    card: AgentCard,
+    scope: CallScope,
+    tenantId: string | undefined,
+  ): Promise<{ key: string; agent: ResolvedAgent }> {
+    const endpoint = endpointOf(card);
+    const key = cacheKey(card, endpoint, tenantId);
+    const hit = this.#agents.get(key);
+    if (hit !== undefined && hit.expiresAt > Date.now()) {
+      // Most recently used goes last.
+      this.#agents.delete(key);
+      this.#agents.set(key, hit);
+      return { key, agent: hit };
+    }
+    return { key, agent: await this.#resolve(card, endpoint, key, scope) };
+  }
+
+  #remember(key: string, agent: ResolvedAgent): void {
+    this.#agents.delete(key);
+    this.#agents.set(key, agent);
+    while (this.#agents.size > this.#settings.cardCacheSize) {
+      const oldest = this.#agents.keys().next().value;
+      if (oldest === undefined) break;
+      this.#agents.delete(oldest);
+    }
   }
 
   /** Resolves the card through one shared fetch; each caller still honours its own deadline. */
-  #resolve(card: AgentCard, endpoint: string, scope: CallScope): Promise<ResolvedAgent> {
-    let load = this.#agentLoads.get(endpoint);
+  #resolve(card: AgentCard, endpoint: string, key: string, scope: CallScope): Promise<ResolvedAgent> {
+    let load = this.#agentLoads.get(key);
     if (load === undefined) {
-      load = this.#fetchCard(card, endpoint).finally(() => this.#agentLoads.delete(endpoint));
+      load = this.#fetchCard(card, endpoint, key).finally(() => this.#agentLoads.delete(key));
       // Every caller may give up before the fetch settles; its failure must not go unhandled.
       load.catch(noop);
-      this.#agentLoads.set(endpoint, load);
+      this.#agentLoads.set(key, load);
     }
     scope.throwIfAborted();
     const shared = load;
@@ -849,7 +962,7 @@ export class A2AClient implements AsyncDisposable {
     });
   }
 
-  async #fetchCard(card: AgentCard, endpoint: string): Promise<ResolvedAgent> {
+  async #fetchCard(card: AgentCard, endpoint: string, key: string): Promise<ResolvedAgent> {
     const scope = new CallScope(card.identity.id, "GetAgentCard", this.#settings.defaultTimeoutMs, undefined);
     this.#scopes.add(scope);
     const url = `${endpoint}${AGENT_CARD_PATH}`;
@@ -859,7 +972,7 @@ export class A2AClient implements AsyncDisposable {
         context: { agentId: scope.agentId, ...extra },
       });
     try {
-      const target = new URL(url);
+      const target = this.#policy.checkUrl(url);
       const headers: Record<string, string> = { accept: JSON_TYPE, "a2a-version": A2A_PROTOCOL_VERSION };
       setAuth(headers, card.service?.auth);
       const response = await this.#dispatcher.request({
@@ -906,6 +1019,17 @@ export class A2AClient implements AsyncDisposable {
       if (rpcUrl.protocol !== "http:" && rpcUrl.protocol !== "https:") {
         throw invalid(`A2A card interface URL ${rpcUrl.href} is not http(s)`);
       }
+      try {
+        // The card is the agent's word: it may not send us to an address the policy refuses.
+        this.#policy.checkUrl(rpcUrl);
+      } catch (error) {
+        const reason = error instanceof NetworkPolicyError ? error.reason : "invalid";
+        throw invalid(
+          `A2A card interface URL is refused by the outbound network policy (${reason})`,
+          {},
+          error,
+        );
+      }
       const sendAuth = rpcUrl.origin === target.origin;
       if (!sendAuth && card.service?.auth !== undefined) {
         this.#logger?.warn(
@@ -920,7 +1044,7 @@ export class A2AClient implements AsyncDisposable {
         sendAuth,
         expiresAt: Date.now() + this.#settings.cardTtlMs,
       };
-      this.#agents.set(endpoint, agent);
+      this.#remember(key, agent);
       return agent;
     } catch (error) {
       throw this.#mapError(scope, error);

@@ -89,7 +89,12 @@ export class CallScope {
 
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 
-/** A transport failure (refused, reset, DNS, TLS, socket closed) as a typed error. */
+/** The one message every connection failure carries (see {@link networkError}). */
+export function unreachableMessage(agentId: string): string {
+  return `Agent ${agentId} is unreachable (the connection failed, or the outbound network policy refused the address)`;
+}
+
+/** A transport failure (refused, reset, DNS, TLS, socket closed, policy) as a typed error. */
 export function networkError(error: unknown, agentId: string): OrchestrationError {
   const code = (error as { code?: unknown } | null)?.code;
   const detail = error instanceof Error ? error.message : String(error);
@@ -104,12 +109,15 @@ export function networkError(error: unknown, agentId: string): OrchestrationErro
     });
   }
   if (typeof code === "string" && TIMEOUT_CODES.has(code)) {
-    return new AgentError(ErrorCode.AGENT_TIMEOUT, `Agent ${agentId} timed out: ${detail}`, {
+    return new AgentError(ErrorCode.AGENT_TIMEOUT, `Agent ${agentId} timed out`, {
       cause: error,
       context: { agentId, errno: code },
     });
   }
-  return new AgentError(ErrorCode.AGENT_UNAVAILABLE, `Agent ${agentId} is unavailable: ${detail}`, {
+  // One message for every way of not getting through — refused, reset, closed, unknown host, or
+  // refused by the outbound network policy — so an error never tells open ports from closed ones.
+  // The cause (and `errno` for the logs) keeps the detail.
+  return new AgentError(ErrorCode.AGENT_UNAVAILABLE, unreachableMessage(agentId), {
     cause: error,
     context: { agentId, ...(typeof code === "string" ? { errno: code } : {}) },
   });

@@ -4,6 +4,10 @@
 export const DEFAULT_CARD_TTL_MS = 5 * 60_000;
 /** The largest response body (or, for streams, the largest single event) the client accepts. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** The most bytes a whole streamed reply may total (every event included). */
+export const DEFAULT_MAX_REPLY_BYTES = 4 * 1024 * 1024;
+/** How many resolved A2A cards the client keeps (least recently used evicted). */
+export const DEFAULT_CARD_CACHE_SIZE = 1_000;
 /** The time allowed for one call (for a stream: the whole stream) when the caller sets none. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Keep-alive connections the client opens per origin. */

@@ -5,7 +5,7 @@
  * (through an AbortSignal in the call context), SSE writes respect backpressure, the trace context
  * of the caller is continued, and open responses are tracked so the server can close cleanly.
  */
-import type { ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import {
   AgentCard as A2AAgentCardCodec,
   Extensions,
@@ -53,7 +53,12 @@ export interface A2ARoutesOptions {
   maxBodyBytes: number;
   tracer: Tracer;
   logger?: Logger;
+  /** Decides whether a JSON-RPC request may be served (its headers: e.g. a bearer token); refused -> 401. */
+  authenticate?: RequestAuthenticator;
 }
+
+/** Decides from a request's headers whether it may be served. */
+export type RequestAuthenticator = (headers: IncomingHttpHeaders) => boolean | Promise<boolean>;
 
 /** Handle on the routes' in-flight work, for a clean shutdown. */
 export interface A2ARoutes {
@@ -252,8 +257,21 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
     }
   };
 
+  const authenticate = options.authenticate;
   app.post(options.rpcPath, (request, reply) => {
-    const work = handleRpc(request, reply);
+    const work = (async () => {
+      if (authenticate && !(await authenticate(request.headers))) {
+        await reply
+          .code(401)
+          .header("www-authenticate", "Bearer")
+          .type(JSON_TYPE)
+          .send(
+            JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32001, message: "Unauthorized" } }),
+          );
+        return;
+      }
+      await handleRpc(request, reply);
+    })();
     inFlight.add(work);
     const forget = (): void => {
       inFlight.delete(work);

@@ -53,18 +53,26 @@ export const agentIdSchema = z
   .max(128, "must be at most 128 characters")
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "may contain only letters, digits, '.', '_', ':' and '-'");
 
-/** An absolute http(s) URL of at most 2048 characters. */
+function parsedUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An absolute http(s) URL of at most 2048 characters, without credentials in it. */
 export const httpUrlSchema = z
   .string({ error: "must be a string" })
   .max(2048, "must be at most 2048 characters")
   .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:";
-    } catch {
-      return false;
-    }
+    const url = parsedUrl(value);
+    return url !== undefined && (url.protocol === "http:" || url.protocol === "https:");
   }, "must be an absolute http(s) URL")
+  .refine((value) => {
+    const url = parsedUrl(value);
+    return url === undefined || (url.username === "" && url.password === "");
+  }, "must not contain credentials (user:password@); give them as service.auth")
   .meta({ format: "uri" });
 
 export const agentAuthSchema = z.discriminatedUnion("type", [

@@ -21,7 +21,7 @@ import {
 } from "../a2a/defaults.js";
 import { ConfigurationError, ValidationError } from "../errors.js";
 import { agentCardSchema, type AgentCard, type AgentSkill } from "./agent-card.js";
-import { registerA2ARoutes } from "./a2a-fastify-adapter.js";
+import { registerA2ARoutes, type RequestAuthenticator } from "./a2a-fastify-adapter.js";
 import { OmniforgeAgentExecutor, type AgentHandlers } from "./omniforge-agent-executor.js";
 
 export type {
@@ -46,6 +46,11 @@ export interface ServeAgentConfig extends AgentHandlers {
   publicUrl?: string;
   /** Largest accepted request body; larger ones get HTTP 413. Default 4 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Decides from a JSON-RPC request's headers whether to serve it (e.g. check the bearer token an
+   * orchestrator sends from `service.auth`); a refused request gets HTTP 401. The A2A card stays public.
+   */
+  authenticate?: RequestAuthenticator;
   logger?: Logger;
   /** Server spans continue the caller's `traceparent`. Default `trace.getTracer("omniforge")`. */
   tracer?: Tracer;
@@ -75,6 +80,7 @@ const serveAgentConfigSchema = z.object({
   handleMessage: z.custom<unknown>(isFunction, "must be a function"),
   onHandoffRequest: z.custom<unknown>(isFunction, "must be a function").optional(),
   onHandoffCancel: z.custom<unknown>(isFunction, "must be a function").optional(),
+  authenticate: z.custom<unknown>(isFunction, "must be a function").optional(),
 });
 
 function validateConfig(config: ServeAgentConfig): void {
@@ -154,6 +160,7 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
     maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     tracer: config.tracer ?? trace.getTracer("omniforge"),
     ...(logger ? { logger } : {}),
+    ...(config.authenticate ? { authenticate: config.authenticate } : {}),
   });
 
   try {

@@ -21,6 +21,7 @@ import {
   startHttpServer,
   type FaultServer,
 } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 expectNoUnhandledRejections();
 
@@ -45,7 +46,7 @@ async function track<T extends { close(): Promise<void> }>(server: Promise<T>): 
 
 let client: A2AClient;
 beforeAll(() => {
-  client = new A2AClient();
+  client = new A2AClient({ network: LOOPBACK });
 });
 afterAll(async () => {
   await client.close();
@@ -170,7 +171,7 @@ describe("protocol failures", () => {
   });
 
   it("an oversized body -> AGENT_RESPONSE_TOO_LARGE (with and without content-length)", async () => {
-    const small = new A2AClient({ maxResponseBytes: 2_048 });
+    const small = new A2AClient({ network: LOOPBACK, maxResponseBytes: 2_048 });
     const server = await track(
       startFaultServer((rpc, _request, response) => {
         const body = JSON.stringify({ ...completedTask(rpc.id), padding: "x".repeat(50_000) });
@@ -241,7 +242,7 @@ describe("A2A card failures and caching", () => {
   });
 
   it("concurrent callers share one card fetch, and calls reuse it", async () => {
-    const fresh = new A2AClient();
+    const fresh = new A2AClient({ network: LOOPBACK });
     const server = await track(
       startFaultServer((rpc, _request, response) => jsonResponse(response, completedTask(rpc.id))),
     );
@@ -264,7 +265,7 @@ describe("A2A card failures and caching", () => {
 
     it("refetches the card after cardTtlMs", async () => {
       vi.useFakeTimers({ toFake: ["Date"] });
-      const fresh = new A2AClient({ cardTtlMs: 60_000 });
+      const fresh = new A2AClient({ network: LOOPBACK, cardTtlMs: 60_000 });
       const server = await track(startFaultServer(() => undefined));
       try {
         await fresh.getAgentCard(server.card);
@@ -379,7 +380,7 @@ describe("stream failures", () => {
   });
 
   it("an oversized frame -> AGENT_RESPONSE_TOO_LARGE", async () => {
-    const small = new A2AClient({ maxResponseBytes: 4_096 });
+    const small = new A2AClient({ network: LOOPBACK, maxResponseBytes: 4_096 });
     try {
       const error = await rejectionOf(
         collect(small.sendStreamingMessage(server.card, { text: "huge-frame" })),
@@ -439,7 +440,7 @@ describe("stream failures", () => {
 
 describe("lifecycle", () => {
   it("close() aborts in-flight calls with ABORTED, is idempotent, and refuses later calls", async () => {
-    const local = new A2AClient();
+    const local = new A2AClient({ network: LOOPBACK });
     const server = await track(startFaultServer(() => undefined));
     await local.getAgentCard(server.card);
     const pending = rejectionOf(local.sendMessage(server.card, { text: "hi" }));
@@ -455,13 +456,13 @@ describe("lifecycle", () => {
       startFaultServer((rpc, _request, response) => jsonResponse(response, completedTask(rpc.id))),
     );
     {
-      await using scoped = new A2AClient();
+      await using scoped = new A2AClient({ network: LOOPBACK });
       expect((await scoped.sendMessage(server.card, { text: "hi" })).kind).toBe("task");
     }
   });
 
   it("rejects bad input and configuration with named fields", async () => {
-    expect(() => new A2AClient({ maxResponseBytes: -1 })).toThrow(/maxResponseBytes/);
+    expect(() => new A2AClient({ network: LOOPBACK, maxResponseBytes: -1 })).toThrow(/maxResponseBytes/);
     const server = await track(startFaultServer(() => undefined));
     expect((await rejectionOf(client.sendMessage(server.card, {}))).code).toBe("INVALID_INPUT");
     expect((await rejectionOf(client.sendMessage(server.card, { text: "x" }, { timeoutMs: 0 }))).code).toBe(

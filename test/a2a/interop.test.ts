@@ -26,6 +26,7 @@ import {
   type Deferred,
   type SdkAgent,
 } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 expectNoUnhandledRejections();
 
@@ -155,7 +156,7 @@ describe("A2AClient -> agent built with the plain @a2a-js/sdk server", () => {
 
   beforeAll(async () => {
     agent = await startSdkAgent(executor);
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
   });
   afterAll(async () => {
     await client.close();

@@ -37,6 +37,7 @@ import {
   cardFor,
   readRequestBody,
 } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 expectNoUnhandledRejections();
 
@@ -126,7 +127,7 @@ describe("serveAgent with the handoff extension", () => {
         cancels.push(cancel);
       },
     });
-    client = new A2AClient({ tracer: fixedTracer() });
+    client = new A2AClient({ network: LOOPBACK, tracer: fixedTracer() });
   });
 
   afterAll(async () => {
@@ -353,7 +354,7 @@ describe("serveAgent basics", () => {
         yield "ok";
       },
     });
-    await using client = new A2AClient();
+    await using client = new A2AClient({ network: LOOPBACK });
     expect(await client.supportsExtension(agent.card, HANDOFF_EXTENSION_URI)).toBe(false);
     expect(agent.card.capabilities?.handoff).toBe(false);
     const result = await client.sendMessage(agent.card, { data: [handoffData.request(handoffRequest())] });
@@ -375,7 +376,7 @@ describe("serveAgent basics", () => {
         aborted.resolve(ctx.taskId);
       },
     });
-    await using client = new A2AClient();
+    await using client = new A2AClient({ network: LOOPBACK });
     const events: A2AStreamEvent[] = [];
     for await (const event of client.sendStreamingMessage(agent.card, { text: "go" })) {
       events.push(event);
@@ -402,7 +403,7 @@ describe("serveAgent basics", () => {
         yield "never seen";
       },
     });
-    await using client = new A2AClient();
+    await using client = new A2AClient({ network: LOOPBACK });
     const controller = new AbortController();
     const pending = rejectionOf(
       client.sendMessage(agent.card, { text: "go" }, { signal: controller.signal }),
@@ -423,7 +424,7 @@ describe("serveAgent basics", () => {
         );
       },
     });
-    await using client = new A2AClient();
+    await using client = new A2AClient({ network: LOOPBACK });
     const events: A2AStreamEvent[] = [];
     for await (const event of client.sendStreamingMessage(agent.card, { text: "go" })) {
       events.push(event);
@@ -452,7 +453,7 @@ describe("serveAgent basics", () => {
         yield "ok";
       },
     });
-    await using client = new A2AClient();
+    await using client = new A2AClient({ network: LOOPBACK });
     const error = await rejectionOf(client.sendMessage(agent.card, { text: "x".repeat(4_096) }));
     expect(error.code).toBe("AGENT_UNAVAILABLE");
     expect(error.context?.httpStatus).toBe(413);
@@ -548,7 +549,7 @@ describe("trace propagation to any agent", () => {
           }),
         );
       });
-      await using client = new A2AClient();
+      await using client = new A2AClient({ network: LOOPBACK });
       const card = cardFor(server.url);
       const active = trace.setSpanContext(ROOT_CONTEXT, {
         traceId: TRACE_ID,
@@ -594,7 +595,7 @@ describe("trace propagation to any agent", () => {
         }),
       );
     });
-    await using client = new A2AClient({ tracer: fixedTracer() });
+    await using client = new A2AClient({ network: LOOPBACK, tracer: fixedTracer() });
     const card = cardFor(server.url, "traced", {
       service: { endpoint: server.url, auth: { type: "bearer", token: "s3cret" } },
     });

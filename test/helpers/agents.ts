@@ -2,6 +2,7 @@
  * Real A2A agents on loopback for the orchestration suites, built with serveAgent. Each records
  * what it received so tests can assert what crossed the wire.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import { serveAgent, type ServedAgent, type AgentMessageContext } from "../../src/agents/serve-agent.js";
 
 export interface RecordingAgent {
@@ -10,6 +11,8 @@ export interface RecordingAgent {
   close(): Promise<void>;
   /** Every message context the handler saw (text, metadata, previousResults...). */
   received: AgentMessageContext[];
+  /** The headers of every JSON-RPC request that reached the server (served or refused). */
+  requestHeaders: IncomingHttpHeaders[];
   /** Set when the handler's signal fired (cancel or disconnect). */
   aborted: Promise<void>;
   wasAborted(): boolean;
@@ -25,6 +28,8 @@ export interface AgentBehaviour {
   fail?: string;
   onHandoffRequest?: Parameters<typeof serveAgent>[0]["onHandoffRequest"];
   onHandoffCancel?: Parameters<typeof serveAgent>[0]["onHandoffCancel"];
+  /** Only requests carrying `Authorization: Bearer <token>` are served (others get 401). */
+  bearerToken?: string;
   /** Called per message instead of the default behaviour (may return control). */
   handle?: (
     ctx: AgentMessageContext,
@@ -33,6 +38,7 @@ export interface AgentBehaviour {
 
 export async function startAgent(behaviour: AgentBehaviour): Promise<RecordingAgent> {
   const received: AgentMessageContext[] = [];
+  const requestHeaders: IncomingHttpHeaders[] = [];
   let markAborted: () => void = () => {};
   let abortedFlag = false;
   const aborted = new Promise<void>((resolve) => {
@@ -65,12 +71,19 @@ export async function startAgent(behaviour: AgentBehaviour): Promise<RecordingAg
     },
     ...(behaviour.onHandoffRequest ? { onHandoffRequest: behaviour.onHandoffRequest } : {}),
     ...(behaviour.onHandoffCancel ? { onHandoffCancel: behaviour.onHandoffCancel } : {}),
+    authenticate: (headers) => {
+      requestHeaders.push(headers);
+      return (
+        behaviour.bearerToken === undefined || headers.authorization === `Bearer ${behaviour.bearerToken}`
+      );
+    },
   });
   return {
     url: agent.url,
     card: agent.card,
     close: () => agent.close(),
     received,
+    requestHeaders,
     aborted,
     wasAborted: () => abortedFlag,
   };

@@ -59,7 +59,7 @@ const updateSchema = refSchema.extend({
 const updateStateSchema = refSchema.extend({ state: metadataSchema });
 const addMessageSchema = refSchema.extend({
   role: roleSchema,
-  content: boundedText(LIMITS.messageBytes, { allowEmpty: true }),
+  content: boundedText(LIMITS.storedContentBytes, { allowEmpty: true }),
   agentId: identifierSchema.optional(),
   metadata: metadataSchema.optional(),
 });

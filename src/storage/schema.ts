@@ -51,6 +51,11 @@ export interface HandoffSessionsTable {
   expires_at: string;
   completed_at: string | null;
   version: number;
+  /** Where the specialist's card comes from: "card" (the caller's, kept here) or "directory" (migration 0003). */
+  target_source: string;
+  /** The caller's card's credentials, sealed (AES-256-GCM); null without credentials or for "directory". */
+  target_credentials: string | null;
+  target_credentials_key_id: string | null;
 }
 
 export interface HandoffEventsTable {
@@ -64,18 +69,33 @@ export interface HandoffEventsTable {
   created_at: string;
 }
 
-export interface DelegationRecordsTable {
+/** The audit trail: one row per call that left for an agent (migration 0003; no message content). */
+export interface AgentCallsTable {
   id: string;
-  delegation_id: string;
   tenant_id: string;
   thread_id: string;
   user_id: string;
   agent_id: string;
-  strategy: string;
+  /** delegation | routed_turn | handoff_request | handoff_turn | handoff_cancel */
+  kind: string;
+  /** success | failure | cancelled */
+  outcome: string;
   success: number;
   error_code: string | null;
   latency_ms: number;
+  /** Groups the calls of one delegation. */
+  delegation_id: string | null;
+  strategy: string | null;
+  handoff_id: string | null;
   created_at: string;
+}
+
+/** Shared request counters for rate limits (migration 0003). */
+export interface RateLimitsTable {
+  key: string;
+  /** Start of the counter's fixed window, ms since the epoch. */
+  window_start: number | string;
+  count: number;
 }
 
 export interface RoleAssignmentsTable {
@@ -104,9 +124,13 @@ export interface ApiKeysTable {
 export interface TenantAgentsTable {
   tenant_id: string;
   agent_id: string;
-  /** JSON AgentCard. */
+  /** JSON AgentCard, without credentials (since migration 0003). */
   card: string;
   created_at: string;
+  /** The card's credentials, sealed with AES-256-GCM (migration 0003). */
+  credentials: string | null;
+  credentials_key_id: string | null;
+  updated_at: string | null;
 }
 
 export interface OmniForgeSchema {
@@ -114,7 +138,8 @@ export interface OmniForgeSchema {
   messages: MessagesTable;
   handoff_sessions: HandoffSessionsTable;
   handoff_events: HandoffEventsTable;
-  delegation_records: DelegationRecordsTable;
+  agent_calls: AgentCallsTable;
+  rate_limits: RateLimitsTable;
   role_assignments: RoleAssignmentsTable;
   api_keys: ApiKeysTable;
   tenant_agents: TenantAgentsTable;

@@ -183,7 +183,8 @@ for (const target of databaseTargets()) {
     });
 
     describe("bad input gets a clear error naming the field, and nothing is written", () => {
-      const oversized = "x".repeat(1_000_001);
+      // A stored message may be as large as an agent's reply (8 MiB), more than a user may send.
+      const oversizedContent = "x".repeat(8 * 1024 * 1024 + 1);
       const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
         [
           "empty tenant on create",
@@ -256,9 +257,9 @@ for (const target of databaseTargets()) {
               conversationId: randomUUID(),
               tenantId: "t1",
               role: "user",
-              content: oversized,
+              content: oversizedContent,
             }),
-          /^content: must be at most 1000000 bytes/,
+          /^content: must be at most 8388608 bytes/,
         ],
         [
           "unknown role",

@@ -197,8 +197,80 @@ const tenantAgents: MigrationFactory = () => ({
   },
 });
 
+/**
+ * Tenants sealed, replicas stateless: credentials encrypted beside their key id (in the tenant
+ * directory and in handoff sessions), the audit trail of every agent call (replacing
+ * `delegation_records`, whose rows move over as kind "delegation"), and shared rate-limit counters.
+ */
+const sealedTenants: MigrationFactory = () => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable("tenant_agents").addColumn("credentials", "text").execute();
+    await db.schema.alterTable("tenant_agents").addColumn("credentials_key_id", "varchar(64)").execute();
+    await db.schema.alterTable("tenant_agents").addColumn("updated_at", "varchar(32)").execute();
+
+    await db.schema
+      .alterTable("handoff_sessions")
+      .addColumn("target_source", "varchar(16)", (c) => c.notNull().defaultTo("card"))
+      .execute();
+    await db.schema.alterTable("handoff_sessions").addColumn("target_credentials", "text").execute();
+    await db.schema
+      .alterTable("handoff_sessions")
+      .addColumn("target_credentials_key_id", "varchar(64)")
+      .execute();
+
+    await db.schema
+      .createTable("agent_calls")
+      .addColumn("id", "varchar(64)", (c) => c.primaryKey())
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("thread_id", "varchar(64)", (c) => c.notNull())
+      .addColumn("user_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("agent_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("kind", "varchar(32)", (c) => c.notNull())
+      .addColumn("outcome", "varchar(16)", (c) => c.notNull())
+      .addColumn("success", "integer", (c) => c.notNull())
+      .addColumn("error_code", "varchar(64)")
+      .addColumn("latency_ms", sql`double precision`, (c) => c.notNull())
+      .addColumn("delegation_id", "varchar(64)")
+      .addColumn("strategy", "varchar(32)")
+      .addColumn("handoff_id", "varchar(64)")
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex("agent_calls_tenant_thread_created")
+      .on("agent_calls")
+      .columns(["tenant_id", "thread_id", "created_at"])
+      .execute();
+    await db.schema
+      .createIndex("agent_calls_tenant_created")
+      .on("agent_calls")
+      .columns(["tenant_id", "created_at"])
+      .execute();
+    await sql`insert into agent_calls (id, tenant_id, thread_id, user_id, agent_id, kind, outcome, success,
+        error_code, latency_ms, delegation_id, strategy, handoff_id, created_at)
+      select id, tenant_id, thread_id, user_id, agent_id, 'delegation',
+        case when success = 1 then 'success' else 'failure' end, success,
+        error_code, latency_ms, delegation_id, strategy, null, created_at
+      from delegation_records`.execute(db);
+    await db.schema.dropTable("delegation_records").execute();
+
+    await db.schema
+      .createTable("rate_limits")
+      .addColumn("key", "varchar(300)", (c) => c.primaryKey())
+      .addColumn("window_start", "bigint", (c) => c.notNull())
+      .addColumn("count", "integer", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("rate_limits_window").on("rate_limits").column("window_start").execute();
+  },
+  async down() {
+    throw new Error(
+      "0003_sealed_tenants cannot be reverted (delegation_records was merged into agent_calls)",
+    );
+  },
+});
+
 /** Migration name -> factory, in the order they apply (names sort lexicographically). */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: MigrationFactory]> = [
   ["0001_initial", initial],
   ["0002_tenant_agents", tenantAgents],
+  ["0003_sealed_tenants", sealedTenants],
 ];

@@ -45,6 +45,8 @@ export const ErrorCode = {
   AGENT_CARD_INVALID: "AGENT_CARD_INVALID",
   /** The agent completed the task in a failed, rejected or cancelled state. */
   AGENT_TASK_FAILED: "AGENT_TASK_FAILED",
+  /** No agent can answer: no handoff holds the thread and no default agent is configured. */
+  NO_AGENT_AVAILABLE: "NO_AGENT_AVAILABLE",
   /** The operation was aborted by the caller's signal. */
   ABORTED: "ABORTED",
   /** An internal invariant broke; a bug in OmniForge. */

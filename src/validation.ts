@@ -10,7 +10,10 @@ import { ValidationError } from "./errors.js";
 export const LIMITS = Object.freeze({
   idLength: 128,
   titleLength: 500,
+  /** A message a user (or caller) sends. */
   messageBytes: 1_000_000,
+  /** A stored message: an agent's reply may be larger than what a user sends (see A2AClient maxReplyBytes). */
+  storedContentBytes: 8 * 1024 * 1024,
   summaryLength: 20_000,
   metadataBytes: 64_000,
   pageSize: 1_000,
@@ -77,7 +80,8 @@ export function isUuid(value: unknown): value is string {
  * (prefixed with `prefix`, e.g. `options.tenantId`).
  */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
-  const result = schema.safeParse(value);
+  // reportInput: the issue carries the offending value, so "missing" and "wrong type" can be told apart.
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path.map(String).join(".") ?? "";

@@ -39,7 +39,16 @@ import {
   type Logger,
   type Tracer,
 } from "../observability.js";
+import {
+  handoffCredentialsContext,
+  openAgentAuth,
+  sealAgentAuth,
+  withCredentials,
+  withoutCredentials,
+} from "../security/agent-credentials.js";
 import { Permission, type PermissionChecker } from "../security/rbac.js";
+import { SecretKeyring } from "../security/secret-keyring.js";
+import { SqlAgentCallAudit } from "../storage/sql-agent-call-audit.js";
 import {
   LIMITS,
   boundedText,
@@ -49,10 +58,13 @@ import {
   parseInput,
   uuidSchema,
 } from "../validation.js";
+import { AgentCallKind, outcomeOf, type AgentCallAudit } from "./agent-call-audit.js";
+import type { AgentDirectory } from "./agent-directory.js";
 import { ContextSanitizer } from "./context-sanitizer.js";
 import {
   LIVE_STATES,
   SqlHandoffStore,
+  sealedTargetCredentials,
   type HandoffSession,
   type HandoffTransition,
 } from "./handoff-store.js";
@@ -100,10 +112,17 @@ export interface HandoffManagerConfig {
   /** Recent thread messages sent with a request. Default 10. */
   recentMessages?: number;
   /**
-   * Agent cards with credentials. Stored sessions keep the target's card without its `auth`;
-   * routing after a restart re-attaches credentials from here by agent id.
+   * The tenants' agent directory: `initiateHandoff({ targetAgentId })` hands off to an agent in it,
+   * and such a session resolves the agent's current card and credentials from it on every turn.
    */
-  agents?: AgentCard[];
+  agentDirectory?: AgentDirectory;
+  /**
+   * Seals the credentials of a `targetAgentCard` so that every replica (and a restart) can call the
+   * specialist with them. Default: `SecretKeyring.fromEnvironment()` (`OMNIFORGE_SECRET_KEY`).
+   */
+  secrets?: SecretKeyring;
+  /** Where every call to a specialist is audited. Default: the repository's database (SQL repositories). */
+  audit?: AgentCallAudit;
   logger?: Logger;
   tracer?: Tracer;
 }
@@ -113,7 +132,13 @@ export interface InitiateHandoffOptions {
   tenantId: string;
   userId: string;
   sourceAgentId: string;
-  targetAgentCard: AgentCard;
+  /**
+   * The specialist, as a card (kept in the session, its credentials sealed). Give this or
+   * `targetAgentId`.
+   */
+  targetAgentCard?: AgentCard;
+  /** The specialist, by id in the tenant's agent directory (needs `agentDirectory`). */
+  targetAgentId?: string;
   contextSummary: string;
   handoffReason: string;
   /** false: send summary and history unsanitized (a card's policy can also opt out). */
@@ -171,7 +196,9 @@ export class HandoffManager implements HandoffStateReader {
   readonly #requestTimeoutMs: number;
   readonly #notifyTimeoutMs: number;
   readonly #recentMessages: number;
-  readonly #cards = new Map<string, AgentCard>();
+  readonly #directory: AgentDirectory | undefined;
+  readonly #secrets: SecretKeyring | undefined;
+  readonly #audit: AgentCallAudit | undefined;
 
   constructor(config: HandoffManagerConfig) {
     if (!config?.a2aClient)
@@ -218,8 +245,13 @@ export class HandoffManager implements HandoffStateReader {
       config.recentMessages ?? DEFAULT_HANDOFF_RECENT_MESSAGES,
       "recentMessages",
     );
-    for (const card of config.agents ?? [])
-      this.#cards.set(card.identity.id, parseAgentCard(card, "agents[]"));
+    this.#directory = config.agentDirectory;
+    this.#secrets = config.secrets ?? SecretKeyring.fromEnvironment();
+    this.#audit =
+      config.audit ??
+      (config.conversationRepo instanceof SqlConversationRepository
+        ? new SqlAgentCallAudit(config.conversationRepo.database)
+        : undefined);
   }
 
   /** The repository threads and handoff notes are stored in. */
@@ -242,15 +274,33 @@ export class HandoffManager implements HandoffStateReader {
    */
   async initiateHandoff(options: InitiateHandoffOptions): Promise<HandoffAcceptance> {
     const input = parseInput(initiateSchema, options);
-    const card = parseAgentCard(options.targetAgentCard, "targetAgentCard");
-    agentEndpoint(card, "targetAgentCard.service.endpoint");
     const { threadId, tenantId, userId } = input;
+    if ((options.targetAgentCard === undefined) === (options.targetAgentId === undefined)) {
+      throw new ValidationError("targetAgentCard", "give exactly one of targetAgentCard or targetAgentId");
+    }
+    const given =
+      options.targetAgentCard === undefined
+        ? undefined
+        : parseAgentCard(options.targetAgentCard, "targetAgentCard");
+    if (given) agentEndpoint(given, "targetAgentCard.service.endpoint");
     await this.#threads.requireThread({ threadId, tenantId, userId });
     if (this.#rbac && !(await this.#rbac.hasPermission(userId, tenantId, Permission.HANDOFF_INITIATE))) {
       throw new PermissionDeniedError(Permission.HANDOFF_INITIATE, {
         context: { threadId, tenantId, userId },
       });
     }
+    const card = given ?? (await this.#fromDirectory(tenantId, options.targetAgentId!));
+    const handoffId = randomUUID();
+    // Sealed before anything is written: without a key, nothing is half-done.
+    const targetCredentials =
+      given?.service?.auth !== undefined
+        ? sealAgentAuth(
+            this.#secrets,
+            given.service.auth,
+            handoffCredentialsContext(tenantId, handoffId),
+            "targetAgentCard",
+          )
+        : undefined;
     const log = this.#logger.child({ threadId, tenantId, agentId: card.identity.id });
     return inSpan(
       this.#tracer,
@@ -261,21 +311,22 @@ export class HandoffManager implements HandoffStateReader {
         "omniforge.agent_id": card.identity.id,
       },
       async (span) => {
-        if (!(await this.#supportsHandoff(card, options.signal))) {
+        if (!(await this.#supportsHandoff(card, tenantId, options.signal))) {
           log.info("handoff refused: target does not declare the handoff extension");
           return {
             accepted: false,
             rejectionReason: `Agent ${card.identity.id} does not support handoffs (${HANDOFF_EXTENSION_URI})`,
           };
         }
-        this.#cards.set(card.identity.id, card);
         const session = await this.#reserve({
-          handoffId: randomUUID(),
+          handoffId,
           threadId,
           tenantId,
           userId,
           sourceAgentId: input.sourceAgentId,
-          targetAgentCard: withoutAuth(card),
+          targetAgentCard: withoutCredentials(card),
+          targetSource: given ? "card" : "directory",
+          ...(targetCredentials ? { targetCredentials } : {}),
           contextSummary: input.contextSummary,
           handoffReason: input.handoffReason,
           idleTimeoutSeconds: card.policy?.handoffIdleTimeoutSeconds ?? this.#idleTimeoutSeconds,
@@ -452,14 +503,98 @@ export class HandoffManager implements HandoffStateReader {
     return cancelled;
   }
 
+  /** Whether `userId` may cancel handoffs in `tenantId` (RBAC `handoff:cancel`; true without RBAC). */
+  async mayCancel(ref: { userId: string; tenantId: string }): Promise<boolean> {
+    return this.#rbac ? this.#rbac.hasPermission(ref.userId, ref.tenantId, Permission.HANDOFF_CANCEL) : true;
+  }
+
   /** Records a routed message on the session, pushing its idle expiry back. */
   async recordActivity(session: HandoffSession): Promise<void> {
     await this.#store.touch(session);
   }
 
-  /** The card to reach a session's specialist: the configured one (with credentials) if known. */
-  targetCard(session: HandoffSession): AgentCard {
-    return this.#cards.get(session.targetAgentId) ?? session.targetAgentCard;
+  /**
+   * The card (with credentials) to reach a session's specialist, resolved from the database: the
+   * tenant's directory entry, or the session's own card with its sealed credentials. Every
+   * replica and a restarted process resolve the same.
+   */
+  async targetCardFor(session: HandoffSession): Promise<AgentCard> {
+    if (session.targetSource === "directory") {
+      if (!this.#directory) {
+        throw new ConfigurationError(
+          `Handoff ${session.handoffId} names an agent of the tenant's directory: configure agentDirectory`,
+          { context: { field: "agentDirectory", handoffId: session.handoffId } },
+        );
+      }
+      const card = await this.#directory.get(session.tenantId, session.targetAgentId);
+      if (!card) {
+        throw new HandoffError(
+          ErrorCode.AGENT_UNAVAILABLE,
+          `Agent ${session.targetAgentId} is no longer in the tenant's agent directory`,
+          {
+            context: {
+              threadId: session.threadId,
+              agentId: session.targetAgentId,
+              handoffId: session.handoffId,
+            },
+          },
+        );
+      }
+      return card;
+    }
+    const sealed = sealedTargetCredentials(session);
+    if (sealed === undefined) return session.targetAgentCard;
+    const auth = openAgentAuth(
+      this.#secrets,
+      sealed,
+      handoffCredentialsContext(session.tenantId, session.handoffId),
+    );
+    return withCredentials(session.targetAgentCard, auth);
+  }
+
+  /**
+   * Records one call to a specialist in the audit trail (never throws: a failed audit write is
+   * logged loudly, the call's outcome stands).
+   */
+  async auditCall(
+    session: HandoffSession,
+    kind: AgentCallKind,
+    latencyMs: number,
+    error?: unknown,
+  ): Promise<void> {
+    if (!this.#audit) return;
+    const errorCode = error === undefined ? undefined : errorCodeOf(error);
+    try {
+      await this.#audit.record([
+        {
+          tenantId: session.tenantId,
+          threadId: session.threadId,
+          userId: session.userId,
+          agentId: session.targetAgentId,
+          kind,
+          outcome: outcomeOf(errorCode),
+          ...(errorCode !== undefined ? { errorCode } : {}),
+          latencyMs: Math.round(latencyMs * 100) / 100,
+          handoffId: session.handoffId,
+        },
+      ]);
+    } catch (failure) {
+      this.#logger.error(
+        { threadId: session.threadId, handoffId: session.handoffId, errorCode: errorCodeOf(failure) },
+        "audit record not written",
+      );
+    }
+  }
+
+  async #fromDirectory(tenantId: string, agentId: string): Promise<AgentCard> {
+    if (!this.#directory) {
+      throw new ConfigurationError("targetAgentId needs an agentDirectory; pass targetAgentCard instead", {
+        context: { field: "agentDirectory" },
+      });
+    }
+    const card = await this.#directory.get(tenantId, agentId);
+    if (!card) throw new ValidationError("targetAgentId", `unknown agent "${agentId}"`);
+    return parseAgentCard(card, "targetAgentId");
   }
 
   /** Expires every live session idle past its limit (a sweeper may call this periodically). */
@@ -584,11 +719,16 @@ export class HandoffManager implements HandoffStateReader {
     );
   }
 
-  async #supportsHandoff(card: AgentCard, signal: AbortSignal | undefined): Promise<boolean> {
+  async #supportsHandoff(
+    card: AgentCard,
+    tenantId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     if (card.capabilities?.handoff === false) return false;
     try {
       return await this.#client.supportsExtension(card, HANDOFF_EXTENSION_URI, {
         timeoutMs: this.#requestTimeoutMs,
+        tenantId,
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
@@ -616,26 +756,35 @@ export class HandoffManager implements HandoffStateReader {
       limit: this.#recentMessages,
       includeSystem: false,
     });
+    // Every free-text field that leaves for the agent passes the sanitizer.
     const clean = (text: string) => (sanitize ? this.#sanitizer.sanitize(text) : text);
-    const result = await this.#client.sendMessage(
-      card,
-      {
-        ...handoffEnvelope(session),
-        data: [
-          handoffData.request({
-            handoffId: session.handoffId,
-            threadId: session.threadId,
-            tenantId: session.tenantId,
-            userId: session.userId,
-            sourceAgentId: session.sourceAgentId,
-            contextSummary: clean(session.contextSummary),
-            handoffReason: session.handoffReason,
-            recentMessages: recent.map((m) => ({ role: m.role, content: clean(m.content) })),
-          }),
-        ],
-      },
-      { timeoutMs: this.#requestTimeoutMs, ...(signal ? { signal } : {}) },
-    );
+    const started = performance.now();
+    let result;
+    try {
+      result = await this.#client.sendMessage(
+        card,
+        {
+          ...handoffEnvelope(session),
+          data: [
+            handoffData.request({
+              handoffId: session.handoffId,
+              threadId: session.threadId,
+              tenantId: session.tenantId,
+              userId: session.userId,
+              sourceAgentId: session.sourceAgentId,
+              contextSummary: clean(session.contextSummary),
+              handoffReason: clean(session.handoffReason),
+              recentMessages: recent.map((m) => ({ role: m.role, content: clean(m.content) })),
+            }),
+          ],
+        },
+        { timeoutMs: this.#requestTimeoutMs, tenantId: session.tenantId, ...(signal ? { signal } : {}) },
+      );
+    } catch (error) {
+      await this.auditCall(session, AgentCallKind.HANDOFF_REQUEST, performance.now() - started, error);
+      throw error;
+    }
+    await this.auditCall(session, AgentCallKind.HANDOFF_REQUEST, performance.now() - started);
     let accept;
     try {
       accept = findHandoffAccept(result.data);
@@ -658,18 +807,21 @@ export class HandoffManager implements HandoffStateReader {
   }
 
   async #notifyCancel(session: HandoffSession, reason: string): Promise<void> {
+    const started = performance.now();
     try {
       await this.#client.sendMessage(
-        this.targetCard(session),
+        await this.targetCardFor(session),
         {
           ...handoffEnvelope(session),
           data: [
             handoffData.cancel({ handoffId: session.handoffId, reason: this.#sanitizer.sanitize(reason) }),
           ],
         },
-        { timeoutMs: this.#notifyTimeoutMs },
+        { timeoutMs: this.#notifyTimeoutMs, tenantId: session.tenantId },
       );
+      await this.auditCall(session, AgentCallKind.HANDOFF_CANCEL, performance.now() - started);
     } catch (error) {
+      await this.auditCall(session, AgentCallKind.HANDOFF_CANCEL, performance.now() - started, error);
       this.#logger.warn(
         { threadId: session.threadId, handoffId: session.handoffId, errorCode: errorCodeOf(error) },
         "handoff cancel notification not delivered",
@@ -707,12 +859,6 @@ function handoffEnvelope(session: HandoffSession) {
       handoffId: session.handoffId,
     }),
   };
-}
-
-function withoutAuth(card: AgentCard): AgentCard {
-  if (!card.service?.auth) return card;
-  const { auth: _auth, ...service } = card.service;
-  return { ...card, service };
 }
 
 function positiveInt(value: number, field: string): number {

@@ -1,11 +1,12 @@
 /**
  * Durable handoff sessions: the per-thread state machine's storage. The database is the source
  * of truth: a partial unique index allows one live (pending or active) session per thread, and
- * every transition is a conditional update guarded by the state it was read in (a version counter
- * is kept per row for readers),
- * so concurrent processes cannot both win.
+ * every transition is a conditional update guarded by the state it was read in, so concurrent
+ * processes cannot both win.
  */
 import type { AgentCard } from "../agents/agent-card.js";
+import { handoffCredentialsContext } from "../security/agent-credentials.js";
+import type { SealedSecret, SecretKeyring } from "../security/secret-keyring.js";
 import { parseJsonObject, timestamp } from "../conversation/sql-conversation-repository.js";
 import { ErrorCode, HandoffError, StorageError } from "../errors.js";
 import type { Database } from "../storage/database.js";
@@ -34,8 +35,28 @@ export interface HandoffSession {
   resultSummary?: string;
   artifactsCreated: string[];
   idleTimeoutSeconds: number;
-  /** The specialist's card: how to reach it, also after a restart. */
+  /** The specialist's card as it was when the handoff started, without credentials. */
   targetAgentCard: AgentCard;
+  /**
+   * Where the specialist is resolved on every turn: `"directory"` — the tenant's agent directory
+   * (current card and credentials, on any replica); `"card"` — the card the caller passed, kept in
+   * this session with its credentials sealed.
+   */
+  targetSource: HandoffTargetSource;
+}
+
+/** See {@link HandoffSession.targetSource}. */
+export type HandoffTargetSource = "card" | "directory";
+
+/**
+ * The sealed credentials of sessions read from the store, kept off the session object itself so
+ * they never show up where sessions are logged or serialized.
+ */
+const sealedCredentials = new WeakMap<HandoffSession, SealedSecret>();
+
+/** The sealed credentials stored with a session's target card, if any. */
+export function sealedTargetCredentials(session: HandoffSession): SealedSecret | undefined {
+  return sealedCredentials.get(session);
 }
 
 /** One recorded transition. */
@@ -83,6 +104,9 @@ export interface NewHandoffSession {
   idleTimeoutSeconds: number;
   /** Deadline for the target's answer while PENDING. */
   expiresAt: Date;
+  targetSource: HandoffTargetSource;
+  /** The target card's credentials, sealed (card source only). */
+  targetCredentials?: SealedSecret;
 }
 
 export interface TransitionChanges {
@@ -129,6 +153,9 @@ export class SqlHandoffStore {
       expires_at: timestamp(input.expiresAt),
       completed_at: null,
       version: 1,
+      target_source: input.targetSource,
+      target_credentials: input.targetCredentials?.ciphertext ?? null,
+      target_credentials_key_id: input.targetCredentials?.keyId ?? null,
     };
     try {
       await this.#database.transaction(async (trx) => {
@@ -297,6 +324,34 @@ export class SqlHandoffStore {
       .execute();
   }
 
+  /**
+   * Re-seals, with the keyring's current key, every session credential sealed with an older key
+   * (after a key rotation). Returns how many sessions changed.
+   */
+  async resealCredentials(keyring: SecretKeyring): Promise<number> {
+    const rows = await this.#database.db
+      .selectFrom("handoff_sessions")
+      .select(["id", "tenant_id", "target_credentials", "target_credentials_key_id"])
+      .where("target_credentials", "is not", null)
+      .where("target_credentials_key_id", "!=", keyring.currentKeyId)
+      .execute();
+    let changed = 0;
+    for (const row of rows) {
+      if (row.target_credentials === null || row.target_credentials_key_id === null) continue;
+      const context = handoffCredentialsContext(row.tenant_id, row.id);
+      const plain = keyring.open({ keyId: row.target_credentials_key_id, ciphertext: row.target_credentials }, context);
+      const sealed = keyring.seal(plain, context);
+      await this.#database.db
+        .updateTable("handoff_sessions")
+        .set({ target_credentials: sealed.ciphertext, target_credentials_key_id: sealed.keyId })
+        .where("id", "=", row.id)
+        .where("tenant_id", "=", row.tenant_id)
+        .execute();
+      changed++;
+    }
+    return changed;
+  }
+
   /** Live sessions (any tenant) past their deadline at `now`: expiry candidates, oldest first. */
   async listExpired(now: Date, limit = 500): Promise<HandoffSession[]> {
     const rows = await this.#database.db
@@ -329,7 +384,14 @@ function toSession(row: HandoffSessionsTable): HandoffSession {
     artifactsCreated: JSON.parse(row.artifacts_created) as string[],
     idleTimeoutSeconds: Number(row.idle_timeout_seconds),
     targetAgentCard: parseJsonObject(row.target_agent_card) as unknown as AgentCard,
+    targetSource: row.target_source === "directory" ? "directory" : "card",
   };
+  if (row.target_credentials !== null && row.target_credentials_key_id !== null) {
+    sealedCredentials.set(session, {
+      keyId: row.target_credentials_key_id,
+      ciphertext: row.target_credentials,
+    });
+  }
   if (row.completed_at !== null) session.completedAt = new Date(row.completed_at);
   if (row.estimated_duration_seconds !== null)
     session.estimatedDurationSeconds = Number(row.estimated_duration_seconds);

@@ -36,7 +36,8 @@ import {
 import { Permission, type PermissionChecker } from "../security/rbac.js";
 import { LIMITS, boundedText, enumSchema, identifierSchema, parseInput } from "../validation.js";
 import { ContextSanitizer } from "./context-sanitizer.js";
-import { SqlDelegationAuditStore, type DelegationAuditStore } from "./delegation-audit.js";
+import { SqlAgentCallAudit } from "../storage/sql-agent-call-audit.js";
+import { AgentCallKind, outcomeOf, type AgentCallAudit } from "./agent-call-audit.js";
 import { ThreadManager } from "./thread-manager.js";
 import { DelegationStrategy } from "./types.js";
 
@@ -57,8 +58,8 @@ export interface OrchestrationManagerConfig {
   rbac?: PermissionChecker;
   /** Applied to everything sent to agents. Default: a new ContextSanitizer. */
   sanitizer?: ContextSanitizer;
-  /** Where audit records go. Default: the repository's database, when it is a SQL repository. */
-  auditStore?: DelegationAuditStore;
+  /** Where audit records go (one per agent call). Default: the repository's database (SQL repositories). */
+  auditStore?: AgentCallAudit;
   logger?: Logger;
   tracer?: Tracer;
 }
@@ -94,8 +95,11 @@ export interface StreamAgentOptions extends Omit<
   data?: DataObject[];
   /** Skip the thread and RBAC checks (the caller already made them). */
   trusted?: boolean;
-  /** Write a delegation audit record for this call. Default true. */
-  audit?: boolean;
+  /**
+   * How the call is recorded in the audit trail. Default `{ kind: "routed_turn" }`; a handoff turn
+   * passes `{ kind: "handoff_turn", handoffId }`.
+   */
+  audit?: { kind: AgentCallKind; handoffId?: string };
 }
 
 const strategySchema = enumSchema(Object.values(DelegationStrategy));
@@ -114,7 +118,7 @@ export class OrchestrationManager {
   readonly #threads: ThreadManager;
   readonly #rbac: PermissionChecker | undefined;
   readonly #sanitizer: ContextSanitizer;
-  readonly #audit: DelegationAuditStore | undefined;
+  readonly #audit: AgentCallAudit | undefined;
   readonly #logger: Logger;
   readonly #tracer: Tracer;
 
@@ -131,14 +135,14 @@ export class OrchestrationManager {
     this.#audit =
       config.auditStore ??
       (config.conversationRepo instanceof SqlConversationRepository
-        ? new SqlDelegationAuditStore(config.conversationRepo.database)
+        ? new SqlAgentCallAudit(config.conversationRepo.database)
         : undefined);
     this.#logger = (config.logger ?? defaultLogger()).child({ component: "orchestration" });
     this.#tracer = config.tracer ?? defaultTracer();
   }
 
   /** The audit store this manager writes to, if any. */
-  get auditStore(): DelegationAuditStore | undefined {
+  get auditStore(): AgentCallAudit | undefined {
     return this.#audit;
   }
 
@@ -172,10 +176,9 @@ export class OrchestrationManager {
             ? firstSuccessView(outcomes)
             : outcomes.filter((r): r is DelegationResult => r !== undefined);
         await this.#writeAudit(
-          delegationId,
           { threadId, tenantId, userId },
-          request.strategy,
           run.attempted(),
+          { kind: AgentCallKind.DELEGATION, delegationId, strategy: request.strategy },
           log,
         );
         const succeeded = results.filter((r) => r.success).length;
@@ -234,6 +237,7 @@ export class OrchestrationManager {
     try {
       const stream = this.#client.sendStreamingMessage(card, message, {
         timeoutMs,
+        tenantId,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       for await (const event of stream) {
@@ -252,24 +256,19 @@ export class OrchestrationManager {
       throw error;
     } finally {
       span.end();
-      if (options.audit !== false) {
-        const latencyMs = round(performance.now() - started);
-        // A consumer that stopped reading early ends the stream without a result: an abort.
-        const outcome = completed
-          ? undefined
-          : (failure ?? new AbortedError("Stream closed by the consumer"));
-        const result: DelegationResult =
-          outcome === undefined
-            ? { agentId, success: true, response, latencyMs }
-            : { agentId, success: false, ...describeFailure(outcome, agentId, timeoutMs), latencyMs };
-        await this.#writeAudit(
-          randomUUID(),
-          { threadId, tenantId, userId },
-          DelegationStrategy.PARALLEL,
-          [result],
-          this.#logger.child({ threadId, tenantId, agentId }),
-        );
-      }
+      const latencyMs = round(performance.now() - started);
+      // A consumer that stopped reading early ends the stream without a result: an abort.
+      const outcome = completed ? undefined : (failure ?? new AbortedError("Stream closed by the consumer"));
+      const result: DelegationResult =
+        outcome === undefined
+          ? { agentId, success: true, response, latencyMs }
+          : { agentId, success: false, ...describeFailure(outcome, agentId, timeoutMs), latencyMs };
+      await this.#writeAudit(
+        { threadId, tenantId, userId },
+        [result],
+        options.audit ?? { kind: AgentCallKind.ROUTED_TURN },
+        this.#logger.child({ threadId, tenantId, agentId }),
+      );
     }
   }
 
@@ -330,11 +329,19 @@ export class OrchestrationManager {
           // ignore the abort.
           const response = await Promise.race([
             streaming
-              ? this.#collectStream(card, outgoing, linked.signal, request.timeoutMs, onTaskId)
+              ? this.#collectStream(
+                  card,
+                  outgoing,
+                  identity.tenantId,
+                  linked.signal,
+                  request.timeoutMs,
+                  onTaskId,
+                )
               : this.#client
                   .sendMessage(card, outgoing, {
                     signal: linked.signal,
                     timeoutMs: request.timeoutMs + 1_000,
+                    tenantId: identity.tenantId,
                   })
                   .then((result) => {
                     if (result.taskId) onTaskId(result.taskId);
@@ -368,8 +375,8 @@ export class OrchestrationManager {
   }
 
   /** @internal Best-effort A2A CancelTask for a loser of FIRST_SUCCESS. */
-  cancelRemoteTask(card: AgentCard, taskId: string): void {
-    this.#client.cancelTask(card, taskId, { timeoutMs: 5_000 }).catch((error: unknown) => {
+  cancelRemoteTask(card: AgentCard, taskId: string, tenantId: string): void {
+    this.#client.cancelTask(card, taskId, { timeoutMs: 5_000, tenantId }).catch((error: unknown) => {
       this.#logger.debug(
         { agentId: card.identity.id, errorCode: errorCodeOf(error) },
         "cancel not delivered",
@@ -380,6 +387,7 @@ export class OrchestrationManager {
   async #collectStream(
     card: AgentCard,
     message: OutgoingMessage,
+    tenantId: string,
     signal: AbortSignal,
     timeoutMs: number,
     onTaskId: (taskId: string) => void,
@@ -387,6 +395,7 @@ export class OrchestrationManager {
     let text = "";
     for await (const event of this.#client.sendStreamingMessage(card, message, {
       signal,
+      tenantId,
       timeoutMs: timeoutMs + 1_000,
     })) {
       if ("taskId" in event && event.taskId) onTaskId(event.taskId);
@@ -411,21 +420,19 @@ export class OrchestrationManager {
   }
 
   async #writeAudit(
-    delegationId: string,
     identity: { threadId: string; tenantId: string; userId: string },
-    strategy: DelegationStrategy,
     results: readonly DelegationResult[],
+    call: { kind: AgentCallKind; delegationId?: string; strategy?: DelegationStrategy; handoffId?: string },
     log: Logger,
   ): Promise<void> {
     if (!this.#audit || results.length === 0) return;
     try {
       await this.#audit.record(
         results.map((r) => ({
-          delegationId,
           ...identity,
+          ...call,
           agentId: r.agentId,
-          strategy,
-          success: r.success,
+          outcome: outcomeOf(r.success ? undefined : (r.errorCode ?? ErrorCode.INTERNAL_ERROR)),
           ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
           latencyMs: r.latencyMs,
         })),
@@ -634,7 +641,8 @@ class DelegationRun {
             new AbortedError(`Cancelled: ${this.#request.cards[winner]!.identity.id} answered first`),
           );
           const taskId = taskIds.get(index);
-          if (taskId) this.#manager.cancelRemoteTask(this.#request.cards[index]!, taskId);
+          if (taskId)
+            this.#manager.cancelRemoteTask(this.#request.cards[index]!, taskId, this.#options.tenantId);
           const card = this.#request.cards[index]!;
           this.#results[index] ??= {
             agentId: card.identity.id,

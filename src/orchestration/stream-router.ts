@@ -8,11 +8,18 @@ import { parseAgentCard, type AgentCard } from "../agents/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
 import { DEFAULT_EXIT_COMMANDS, DEFAULT_ROUTE_TIMEOUT_MS } from "../defaults.js";
-import { ConfigurationError, ErrorCode, OrchestrationError, isOrchestrationError } from "../errors.js";
+import {
+  AgentError,
+  ConfigurationError,
+  ErrorCode,
+  OrchestrationError,
+  isOrchestrationError,
+} from "../errors.js";
 import { linkSignals } from "../observability.js";
 import { LIMITS, boundedText, identifierSchema, parseInput, uuidSchema } from "../validation.js";
+import { AgentCallKind } from "./agent-call-audit.js";
 import type { HandoffManager, HandoffSession } from "./handoff-manager.js";
-import type { DelegationResult, OrchestrationManager } from "./orchestration-manager.js";
+import type { AgentStreamItem, DelegationResult, OrchestrationManager } from "./orchestration-manager.js";
 import { ThreadManager } from "./thread-manager.js";
 import type { CompletionStatus } from "./types.js";
 import { DelegationStrategy } from "./types.js";
@@ -43,11 +50,22 @@ export type RouterEvent =
   | { type: "done"; agentId: string; text: string; messageId?: string }
   | { type: "error"; code: string; message: string; agentId?: string; error: OrchestrationError };
 
+/** Who answers a thread no handoff holds, looked up per turn (e.g. from the tenant's directory). */
+export type DefaultAgentsResolver = (ref: {
+  tenantId: string;
+  threadId: string;
+  userId: string;
+}) => Promise<readonly AgentCard[]> | readonly AgentCard[];
+
 export interface StreamRouterConfig {
   handoffManager: HandoffManager;
   orchestrationManager: OrchestrationManager;
-  /** Who answers when no handoff holds the thread. One agent streams live; several are delegated to. */
-  defaultAgents: AgentCard[];
+  /**
+   * Who answers when no handoff holds the thread: cards, or a function looked up on each such turn
+   * (only then: a thread in a handoff never needs one). One agent streams live; several are
+   * delegated to. None: such turns fail with NO_AGENT_AVAILABLE.
+   */
+  defaultAgents?: readonly AgentCard[] | DefaultAgentsResolver;
   /** With several default agents. Default PARALLEL. */
   strategy?: DelegationStrategy;
   /** Messages that, alone, cancel an active handoff (case-insensitive). Default: exit, cancel, quit, stop. */
@@ -63,6 +81,12 @@ export interface RouteMessageOptions {
   tenantId: string;
   userId: string;
   message: string;
+  /**
+   * Whether the sender may cancel the thread's handoff, and so whether an exit word cancels it.
+   * When false, an exit word is ordinary text for the specialist. Default: the handoff manager's
+   * RBAC (`handoff:cancel`), or true without RBAC.
+   */
+  mayCancelHandoff?: boolean;
   signal?: AbortSignal;
 }
 
@@ -73,12 +97,40 @@ const routeSchema = z.object({
   message: boundedText(LIMITS.messageBytes),
 });
 
+type RouteInput = z.output<typeof routeSchema>;
+
+/** One turn's cancellation: the signal every upstream call of the turn listens to. */
+type Turn = ReturnType<typeof linkSignals>;
+
+/** What {@link StreamRouter.#relay} relays. */
+interface Relay {
+  input: RouteInput;
+  agentId: string;
+  stream: AsyncGenerator<AgentStreamItem, DelegationResult, undefined>;
+  /** The user message being stored; awaited before the first piece of the reply. */
+  stored: Promise<void>;
+  turn: Turn;
+  metadata: Record<string, unknown>;
+  /** The handoff whose specialist answers, if any. */
+  session?: HandoffSession;
+}
+
+/** After a specialist returned control, this long is allowed for the rest of its reply to arrive. */
+const DRAIN_AFTER_RETURN_MS = 10_000;
+
+/** Notes stored with a reply that did not end normally (what the user saw, and why it stopped). */
+const INTERRUPTED_NOTE: Readonly<Record<string, string>> = Object.freeze({
+  [ErrorCode.AGENT_RESPONSE_TOO_LARGE]: "the agent exceeded the reply size limit",
+  [ErrorCode.AGENT_TIMEOUT]: "the agent did not finish in time",
+  [ErrorCode.ABORTED]: "the reader went away before it ended",
+});
+
 export class StreamRouter {
   readonly #handoffs: HandoffManager;
   readonly #orchestrator: OrchestrationManager;
   readonly #repo: ConversationRepository;
   readonly #threads: ThreadManager;
-  readonly #defaultAgents: AgentCard[];
+  readonly #defaultAgents: DefaultAgentsResolver;
   readonly #strategy: DelegationStrategy;
   readonly #exitCommands: ReadonlySet<string>;
   readonly #timeoutMs: number;
@@ -91,16 +143,11 @@ export class StreamRouter {
         context: { field: "orchestrationManager" },
       });
     }
-    if (!Array.isArray(config.defaultAgents) || config.defaultAgents.length === 0) {
-      throw new ConfigurationError("defaultAgents must list at least one agent", {
-        context: { field: "defaultAgents" },
-      });
-    }
     this.#handoffs = config.handoffManager;
     this.#orchestrator = config.orchestrationManager;
     this.#repo = config.conversationRepo ?? config.handoffManager.conversationRepo;
     this.#threads = new ThreadManager(this.#repo, { handoffs: config.handoffManager });
-    this.#defaultAgents = config.defaultAgents.map((card, i) => parseAgentCard(card, `defaultAgents[${i}]`));
+    this.#defaultAgents = defaultAgentsResolver(config.defaultAgents);
     this.#strategy = config.strategy ?? DelegationStrategy.PARALLEL;
     this.#exitCommands = new Set(
       (config.exitCommands ?? DEFAULT_EXIT_COMMANDS).map((c) => c.trim().toLowerCase()),
@@ -128,6 +175,10 @@ export class StreamRouter {
    * Routes one message and yields typed events: `route` (who answers), `chunk`s, then
    * `handoff_returned` / `handoff_cancelled` when control moves, `delegation` with per-agent
    * results when several agents answered, and `done` — or `error`. Never throws.
+   *
+   * What the user was shown is stored even when the turn does not end normally: a reply cut off
+   * by a failure, the size limit or a consumer that stopped reading is stored as far as it got,
+   * with a note; a reply whose specialist already returned control is read to its end first.
    */
   async *routeEvents(options: RouteMessageOptions): AsyncGenerator<RouterEvent, void, undefined> {
     const turn = linkSignals(options.signal);
@@ -141,7 +192,10 @@ export class StreamRouter {
         this.#threads.requireThread(input),
         this.#handoffs.getActiveHandoff(input),
       ]);
-      const isExit = this.#exitCommands.has(input.message.trim().toLowerCase());
+      const isExit =
+        session !== null &&
+        this.#exitCommands.has(input.message.trim().toLowerCase()) &&
+        (options.mayCancelHandoff ?? (await this.#handoffs.mayCancel(input)));
       // The user message is stored while the agent is already being asked (one round trip off
       // the time to first chunk); every path awaits it before it yields any of the reply.
       const stored = Promise.all([
@@ -159,9 +213,9 @@ export class StreamRouter {
         await stored;
         yield* this.#cancelByExitWord(input, session);
       } else if (session) {
-        yield* this.#routeToSpecialist(input, session, turn.signal, stored);
+        yield* this.#routeToSpecialist(input, session, turn, stored);
       } else {
-        yield* this.#routeToOrchestrator(input, turn.signal, stored);
+        yield* this.#routeToOrchestrator(input, turn, stored);
       }
       settled = true;
     } catch (error) {
@@ -181,89 +235,66 @@ export class StreamRouter {
   }
 
   async *#routeToSpecialist(
-    input: z.output<typeof routeSchema>,
+    input: RouteInput,
     session: HandoffSession,
-    signal: AbortSignal,
+    turn: Turn,
     stored: Promise<void>,
   ): AsyncGenerator<RouterEvent> {
     const agentId = session.targetAgentId;
     yield { type: "route", target: "handoff", agentId, agentIds: [agentId], handoffId: session.handoffId };
-    let text = "";
-    let returned = false;
     const stream = this.#orchestrator.streamAgent({
       ...input,
-      agentCard: this.#handoffs.targetCard(session),
+      agentCard: await this.#handoffs.targetCardFor(session),
       metadata: { omniforge: { handoffId: session.handoffId } },
       extensions: [HANDOFF_EXTENSION_URI],
       timeoutMs: this.#timeoutMs,
       trusted: true,
-      // A handoff turn is not a delegation: it is recorded as the thread's messages and the
-      // session's activity, not as a delegation audit row.
-      audit: false,
-      signal,
+      audit: { kind: AgentCallKind.HANDOFF_TURN, handoffId: session.handoffId },
+      signal: turn.signal,
     });
-    let userMessageStored = false;
-    for await (const item of stream) {
-      if (!userMessageStored) {
-        await stored;
-        userMessageStored = true;
-      }
-      if (item.type === "text") {
-        text += item.text;
-        yield { type: "chunk", agentId, text: item.text };
-        continue;
-      }
-      const ret = returned ? undefined : findHandoffReturn([item.data]);
-      if (!ret) continue;
-      returned = true;
-      const done = await this.#handoffs.finishFromAgent(session, ret);
-      yield {
-        type: "handoff_returned",
-        handoffId: session.handoffId,
-        agentId,
-        completionStatus: ret.completionStatus,
-        ...(ret.resultSummary !== undefined ? { resultSummary: ret.resultSummary } : {}),
-        artifactsCreated: done.artifactsCreated,
-      };
-    }
-    await stored;
-    yield* this.#finish(input, agentId, text, { handoffId: session.handoffId });
+    yield* this.#relay({
+      input,
+      agentId,
+      stream,
+      stored,
+      turn,
+      metadata: { handoffId: session.handoffId },
+      session,
+    });
   }
 
   async *#routeToOrchestrator(
-    input: z.output<typeof routeSchema>,
-    signal: AbortSignal,
+    input: RouteInput,
+    turn: Turn,
     stored: Promise<void>,
   ): AsyncGenerator<RouterEvent> {
-    const agentIds = this.#defaultAgents.map((card) => card.identity.id);
-    if (this.#defaultAgents.length === 1) {
-      const card = this.#defaultAgents[0]!;
+    const signal = turn.signal;
+    const agents = await this.#defaultAgents(input);
+    if (agents.length === 0) {
+      throw new OrchestrationError(
+        ErrorCode.NO_AGENT_AVAILABLE,
+        "No agent is available to answer: configure default agents or hand the thread off",
+        { context: { threadId: input.threadId, tenantId: input.tenantId } },
+      );
+    }
+    const agentIds = agents.map((card) => card.identity.id);
+    if (agents.length === 1) {
+      const card = agents[0]!;
       const agentId = card.identity.id;
       yield { type: "route", target: "orchestrator", agentId, agentIds };
-      let text = "";
-      let userMessageStored = false;
-      for await (const item of this.#orchestrator.streamAgent({
+      const stream = this.#orchestrator.streamAgent({
         ...input,
         agentCard: card,
         timeoutMs: this.#timeoutMs,
         signal,
-      })) {
-        if (!userMessageStored) {
-          await stored;
-          userMessageStored = true;
-        }
-        if (item.type !== "text") continue;
-        text += item.text;
-        yield { type: "chunk", agentId, text: item.text };
-      }
-      await stored;
-      yield* this.#finish(input, agentId, text, {});
+      });
+      yield* this.#relay({ input, agentId, stream, stored, turn, metadata: {} });
       return;
     }
     yield { type: "route", target: "orchestrator", agentId: ORCHESTRATOR_AGENT_ID, agentIds };
     const results = await this.#orchestrator.delegateToAgents({
       ...input,
-      targetAgentCards: this.#defaultAgents,
+      targetAgentCards: [...agents],
       strategy: this.#strategy,
       timeoutMs: this.#timeoutMs,
       signal,
@@ -282,10 +313,91 @@ export class StreamRouter {
     });
   }
 
-  async *#cancelByExitWord(
-    input: z.output<typeof routeSchema>,
-    session: HandoffSession,
-  ): AsyncGenerator<RouterEvent> {
+  /**
+   * Relays one agent's streamed reply as chunk events and stores it. With a handoff `session`, a
+   * `handoffReturn` in the stream completes the handoff. The stream is read by hand (not `for
+   * await`), so that when the consumer stops early the rest of a returned specialist's reply can
+   * still be read and stored before the upstream is closed.
+   */
+  async *#relay(relay: Relay): AsyncGenerator<RouterEvent> {
+    const { input, agentId, stream, stored, turn, metadata, session } = relay;
+    let text = "";
+    let returned = false;
+    let outcome: "ended" | "failed" | "left" = "left";
+    let userMessageStored = false;
+    let pending: RouterEvent[] = [];
+    const read = async (): Promise<boolean> => {
+      const next = await stream.next();
+      if (next.done) return false;
+      if (!userMessageStored) {
+        // The user's message goes into the thread before anything of the reply does.
+        await stored;
+        userMessageStored = true;
+      }
+      const item = next.value;
+      if (item.type === "text") {
+        text += item.text;
+        pending.push({ type: "chunk", agentId, text: item.text });
+        return true;
+      }
+      const ret = session && !returned ? findHandoffReturn([item.data]) : undefined;
+      if (ret && session) {
+        returned = true;
+        const done = await this.#handoffs.finishFromAgent(session, ret);
+        pending.push({
+          type: "handoff_returned",
+          handoffId: session.handoffId,
+          agentId,
+          completionStatus: ret.completionStatus,
+          ...(ret.resultSummary !== undefined ? { resultSummary: ret.resultSummary } : {}),
+          artifactsCreated: done.artifactsCreated,
+        });
+      }
+      return true;
+    };
+    try {
+      while (await read()) {
+        const events = pending;
+        pending = [];
+        for (const event of events) yield event;
+      }
+      outcome = "ended";
+    } catch (error) {
+      outcome = "failed";
+      if (text !== "") {
+        await stored.catch(() => undefined);
+        await this.#storeInterrupted(input, agentId, text, metadata, errorCodeOf(error));
+      }
+      throw error;
+    } finally {
+      if (outcome === "left") {
+        // The consumer stopped reading. A specialist that already gave control back gets to
+        // finish its reply (bounded); otherwise the upstream is closed and what was shown is kept.
+        let complete = false;
+        if (returned) {
+          // A stuck stream is cut by aborting the turn (a pending read cannot be "returned").
+          const deadline = setTimeout(() => turn.abort(), DRAIN_AFTER_RETURN_MS);
+          try {
+            while (await read()) pending = [];
+            complete = true;
+          } catch {
+            // What arrived before the failure is kept below.
+          } finally {
+            clearTimeout(deadline);
+          }
+        } else {
+          await stream.return(undefined as never).catch(() => undefined);
+        }
+        await stored.catch(() => undefined);
+        if (complete) await this.#store(input, agentId, text, metadata).catch(() => undefined);
+        else if (text !== "") await this.#storeInterrupted(input, agentId, text, metadata, ErrorCode.ABORTED);
+      }
+    }
+    await stored;
+    yield* this.#finish(input, agentId, text, metadata);
+  }
+
+  async *#cancelByExitWord(input: RouteInput, session: HandoffSession): AsyncGenerator<RouterEvent> {
     const reason = `User typed "${input.message.trim()}"`;
     await this.#handoffs.cancelHandoff({
       threadId: input.threadId,
@@ -300,12 +412,27 @@ export class StreamRouter {
   }
 
   async *#finish(
-    input: z.output<typeof routeSchema>,
+    input: RouteInput,
     agentId: string,
     text: string,
     metadata: Record<string, unknown>,
   ): AsyncGenerator<RouterEvent> {
-    const stored = await this.#repo.addMessage({
+    if (Buffer.byteLength(text) > REPLY_STORE_LIMIT) {
+      // Larger than a thread may hold (a client configured with a reply limit above it): the
+      // agent's fault, not the caller's — kept as far as it fits, and the turn fails.
+      await this.#storeInterrupted(input, agentId, text, metadata, ErrorCode.AGENT_RESPONSE_TOO_LARGE);
+      throw new AgentError(
+        ErrorCode.AGENT_RESPONSE_TOO_LARGE,
+        `Agent ${agentId} sent a reply larger than a thread can store (${REPLY_STORE_LIMIT} bytes)`,
+        { context: { agentId, threadId: input.threadId } },
+      );
+    }
+    const stored = await this.#store(input, agentId, text, metadata);
+    yield { type: "done", agentId, text, messageId: stored.id };
+  }
+
+  #store(input: RouteInput, agentId: string, text: string, metadata: Record<string, unknown>) {
+    return this.#repo.addMessage({
       conversationId: input.threadId,
       tenantId: input.tenantId,
       role: MessageRole.ASSISTANT,
@@ -313,8 +440,58 @@ export class StreamRouter {
       agentId,
       metadata,
     });
-    yield { type: "done", agentId, text, messageId: stored.id };
   }
+
+  /** Stores a reply that stopped early: the text shown, a note saying why, `metadata.interrupted`. Never throws. */
+  async #storeInterrupted(
+    input: RouteInput,
+    agentId: string,
+    text: string,
+    metadata: Record<string, unknown>,
+    code: string,
+  ): Promise<void> {
+    const why = INTERRUPTED_NOTE[code] ?? "the agent failed before it ended";
+    try {
+      await this.#store(input, agentId, `${fitted(text)}\n\n[Reply cut off: ${why}.]`, {
+        ...metadata,
+        interrupted: code,
+      });
+    } catch {
+      // Best effort: the turn's own outcome (its error, or the consumer leaving) stands.
+    }
+  }
+}
+
+/** What one stored reply may hold, leaving room for the note of an interrupted one. */
+const REPLY_STORE_LIMIT = LIMITS.storedContentBytes - 1_024;
+
+/** `text` cut (at a character boundary) to what a stored reply may hold. */
+function fitted(text: string): string {
+  if (Buffer.byteLength(text) <= REPLY_STORE_LIMIT) return text;
+  return Buffer.from(text)
+    .subarray(0, REPLY_STORE_LIMIT)
+    .toString("utf8")
+    .replace(/\uFFFD$/, "");
+}
+
+function defaultAgentsResolver(value: StreamRouterConfig["defaultAgents"]): DefaultAgentsResolver {
+  if (typeof value === "function") {
+    return async (ref) => {
+      const cards = await value(ref);
+      return cards.map((card, i) => parseAgentCard(card, `defaultAgents[${i}]`));
+    };
+  }
+  if (value !== undefined && !Array.isArray(value)) {
+    throw new ConfigurationError("defaultAgents must be an array of agent cards or a function", {
+      context: { field: "defaultAgents" },
+    });
+  }
+  const cards = (value ?? []).map((card, i) => parseAgentCard(card, `defaultAgents[${i}]`));
+  return () => cards;
+}
+
+function errorCodeOf(error: unknown): string {
+  return isOrchestrationError(error) ? error.code : ErrorCode.INTERNAL_ERROR;
 }
 
 function asOrchestrationError(error: unknown): OrchestrationError {

@@ -11,6 +11,7 @@ import { StreamRouter, type RouterEvent } from "../../src/orchestration/stream-r
 import { DelegationStrategy } from "../../src/orchestration/types.js";
 import { Database } from "../../src/storage/database.js";
 import { TENANT, TempDirs, USER, questionCount } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 async function collect(events: AsyncIterable<RouterEvent>): Promise<RouterEvent[]> {
   const out: RouterEvent[] = [];
@@ -38,7 +39,7 @@ describe("example agents behind the real OmniForge managers", () => {
     database = new Database("sqlite::memory:");
     await database.initialize();
     repo = new SqlConversationRepository(database);
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
     orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo: repo });
     handoffs = new HandoffManager({ a2aClient: client, conversationRepo: repo });
     const root = await dirs.make();

@@ -7,6 +7,7 @@ import type { ServedAgent } from "../../src/agents/serve-agent.js";
 import { EXAMPLE_AGENTS, startKnowledgeAgent, startResearchAgent } from "../../src/agents/examples/index.js";
 import { ErrorCode, OrchestrationError } from "../../src/errors.js";
 import { TENANT, TempDirs, USER, streamTurn } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const SOURCE_LINE = /^ {3}Source: (\S+\.md) § .+$/m;
 
@@ -15,7 +16,7 @@ function sourcesOf(text: string): string[] {
 }
 
 describe("knowledge and research agents", () => {
-  const client = new A2AClient();
+  const client = new A2AClient({ network: LOOPBACK });
   const dirs = new TempDirs();
   let knowledge: ServedAgent;
   let research: ServedAgent;

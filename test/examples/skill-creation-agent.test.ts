@@ -16,6 +16,7 @@ import {
   streamTurn,
   type StreamedReply,
 } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const SUMMARY = "User wants to create a skill for Slack alerts when a deploy fails";
 
@@ -27,7 +28,7 @@ interface StoredState {
 }
 
 describe("skill creation agent", () => {
-  const client = new A2AClient();
+  const client = new A2AClient({ network: LOOPBACK });
   const dirs = new TempDirs();
   let skillsDir: string;
   let stateDir: string;

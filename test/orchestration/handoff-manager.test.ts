@@ -17,6 +17,7 @@ import { RbacService, Role } from "../../src/security/rbac.js";
 import type { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { databaseTargets, openDatabase } from "../helpers/databases.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const TENANT = "acme";
 const USER = "alice";
@@ -36,7 +37,7 @@ for (const target of databaseTargets()) {
     beforeAll(async () => {
       database = await openDatabase(target);
       repo = new SqlConversationRepository(database);
-      client = new A2AClient();
+      client = new A2AClient({ network: LOOPBACK });
       manager = new HandoffManager({ a2aClient: client, conversationRepo: repo });
       specialist = await startAgent({
         id: "skill-creation-agent",
@@ -204,7 +205,7 @@ for (const target of databaseTargets()) {
       await expect(initiate(threadId, dead)).rejects.toMatchObject({ code: ErrorCode.AGENT_UNAVAILABLE });
       // A target that serves its card but dies before answering the request:
       const flaky = await startAgent({ id: "flaky", onHandoffRequest: async () => ({ accepted: true }) });
-      await client.getAgentCard(flaky.card);
+      await client.getAgentCard(flaky.card, { tenantId: TENANT });
       await flaky.close();
       await expect(initiate(threadId, flaky.card)).rejects.toMatchObject({
         code: ErrorCode.AGENT_UNAVAILABLE,

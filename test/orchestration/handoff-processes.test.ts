@@ -14,6 +14,7 @@ import { Database } from "../../src/storage/database.js";
 import { sleep, startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { databaseTargets } from "../helpers/databases.js";
 import { spawnWorker } from "../helpers/processes.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const WORKER = "test/fixtures/handoff-worker.ts";
 
@@ -89,7 +90,7 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
       await using revived = new Database(url);
       await revived.initialize();
       const repo = new SqlConversationRepository(revived);
-      await using client = new A2AClient();
+      await using client = new A2AClient({ network: LOOPBACK });
       const handoffs = new HandoffManager({ a2aClient: client, conversationRepo: repo });
       const router = new StreamRouter({
         handoffManager: handoffs,

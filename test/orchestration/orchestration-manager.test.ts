@@ -10,6 +10,7 @@ import { RbacService, Role } from "../../src/security/rbac.js";
 import { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { startSdkAgent, type SdkAgent } from "../helpers/sdk-agent.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const TENANT = "acme";
 const USER = "alice";
@@ -32,7 +33,7 @@ describe("OrchestrationManager", () => {
     database = new Database("sqlite::memory:");
     await database.initialize();
     repo = new SqlConversationRepository(database);
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
     orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo: repo });
     threadId = (await repo.createConversation({ tenantId: TENANT, userId: USER })).id;
   });

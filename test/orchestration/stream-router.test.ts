@@ -9,6 +9,7 @@ import { CompletionStatus, DelegationStrategy, HandoffState } from "../../src/or
 import { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const TENANT = "acme";
 const USER = "alice";
@@ -36,7 +37,7 @@ describe("StreamRouter", () => {
     database = new Database(`sqlite:///${tempSqlitePath()}`);
     await database.initialize();
     repo = new SqlConversationRepository(database);
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
     orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo: repo });
     handoffs = new HandoffManager({ a2aClient: client, conversationRepo: repo });
     knowledge = await startAgent({

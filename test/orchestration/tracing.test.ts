@@ -17,6 +17,7 @@ import { OrchestrationManager } from "../../src/orchestration/orchestration-mana
 import { DelegationStrategy } from "../../src/orchestration/types.js";
 import { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 describe("tracing", () => {
   const exporter = new InMemorySpanExporter();
@@ -30,7 +31,7 @@ describe("tracing", () => {
     trace.setGlobalTracerProvider(provider);
     database = new Database("sqlite::memory:");
     await database.initialize();
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
     agents = [await startAgent({ id: "traced-a" }), await startAgent({ id: "traced-b", fail: "nope" })];
   });
   afterAll(async () => {
@@ -85,7 +86,7 @@ describe("handoff tracing", () => {
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     await using database = new Database("sqlite::memory:");
     await database.initialize();
-    await using client = new A2AClient();
+    await using client = new A2AClient({ network: LOOPBACK });
     const specialist = await startAgent({
       id: "traced-specialist",
       onHandoffRequest: async () => ({ accepted: true }),

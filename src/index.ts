@@ -83,15 +83,41 @@ export { SqlHandoffStore, HANDOFF_TRANSITIONS, LIVE_STATES } from "./orchestrati
 export {
   StreamRouter,
   ORCHESTRATOR_AGENT_ID,
+  type DefaultAgentsResolver,
   type StreamRouterConfig,
   type RouteMessageOptions,
   type RouterEvent,
 } from "./orchestration/stream-router.js";
 export {
-  SqlDelegationAuditStore,
-  type DelegationAuditStore,
-  type DelegationAuditRecord,
-} from "./orchestration/delegation-audit.js";
+  AgentCallKind,
+  AgentCallOutcome,
+  type AgentCallAudit,
+  type AgentCallRecord,
+  type AgentCallQuery,
+  type NewAgentCallRecord,
+} from "./orchestration/agent-call-audit.js";
+export type { AgentDirectory } from "./orchestration/agent-directory.js";
+export { SqlAgentCallAudit } from "./storage/sql-agent-call-audit.js";
+export {
+  SqlAgentDirectory,
+  type SqlAgentDirectoryConfig,
+  type AgentDirectoryEntry,
+  type AgentSource,
+} from "./storage/sql-agent-directory.js";
+export { SqlRateLimiter, type RateLimitHit } from "./storage/sql-rate-limiter.js";
+export {
+  NetworkPolicy,
+  NetworkPolicyError,
+  type NetworkPolicyConfig,
+  type HostResolver,
+  type ResolvedAddress,
+} from "./security/network-policy.js";
+export {
+  SecretKeyring,
+  SECRET_KEY_ENV,
+  SECRET_KEY_FILE_ENV,
+  type SealedSecret,
+} from "./security/secret-keyring.js";
 export {
   ContextSanitizer,
   SanitizerCategory,

@@ -15,7 +15,11 @@ import { runDemo } from "../demo/run-demo.js";
 import { pino } from "pino";
 import { A2AClient } from "../a2a/a2a-client.js";
 import type { AgentCard } from "../agents/agent-card.js";
-import { AgentRegistry, startGateway } from "../gateway/index.js";
+import { discoverAgent, startGateway } from "../gateway/index.js";
+import { NetworkPolicy, allowEntryFor } from "../security/network-policy.js";
+import { SecretKeyring } from "../security/secret-keyring.js";
+import { SqlAgentDirectory } from "../storage/sql-agent-directory.js";
+import { loadSecretKeyring } from "./secrets.js";
 import { ApiKeyService } from "../security/api-keys.js";
 import { Role } from "../security/rbac.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
@@ -104,6 +108,18 @@ export function createProgram(io: CliIo = processIo): Command {
     .option("--agent <url...>", "discover and add the A2A agent at this base URL (repeatable)")
     .option("--dir <path>", "where the example skill agent writes skills and state", ".omniforge")
     .option("--log-level <level>", "pino log level (silent, error, warn, info, debug)", "info")
+    .option(
+      "--allow-network <entry...>",
+      "also let agents be reached here although private: a CIDR, address[:port], host[:port], *.domain, " +
+        "or loopback|private|link-local|cgnat|unique-local (env OMNIFORGE_ALLOWED_NETWORKS, comma-separated)",
+    )
+    .option(
+      "--rate-limit <max>",
+      "requests per API key per window, shared by every replica",
+      parsePositiveInt,
+      120,
+    )
+    .option("--rate-window <ms>", "the rate limit window in milliseconds", parsePositiveInt, 60_000)
     .action(
       async (options: {
         db: string;
@@ -113,11 +129,23 @@ export function createProgram(io: CliIo = processIo): Command {
         agent?: string[];
         dir: string;
         logLevel: string;
+        allowNetwork?: string[];
+        rateLimit: number;
+        rateWindow: number;
       }) => {
         const logger = pino({ level: options.logLevel });
         const database = new Database(options.db);
-        const client = new A2AClient({ logger });
+        const secrets = loadSecretKeyring({ dir: options.dir, write: io.stdout });
         const agents: ServedAgent[] = [];
+        // The operator's own agents (the examples, --agent URLs) are reachable at their exact host:port.
+        const allow = [
+          ...(process.env.OMNIFORGE_ALLOWED_NETWORKS ?? "")
+            .split(",")
+            .map((e) => e.trim())
+            .filter(Boolean),
+          ...(options.allowNetwork ?? []),
+        ];
+        let client: A2AClient | undefined;
         try {
           io.stdout(`Migrating ${database.kind} database...\n`);
           await database.initialize();
@@ -127,10 +155,14 @@ export function createProgram(io: CliIo = processIo): Command {
               agents.push(await startExampleAgent(name, { port: 0, host: "127.0.0.1", dir: options.dir }));
             }
           }
+          const operatorEndpoints = [...agents.map((a) => a.url), ...(options.agent ?? [])].map(
+            allowEntryFor,
+          );
+          client = new A2AClient({ logger, network: new NetworkPolicy({ allow }).extend(operatorEndpoints) });
           const cards: AgentCard[] = agents.map((a) => a.card);
           for (const url of options.agent ?? []) {
             io.stdout(`Discovering ${url}...\n`);
-            cards.push(await new AgentRegistry({ database, a2aClient: client }).discover({ url }));
+            cards.push(await discoverAgent(client, { url }));
           }
           for (const card of cards)
             io.stdout(`  agent ${card.identity.id.padEnd(22)} ${card.service?.endpoint ?? ""}\n`);
@@ -139,6 +171,8 @@ export function createProgram(io: CliIo = processIo): Command {
             a2aClient: client,
             agents: cards,
             logger,
+            secrets,
+            rateLimit: { max: options.rateLimit, timeWindowMs: options.rateWindow },
             port: options.port,
             host: options.host,
           });
@@ -159,7 +193,7 @@ export function createProgram(io: CliIo = processIo): Command {
           await gateway.close();
         } finally {
           await Promise.allSettled(agents.map((a) => a.close()));
-          await client.close();
+          await client?.close();
           await database.dispose();
         }
       },
@@ -212,6 +246,35 @@ export function createProgram(io: CliIo = processIo): Command {
         const revoked = await new ApiKeyService(database).revoke({ id: keyId, tenantId: options.tenant });
         if (!revoked) throw new CliFailure(`no active key ${keyId} in tenant ${options.tenant}`);
         io.stdout(`Revoked ${keyId}.\n`);
+      });
+    });
+
+  const secrets = program
+    .command("secrets")
+    .description("The key that encrypts agent credentials at rest (OMNIFORGE_SECRET_KEY)");
+  secrets
+    .command("generate")
+    .description("Print a new random key (put it in OMNIFORGE_SECRET_KEY or a key file)")
+    .action(() => {
+      io.stdout(`${SecretKeyring.generateKey()}\n`);
+    });
+  secrets
+    .command("rotate")
+    .description(
+      "Re-encrypt every stored credential with the current key: set OMNIFORGE_SECRET_KEY to 'new,old' first",
+    )
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (options: { db: string }) => {
+      const keyring = SecretKeyring.fromEnvironment();
+      if (!keyring) {
+        throw new CliFailure("no key configured: set OMNIFORGE_SECRET_KEY (newest key first) or OMNIFORGE_SECRET_KEY_FILE");
+      }
+      await withDatabase(options.db, async (database) => {
+        const agents = await new SqlAgentDirectory({ database, secrets: keyring }).sealCredentials();
+        const sessions = await new SqlHandoffStore(database).resealCredentials(keyring);
+        io.stdout(
+          `Re-encrypted with key ${keyring.currentKeyId}: ${agents} registered agent(s), ${sessions} handoff session(s).\n`,
+        );
       });
     });
 

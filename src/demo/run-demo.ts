@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { A2AClient } from "../a2a/a2a-client.js";
+import { allowEntryFor } from "../security/network-policy.js";
 import {
   startKnowledgeAgent,
   startResearchAgent,
@@ -72,7 +73,7 @@ export async function runDemo(config: DemoConfig): Promise<DemoResult> {
   };
   const agents: ServedAgent[] = [];
   let database: Database | undefined;
-  const client = new A2AClient();
+  let client: A2AClient | undefined;
   const threadId = randomUUID();
   let skillFile: string | undefined;
   try {
@@ -86,6 +87,8 @@ export async function runDemo(config: DemoConfig): Promise<DemoResult> {
     ]);
     agents.push(knowledge, research, skills);
     for (const agent of agents) out(`  agent ${agent.card.identity.id.padEnd(22)} ${agent.url}\n`);
+    // The demo's agents run on loopback: exactly their host:port are allowed, nothing else local.
+    client = new A2AClient({ network: { allow: agents.map((agent) => allowEntryFor(agent.url)) } });
 
     const conversationRepo = new SqlConversationRepository(database);
     const orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo });
@@ -228,7 +231,7 @@ export async function runDemo(config: DemoConfig): Promise<DemoResult> {
     check("demo ran", false, error instanceof Error ? error.message : String(error));
   } finally {
     await Promise.allSettled(agents.map((a) => a.close()));
-    await client.close();
+    await client?.close();
     await database?.dispose();
   }
   const ok = steps.length > 0 && steps.every((s) => s.ok);

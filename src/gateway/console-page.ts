@@ -88,7 +88,7 @@ const SCRIPT = `
 "use strict";
 (function () {
   var KEY_STORAGE = "omniforge.apiKey";
-  var state = { key: localStorage.getItem(KEY_STORAGE), threadId: null, agents: [], busy: false };
+  var state = { key: localStorage.getItem(KEY_STORAGE), threadId: null, agents: [], busy: false, me: null };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, className, text) {
@@ -121,20 +121,26 @@ const SCRIPT = `
   }
 
   // ------------------------------------------------------------------ session
+  function may(operation) { return !!state.me && state.me.operations.indexOf(operation) !== -1; }
   function signOut(reason) {
     localStorage.removeItem(KEY_STORAGE);
-    state.key = null; state.threadId = null;
+    state.key = null; state.threadId = null; state.me = null;
     $("app").hidden = true; $("login").hidden = false; $("who").textContent = "";
     showError("login-error", reason ? { message: reason } : null);
   }
   async function connect(key) {
     state.key = key;
     try {
+      var me = await api("GET", "/v1/me");
       var agents = await api("GET", "/v1/agents");
       localStorage.setItem(KEY_STORAGE, key);
+      state.me = me;
       state.agents = agents.agents;
       $("login").hidden = true; $("app").hidden = false;
-      $("who").textContent = "key " + key.slice(0, 10) + "\\u2026";
+      $("who").textContent = me.userId + " \\u00b7 " + me.role + " \\u00b7 " + me.tenantId;
+      // Actions the role cannot take are not offered.
+      $("handoff-cancel").hidden = !may("cancelHandoff");
+      $("handoff-start").hidden = !may("startHandoff");
       renderAgents();
       await loadThreads();
     } catch (error) {
@@ -171,7 +177,7 @@ const SCRIPT = `
   async function selectThread(threadId) {
     state.threadId = threadId;
     showError("chat-error", null);
-    $("composer-input").disabled = false; $("send").disabled = false;
+    $("composer-input").disabled = !may("postMessage"); $("send").disabled = !may("postMessage");
     await Promise.all([loadThreads(), refreshThread(), loadMessages(), loadTimings()]);
     $("composer-input").focus();
   }

@@ -2,8 +2,10 @@
 
 /** Largest accepted request body. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
-/** Requests per API key per window. */
+/** Requests per API key per window (counted in the database, so shared by every replica). */
 export const DEFAULT_RATE_LIMIT = Object.freeze({ max: 120, timeWindowMs: 60_000 });
+/** Failed authentications one client address may make per window before it gets 429. */
+export const DEFAULT_AUTH_FAILURE_LIMIT = Object.freeze({ max: 20, timeWindowMs: 60_000 });
 /** Page size when a list request names none. */
 export const DEFAULT_PAGE_LIMIT = 50;
 /** Largest page a list request may ask for. */

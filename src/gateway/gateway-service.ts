@@ -2,16 +2,25 @@
  * What the gateway does, without HTTP: plain async functions over the orchestration managers,
  * each taking one options object with the caller's principal. Routes are thin adapters over
  * these; tests may call them directly. Every function authorizes the principal against the
- * operation's policy and scopes every read and write to the principal's tenant.
+ * operation's policy and the thread-access rule (see {@link ThreadAccess}), and scopes every read
+ * and write to the principal's tenant.
  */
 import { sql } from "kysely";
 import type { A2AClient } from "../a2a/a2a-client.js";
 import type { AgentCard } from "../agents/agent-card.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
 import type { Conversation, ConversationType } from "../conversation/models.js";
-import { ConfigurationError, ErrorCode, HandoffError, ValidationError } from "../errors.js";
+import {
+  ConfigurationError,
+  ErrorCode,
+  HandoffError,
+  PermissionDeniedError,
+  ThreadAccessError,
+  ValidationError,
+  isOrchestrationError,
+} from "../errors.js";
 import { defaultLogger, type Logger } from "../observability.js";
-import { SqlDelegationAuditStore, type DelegationAuditStore } from "../orchestration/delegation-audit.js";
+import type { AgentCallKind } from "../orchestration/agent-call-audit.js";
 import { HandoffManager, type HandoffAcceptance } from "../orchestration/handoff-manager.js";
 import { OrchestrationManager, type DelegationResult } from "../orchestration/orchestration-manager.js";
 import { ORCHESTRATOR_AGENT_ID, StreamRouter, type RouterEvent } from "../orchestration/stream-router.js";
@@ -19,8 +28,11 @@ import type { ThreadManager } from "../orchestration/thread-manager.js";
 import type { CompletionStatus, DelegationStrategy } from "../orchestration/types.js";
 import type { ApiKeyPrincipal } from "../security/api-keys.js";
 import { Permission, checkPermission } from "../security/rbac.js";
+import { SecretKeyring } from "../security/secret-keyring.js";
 import type { Database } from "../storage/database.js";
-import { AgentRegistry } from "./agent-registry.js";
+import { SqlAgentCallAudit } from "../storage/sql-agent-call-audit.js";
+import { SqlAgentDirectory, type AgentDirectoryEntry } from "../storage/sql-agent-directory.js";
+import { checkAgentUrl, discoverAgent } from "./agent-registry.js";
 import {
   DEFAULT_CANCEL_REASON,
   DEFAULT_DELEGATION_RECORDS,
@@ -29,15 +41,15 @@ import {
   READINESS_TIMEOUT_MS,
 } from "./defaults.js";
 import { GatewayErrorCode, GatewayHttpError } from "./http-errors.js";
-import { authorize } from "./route-policy.js";
+import { allowedOperations, authorize, readsEveryThread, type ThreadAccess } from "./route-policy.js";
 import {
+  agentCallRecordView,
   agentView,
-  delegationRecordView,
   handoffSessionView,
   messageView,
   threadView,
+  type AgentCallRecordView,
   type AgentView,
-  type DelegationRecordView,
   type HandoffSessionView,
   type MessageView,
   type ThreadView,
@@ -47,10 +59,12 @@ import {
 export interface GatewayServiceConfig {
   database: Database;
   a2aClient: A2AClient;
-  /** Agents every tenant can use. */
+  /** Agents every tenant can use (operator configuration; every replica must share it). */
   agents?: readonly AgentCard[];
   /** Ids (among `agents`) that answer messages. Default: every static agent that is not handoff-capable. */
   defaultAgentIds?: readonly string[];
+  /** Seals the credentials of registered agents. Default: `SecretKeyring.fromEnvironment()`. */
+  secrets?: SecretKeyring;
   logger?: Logger;
   /** A handoff idle longer than this expires. Default: the HandoffManager's (3600). */
   handoffIdleTimeoutSeconds?: number;
@@ -87,15 +101,28 @@ export interface ThreadHolder {
   since?: string;
 }
 
+/** Who a key speaks for, and what it may do. */
+export interface MeView {
+  tenantId: string;
+  userId: string;
+  role: ApiKeyPrincipal["role"];
+  keyId: string;
+  operations: string[];
+  readsEveryThread: boolean;
+}
+
 /** The services behind every gateway route. */
 export class GatewayService {
   readonly database: Database;
   readonly conversationRepo: SqlConversationRepository;
   readonly orchestrator: OrchestrationManager;
   readonly handoffs: HandoffManager;
+  readonly router: StreamRouter;
   readonly threads: ThreadManager;
-  readonly agents: AgentRegistry;
-  readonly #audit: DelegationAuditStore;
+  /** The tenants' agents: static ones from the configuration and registered ones from the database. */
+  readonly directory: SqlAgentDirectory;
+  readonly #client: A2AClient;
+  readonly #audit: SqlAgentCallAudit;
   readonly #staticDefaults: readonly AgentCard[];
 
   constructor(config: GatewayServiceConfig) {
@@ -105,14 +132,16 @@ export class GatewayService {
       throw new ConfigurationError("a2aClient is required", { context: { field: "a2aClient" } });
     }
     const logger = config.logger ?? defaultLogger();
+    const secrets = config.secrets ?? SecretKeyring.fromEnvironment();
     this.database = config.database;
-    this.agents = new AgentRegistry({
+    this.#client = config.a2aClient;
+    this.directory = new SqlAgentDirectory({
       database: config.database,
-      a2aClient: config.a2aClient,
       staticAgents: config.agents ?? [],
+      ...(secrets ? { secrets } : {}),
     });
     this.conversationRepo = new SqlConversationRepository(config.database);
-    this.#audit = new SqlDelegationAuditStore(config.database);
+    this.#audit = new SqlAgentCallAudit(config.database);
     this.orchestrator = new OrchestrationManager({
       a2aClient: config.a2aClient,
       conversationRepo: this.conversationRepo,
@@ -122,14 +151,32 @@ export class GatewayService {
     this.handoffs = new HandoffManager({
       a2aClient: config.a2aClient,
       conversationRepo: this.conversationRepo,
-      agents: this.agents.staticAgents,
+      agentDirectory: this.directory,
+      audit: this.#audit,
+      ...(secrets ? { secrets } : {}),
       logger,
       ...(config.handoffIdleTimeoutSeconds !== undefined
         ? { idleTimeoutSeconds: config.handoffIdleTimeoutSeconds }
         : {}),
     });
     this.threads = this.handoffs.threads;
-    this.#staticDefaults = pickDefaults(this.agents.staticAgents, config.defaultAgentIds);
+    this.#staticDefaults = pickDefaults(this.directory.staticAgents, config.defaultAgentIds);
+    // One router for every request; who answers a thread no handoff holds is looked up per turn,
+    // and only then (a thread in a handoff needs no default agent).
+    this.router = new StreamRouter({
+      handoffManager: this.handoffs,
+      orchestrationManager: this.orchestrator,
+      conversationRepo: this.conversationRepo,
+      defaultAgents: ({ tenantId }) => this.#defaultAgents(tenantId),
+    });
+  }
+
+  /**
+   * Readies the service's storage: seals credentials that an older version stored in clear and
+   * re-seals those sealed with a retired key. Called by the gateway on startup.
+   */
+  async prepare(): Promise<void> {
+    await this.directory.sealCredentials();
   }
 
   /** Resolves when the database answers a trivial query; throws NOT_READY otherwise. */
@@ -153,6 +200,20 @@ export class GatewayService {
     }
   }
 
+  /** Who the key speaks for and which operations it may call. */
+  me(options: PrincipalOptions): MeView {
+    const { principal } = options;
+    authorize(principal, "me");
+    return {
+      tenantId: principal.tenantId,
+      userId: principal.userId,
+      role: principal.role,
+      keyId: principal.keyId,
+      operations: allowedOperations(principal.role),
+      readsEveryThread: readsEveryThread(principal.role),
+    };
+  }
+
   async createThread(
     options: PrincipalOptions & { title?: string; conversationType?: ConversationType },
   ): Promise<ThreadView> {
@@ -167,16 +228,17 @@ export class GatewayService {
     return threadView(thread);
   }
 
-  /** The tenant's threads (only the caller's with `mine`), newest first. */
+  /** The tenant's threads newest first: an end user's own only; others every thread (or theirs with `mine`). */
   async listThreads(
     options: PrincipalOptions & PageOptions & { mine?: boolean },
   ): Promise<{ threads: ThreadView[]; page: Page }> {
     const { principal } = options;
     authorize(principal, "listThreads");
     const { limit, offset } = pageOf(options);
+    const ownOnly = options.mine === true || !readsEveryThread(principal.role);
     const rows = await this.conversationRepo.listConversations({
       tenantId: principal.tenantId,
-      ...(options.mine ? { userId: principal.userId } : {}),
+      ...(ownOnly ? { userId: principal.userId } : {}),
       limit: limit + 1,
       offset,
     });
@@ -188,7 +250,7 @@ export class GatewayService {
     options: ThreadOptions,
   ): Promise<{ thread: ThreadView; handoffActive: boolean; holder: ThreadHolder }> {
     authorize(options.principal, "getThread");
-    const thread = await this.#requireThread(options);
+    const thread = await this.#thread(options, "read");
     const session = await this.handoffs.getActiveHandoff({ threadId: thread.id, tenantId: thread.tenantId });
     const holder: ThreadHolder = session
       ? {
@@ -204,7 +266,7 @@ export class GatewayService {
   /** The thread's messages, oldest first. */
   async listMessages(options: ThreadOptions & PageOptions): Promise<{ messages: MessageView[]; page: Page }> {
     authorize(options.principal, "listMessages");
-    const thread = await this.#requireThread(options);
+    const thread = await this.#thread(options, "read");
     const { limit, offset } = pageOf(options);
     const rows = await this.conversationRepo.getMessages({
       conversationId: thread.id,
@@ -217,31 +279,25 @@ export class GatewayService {
 
   /**
    * Routes a user message (to the active handoff's specialist, else to the default agents) and
-   * yields the router's events. Failures before routing starts (permission, thread, no agent) are
-   * thrown; failures during the turn arrive as an `error` event. Aborting `signal` stops the
-   * upstream agent.
+   * yields the router's events. Failures before routing starts (permission, thread) are thrown;
+   * failures during the turn — NO_AGENT_AVAILABLE included — arrive as an `error` event. Aborting
+   * `signal` stops the upstream agent.
    *
-   * Exit words ("cancel", ...) end a handoff only for roles that hold HANDOFF_CANCEL; for other
-   * roles they are ordinary messages to the specialist.
+   * Exit words ("cancel", ...) end a handoff only for roles that may cancel one (`handoff:cancel`),
+   * as the cancel route does; for other roles they are ordinary messages to the specialist.
    */
   async *routeMessage(
     options: ThreadOptions & { message: string; signal?: AbortSignal },
   ): AsyncGenerator<RouterEvent, void, undefined> {
     const { principal } = options;
     authorize(principal, "postMessage");
-    const thread = await this.#requireThread(options);
-    const router = new StreamRouter({
-      handoffManager: this.handoffs,
-      orchestrationManager: this.orchestrator,
-      conversationRepo: this.conversationRepo,
-      defaultAgents: await this.#defaultAgents(principal.tenantId),
-      ...(checkPermission(principal.role, Permission.HANDOFF_CANCEL) ? {} : { exitCommands: [] }),
-    });
-    yield* router.routeEvents({
+    const thread = await this.#thread(options, "write");
+    yield* this.router.routeEvents({
       threadId: thread.id,
       tenantId: principal.tenantId,
       userId: principal.userId,
       message: options.message,
+      mayCancelHandoff: checkPermission(principal.role, Permission.HANDOFF_CANCEL),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }
@@ -258,13 +314,13 @@ export class GatewayService {
   ): Promise<{ results: DelegationResult[]; synthesis: string }> {
     const { principal } = options;
     authorize(principal, "delegate");
-    const thread = await this.#requireThread(options);
+    const thread = await this.#thread(options, "write");
     const seen = new Set<string>();
     for (const [index, agentId] of options.agentIds.entries()) {
       if (seen.has(agentId)) throw new ValidationError(`agentIds[${index}]`, `duplicate agent "${agentId}"`);
       seen.add(agentId);
     }
-    const cards = await this.agents.resolve(principal.tenantId, options.agentIds, "agentIds");
+    const cards = await this.directory.resolve(principal.tenantId, options.agentIds, "agentIds");
     const results = await this.orchestrator.delegateToAgents({
       threadId: thread.id,
       tenantId: principal.tenantId,
@@ -278,21 +334,44 @@ export class GatewayService {
     return { results, synthesis: this.orchestrator.synthesizeResponses(results) };
   }
 
-  /** The thread's delegation audit records (one per agent call, with latency), newest first. */
+  /** Every call that left for an agent in the thread (delegations, turns, handoff traffic), newest first. */
   async listDelegations(
-    options: ThreadOptions & { limit?: number },
-  ): Promise<{ records: DelegationRecordView[] }> {
+    options: ThreadOptions & { limit?: number; kind?: AgentCallKind },
+  ): Promise<{ records: AgentCallRecordView[] }> {
     authorize(options.principal, "listDelegations");
-    const thread = await this.#requireThread(options);
+    const thread = await this.#thread(options, "read");
     const records = await this.#audit.list({
       tenantId: thread.tenantId,
       threadId: thread.id,
+      ...(options.kind !== undefined ? { kind: options.kind } : {}),
       limit: options.limit ?? DEFAULT_DELEGATION_RECORDS,
     });
-    return { records: records.map(delegationRecordView) };
+    return { records: records.map(agentCallRecordView) };
   }
 
-  /** Hands the thread to a specialist (by agent id). */
+  /** The tenant's audit trail of agent calls (auditor, admin), newest first. */
+  async listAgentCalls(
+    options: PrincipalOptions & {
+      threadId?: string;
+      agentId?: string;
+      kind?: AgentCallKind;
+      before?: string;
+      limit?: number;
+    },
+  ): Promise<{ records: AgentCallRecordView[] }> {
+    authorize(options.principal, "listAgentCalls");
+    const records = await this.#audit.list({
+      tenantId: options.principal.tenantId,
+      ...(options.threadId !== undefined ? { threadId: options.threadId } : {}),
+      ...(options.agentId !== undefined ? { agentId: options.agentId } : {}),
+      ...(options.kind !== undefined ? { kind: options.kind } : {}),
+      ...(options.before !== undefined ? { before: new Date(options.before) } : {}),
+      limit: options.limit ?? DEFAULT_DELEGATION_RECORDS,
+    });
+    return { records: records.map(agentCallRecordView) };
+  }
+
+  /** Hands the thread to a specialist of the tenant's directory (by agent id). */
   async startHandoff(
     options: ThreadOptions & {
       targetAgentId: string;
@@ -304,15 +383,13 @@ export class GatewayService {
   ): Promise<HandoffAcceptance> {
     const { principal } = options;
     authorize(principal, "startHandoff");
-    const thread = await this.#requireThread(options);
-    const target = await this.agents.get(principal.tenantId, options.targetAgentId);
-    if (!target) throw new ValidationError("targetAgentId", `unknown agent "${options.targetAgentId}"`);
+    const thread = await this.#thread(options, "write");
     return this.handoffs.initiateHandoff({
       threadId: thread.id,
       tenantId: principal.tenantId,
       userId: principal.userId,
       sourceAgentId: options.sourceAgentId ?? DEFAULT_HANDOFF_SOURCE_AGENT_ID,
-      targetAgentCard: target.card,
+      targetAgentId: options.targetAgentId,
       contextSummary: options.contextSummary,
       handoffReason: options.handoffReason,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -322,7 +399,7 @@ export class GatewayService {
   /** The thread's active handoff, or `{ active: null }`. */
   async getHandoff(options: ThreadOptions): Promise<{ active: HandoffSessionView | null }> {
     authorize(options.principal, "getHandoff");
-    const thread = await this.#requireThread(options);
+    const thread = await this.#thread(options, "read");
     const session = await this.handoffs.getActiveHandoff({ threadId: thread.id, tenantId: thread.tenantId });
     return { active: session ? handoffSessionView(session) : null };
   }
@@ -331,7 +408,7 @@ export class GatewayService {
   async cancelHandoff(options: ThreadOptions & { reason?: string }): Promise<HandoffSessionView> {
     const { principal } = options;
     authorize(principal, "cancelHandoff");
-    const thread = await this.#requireThread(options);
+    const thread = await this.#thread(options, "supervise");
     const session = await this.handoffs.cancelHandoff({
       threadId: thread.id,
       tenantId: principal.tenantId,
@@ -351,7 +428,7 @@ export class GatewayService {
   ): Promise<HandoffSessionView> {
     const { principal } = options;
     authorize(principal, "completeHandoff");
-    const thread = await this.#requireThread(options);
+    const thread = await this.#thread(options, "supervise");
     const ref = { threadId: thread.id, tenantId: principal.tenantId };
     const session = await this.handoffs.getActiveHandoff(ref);
     if (!session) {
@@ -374,7 +451,7 @@ export class GatewayService {
   /** Every handoff of the thread, oldest first. */
   async listHandoffs(options: ThreadOptions): Promise<{ handoffs: HandoffSessionView[] }> {
     authorize(options.principal, "listHandoffs");
-    const thread = await this.#requireThread(options);
+    const thread = await this.#thread(options, "read");
     const sessions = await this.handoffs.listHandoffs({ threadId: thread.id, tenantId: thread.tenantId });
     return { handoffs: sessions.map(handoffSessionView) };
   }
@@ -382,12 +459,15 @@ export class GatewayService {
   /** The agents the tenant can use (static and registered), without credentials. */
   async listAgents(options: PrincipalOptions): Promise<{ agents: AgentView[] }> {
     authorize(options.principal, "listAgents");
-    const agents = await this.agents.list(options.principal.tenantId);
+    const agents = await this.directory.list(options.principal.tenantId);
     const defaults = new Set(this.#defaultsAmong(agents.map((agent) => agent.card)).map(idOf));
     return { agents: agents.map((agent) => agentView(agent, defaults)) };
   }
 
-  /** Registers an agent for the tenant: a card as given, or one discovered from the agent's URL. */
+  /**
+   * Registers an agent for the tenant: a card as given, or one discovered from the agent's URL. Its
+   * URL must pass the outbound network policy; its credentials are stored encrypted.
+   */
   async registerAgent(
     options: PrincipalOptions & { card?: AgentCard; url?: string; id?: string; signal?: AbortSignal },
   ): Promise<AgentView> {
@@ -396,20 +476,37 @@ export class GatewayService {
     let card = options.card;
     if (card === undefined) {
       if (options.url === undefined) throw new ValidationError("card", "give exactly one of card or url");
-      card = await this.agents.discover({
+      card = await discoverAgent(this.#client, {
         url: options.url,
+        tenantId: principal.tenantId,
         ...(options.id !== undefined ? { id: options.id } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
+    } else if (card.service?.endpoint !== undefined) {
+      checkAgentUrl(this.#client.networkPolicy, card.service.endpoint, "card.service.endpoint");
     }
-    const agent = await this.agents.add(principal.tenantId, card);
+    let agent: AgentDirectoryEntry;
+    try {
+      agent = await this.directory.register(principal.tenantId, card);
+    } catch (error) {
+      if (isOrchestrationError(error, ErrorCode.CONFIGURATION_ERROR) && error.field === "secrets") {
+        throw new GatewayHttpError({
+          statusCode: 503,
+          code: GatewayErrorCode.SECRETS_NOT_CONFIGURED,
+          message:
+            "This gateway cannot store agent credentials: no secret key is configured (operator: set OMNIFORGE_SECRET_KEY)",
+          field: "card.service.auth",
+        });
+      }
+      throw error;
+    }
     return agentView(agent, new Set(this.#defaultsAmong([agent.card]).map(idOf)));
   }
 
   /** Removes one of the tenant's registered agents. */
   async removeAgent(options: PrincipalOptions & { agentId: string }): Promise<void> {
     authorize(options.principal, "removeAgent");
-    await this.agents.remove(options.principal.tenantId, options.agentId);
+    await this.directory.remove(options.principal.tenantId, options.agentId);
   }
 
   /** The static defaults when there are any; otherwise the general (non-handoff) agents among `cards`. */
@@ -417,23 +514,40 @@ export class GatewayService {
     return this.#staticDefaults.length > 0 ? [...this.#staticDefaults] : cards.filter(isGeneralAgent);
   }
 
-  /** The thread, if it is the tenant's; ThreadAccessError (-> 404) otherwise. */
-  #requireThread(options: ThreadOptions): Promise<Conversation> {
-    return this.threads.requireThread({ threadId: options.threadId, tenantId: options.principal.tenantId });
+  /**
+   * The thread, if the principal may reach it for `access` (see {@link ThreadAccess}). A thread the
+   * principal may not see is ThreadAccessError (404, like a missing one); one it sees but may not
+   * write to is PermissionDeniedError (403).
+   */
+  async #thread(options: ThreadOptions, access: ThreadAccess): Promise<Conversation> {
+    const { principal } = options;
+    const thread = await this.threads.requireThread({
+      threadId: options.threadId,
+      tenantId: principal.tenantId,
+    });
+    const owned = thread.userId === principal.userId;
+    if (owned || access === "supervise") return thread;
+    if (!readsEveryThread(principal.role)) throw new ThreadAccessError(options.threadId);
+    if (access === "read") return thread;
+    throw new PermissionDeniedError("thread:owner", {
+      context: { tenantId: principal.tenantId, userId: principal.userId, threadId: thread.id },
+    });
   }
 
   /** Who answers when no handoff holds a thread: the configured defaults, else the tenant's own agents. */
   async #defaultAgents(tenantId: string): Promise<AgentCard[]> {
-    if (this.#staticDefaults.length > 0) return [...this.#staticDefaults];
-    const cards = this.#defaultsAmong((await this.agents.list(tenantId)).map((agent) => agent.card));
-    if (cards.length === 0) {
-      throw new GatewayHttpError({
-        statusCode: 503,
-        code: GatewayErrorCode.NO_AGENT_AVAILABLE,
-        message: "No agent is available to answer: configure default agents or register one",
-      });
+    if (this.#staticDefaults.length > 0) {
+      return Promise.all(
+        this.#staticDefaults.map(
+          async (card) => (await this.directory.get(tenantId, card.identity.id)) ?? card,
+        ),
+      );
     }
-    return cards;
+    const entries = (await this.directory.list(tenantId)).filter((entry) => isGeneralAgent(entry.card));
+    const cards = await Promise.all(
+      entries.map((entry) => this.directory.get(tenantId, entry.card.identity.id)),
+    );
+    return cards.filter((card): card is AgentCard => card !== undefined);
   }
 }
 

@@ -9,14 +9,18 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
 } from "fastify";
+import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import { A2AClient } from "../a2a/a2a-client.js";
 import type { AgentCard } from "../agents/agent-card.js";
 import { ConfigurationError } from "../errors.js";
 import { defaultLogger, type Logger } from "../observability.js";
 import { ApiKeyService } from "../security/api-keys.js";
+import { NetworkPolicy, allowEntryFor, type NetworkPolicyConfig } from "../security/network-policy.js";
+import type { SecretKeyring } from "../security/secret-keyring.js";
 import type { Database } from "../storage/database.js";
-import { createAuthHook, principalOf } from "./auth.js";
-import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RATE_LIMIT } from "./defaults.js";
+import { SqlRateLimiter } from "../storage/sql-rate-limiter.js";
+import { createAuthHook, principalOf, type AuthFailureLimit } from "./auth.js";
+import { DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RATE_LIMIT } from "./defaults.js";
 import { GatewayService } from "./gateway-service.js";
 import { GatewayErrorCode, GatewayHttpError, errorBody, toHttpFailure } from "./http-errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -35,18 +39,35 @@ export interface GatewayRateLimit {
 export interface GatewayConfig {
   /** Threads, handoffs, keys and registered agents live here. Migrated on startup. */
   database: Database;
-  /** Used to reach agents. Default: a new client, closed with the gateway. */
+  /**
+   * Used to reach agents. Default: a new client obeying `network`, closed with the gateway. A client
+   * you pass brings its own network policy.
+   */
   a2aClient?: A2AClient;
-  /** Agents every tenant can use. */
+  /**
+   * The outbound network policy for the gateway's own client (see {@link NetworkPolicy}): by default
+   * only public addresses; the static `agents`' endpoints (`host:port`) are always allowed.
+   */
+  network?: NetworkPolicyConfig;
+  /** Agents every tenant can use (operator configuration: every replica must be given the same). */
   agents?: AgentCard[];
+  /** Seals registered agents' credentials. Default: `SecretKeyring.fromEnvironment()` (`OMNIFORGE_SECRET_KEY`). */
+  secrets?: SecretKeyring;
   /** Which of `agents` answer messages. Default: every static agent that is not handoff-capable. */
   defaultAgentIds?: string[];
   /** Request logs and the managers' logs. Default: silent. */
   logger?: Logger;
   /** Largest accepted body. Default 1 MiB. */
   bodyLimitBytes?: number;
-  /** Per API key. Default 120 per minute. */
+  /** Per API key, counted in the database (so shared by every replica). Default 120 per minute. */
   rateLimit?: GatewayRateLimit;
+  /** Failed authentications per client address before 429. Default 20 per minute. */
+  authFailureLimit?: AuthFailureLimit;
+  /**
+   * Fastify's `trustProxy`: whether `X-Forwarded-For` names the client (behind a reverse proxy). The
+   * client address keys failed-authentication throttling. Default false.
+   */
+  trustProxy?: boolean | string | string[];
   /** A handoff idle longer than this expires. Default 3600. */
   handoffIdleTimeoutSeconds?: number;
   /** SSE keep-alive comment interval. Default 15 000. */
@@ -83,18 +104,25 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
   const baseLogger = config.logger ?? defaultLogger();
   const logger = baseLogger.child({ component: "gateway" });
   const ownClient = config.a2aClient === undefined;
-  const a2aClient = config.a2aClient ?? new A2AClient({ logger: baseLogger.child({ component: "a2a" }) });
+  const a2aClient =
+    config.a2aClient ??
+    new A2AClient({
+      logger: baseLogger.child({ component: "a2a" }),
+      network: gatewayPolicy(config.network, config.agents ?? []),
+    });
   const service = new GatewayService({
     database: config.database,
     a2aClient,
     agents: config.agents ?? [],
     ...(config.defaultAgentIds !== undefined ? { defaultAgentIds: config.defaultAgentIds } : {}),
+    ...(config.secrets ? { secrets: config.secrets } : {}),
     logger: baseLogger,
     ...(config.handoffIdleTimeoutSeconds !== undefined
       ? { handoffIdleTimeoutSeconds: config.handoffIdleTimeoutSeconds }
       : {}),
   });
   const apiKeys = new ApiKeyService(config.database);
+  const counters = new SqlRateLimiter(config.database);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -103,6 +131,7 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimitBytes,
     return503OnClosing: true,
+    ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
     // Errors Fastify raises before routing (a malformed URL) get the same JSON shape as the rest.
     frameworkErrors: (error, _request, reply) => {
       const failure = toHttpFailure(error);
@@ -122,6 +151,7 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
   app.removeContentTypeParser("text/plain");
   app.addHook("onReady", async () => {
     await config.database.initialize();
+    await service.prepare();
   });
   app.addHook("onSend", async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
@@ -163,6 +193,8 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
     global: true,
     max: settings.rateLimit.max,
     timeWindow: settings.rateLimit.timeWindowMs,
+    // Counted in the database: every replica draws on one budget per key.
+    store: sqlStore(counters),
     // Public routes opt out per route; every other route runs after authentication.
     keyGenerator: (request) => {
       const principal = principalOf(request);
@@ -182,7 +214,10 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
     for (const route of routes.filter((r) => !isProtected(r))) registerRoute(publicScope, route);
   });
   void app.register(async (protectedScope) => {
-    protectedScope.addHook("onRequest", createAuthHook({ apiKeys }));
+    protectedScope.addHook(
+      "onRequest",
+      createAuthHook({ apiKeys, failures: { limiter: counters, limit: settings.authFailureLimit } }),
+    );
     for (const route of routes.filter(isProtected)) registerRoute(protectedScope, route);
   });
   return app;
@@ -220,7 +255,41 @@ export async function startGateway(config: StartGatewayConfig): Promise<RunningG
   return Object.freeze({ url, app, close, [Symbol.asyncDispose]: close });
 }
 
-function validateConfig(config: GatewayConfig): { bodyLimitBytes: number; rateLimit: GatewayRateLimit } {
+/** The gateway client's policy: the operator's, plus the exact `host:port` of every static agent. */
+function gatewayPolicy(
+  network: NetworkPolicyConfig | undefined,
+  agents: readonly AgentCard[],
+): NetworkPolicy {
+  const endpoints = agents.flatMap((card) =>
+    card.service?.endpoint ? [allowEntryFor(card.service.endpoint)] : [],
+  );
+  return new NetworkPolicy(network).extend(endpoints);
+}
+
+/** @fastify/rate-limit's store over the shared SQL counters. */
+function sqlStore(counters: SqlRateLimiter): FastifyRateLimitStoreCtor {
+  return class SqlRateLimitStore {
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow?: number,
+    ): void {
+      counters.hit(key, timeWindow ?? DEFAULT_RATE_LIMIT.timeWindowMs).then(
+        (hit) => callback(null, { current: hit.count, ttl: hit.resetMs }),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+    child(): SqlRateLimitStore {
+      return new SqlRateLimitStore();
+    }
+  } as unknown as FastifyRateLimitStoreCtor;
+}
+
+function validateConfig(config: GatewayConfig): {
+  bodyLimitBytes: number;
+  rateLimit: GatewayRateLimit;
+  authFailureLimit: AuthFailureLimit;
+} {
   if (!config?.database)
     throw new ConfigurationError("database is required", { context: { field: "database" } });
   const bodyLimitBytes = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
@@ -230,12 +299,18 @@ function validateConfig(config: GatewayConfig): { bodyLimitBytes: number; rateLi
     });
   }
   const rate = { ...DEFAULT_RATE_LIMIT, ...config.rateLimit };
-  for (const field of ["max", "timeWindowMs"] as const) {
-    if (!Number.isInteger(rate[field]) || rate[field] < 1) {
-      throw new ConfigurationError(`rateLimit.${field} must be a positive integer`, {
-        context: { field: `rateLimit.${field}` },
-      });
+  const failures = { ...DEFAULT_AUTH_FAILURE_LIMIT, ...config.authFailureLimit };
+  for (const [name, limit] of [
+    ["rateLimit", rate],
+    ["authFailureLimit", failures],
+  ] as const) {
+    for (const field of ["max", "timeWindowMs"] as const) {
+      if (!Number.isInteger(limit[field]) || limit[field] < 1) {
+        throw new ConfigurationError(`${name}.${field} must be a positive integer`, {
+          context: { field: `${name}.${field}` },
+        });
+      }
     }
   }
-  return { bodyLimitBytes, rateLimit: rate };
+  return { bodyLimitBytes, rateLimit: rate, authFailureLimit: failures };
 }

@@ -21,8 +21,8 @@ export const GatewayErrorCode = {
   RATE_LIMITED: "RATE_LIMITED",
   /** The database is not reachable (readiness probe). */
   NOT_READY: "NOT_READY",
-  /** No agent is configured or registered to answer messages for this tenant. */
-  NO_AGENT_AVAILABLE: "NO_AGENT_AVAILABLE",
+  /** Credentials cannot be stored: the gateway has no secret key configured. */
+  SECRETS_NOT_CONFIGURED: "SECRETS_NOT_CONFIGURED",
 } as const;
 /** One of {@link GatewayErrorCode}. */
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
@@ -74,6 +74,7 @@ const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = Object.free
   [ErrorCode.AGENT_TASK_FAILED]: 502,
   [ErrorCode.AGENT_TIMEOUT]: 504,
   [ErrorCode.ABORTED]: 503,
+  [ErrorCode.NO_AGENT_AVAILABLE]: 503,
 });
 
 /** What an error becomes on the wire. */

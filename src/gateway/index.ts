@@ -20,14 +20,7 @@ export {
   type ThreadHolder,
   type ThreadOptions,
 } from "./gateway-service.js";
-export {
-  AgentRegistry,
-  slugify,
-  type AgentRegistryConfig,
-  type AgentSource,
-  type DiscoverAgentOptions,
-  type RegisteredAgent,
-} from "./agent-registry.js";
+export { checkAgentUrl, discoverAgent, slugify, type DiscoverAgentOptions } from "./agent-registry.js";
 export {
   AccessPolicies,
   OPERATION_POLICIES,
@@ -55,7 +48,7 @@ export {
 } from "./defaults.js";
 export type {
   AgentView,
-  DelegationRecordView,
+  AgentCallRecordView,
   HandoffSessionView,
   MessageView,
   RouterEventView,

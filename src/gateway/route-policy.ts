@@ -37,11 +37,18 @@ export const AccessPolicies = Object.freeze({
     name: "gateway:agents:write",
     roles: Object.freeze([Role.OPERATOR, Role.DEVELOPER, Role.ADMIN]),
   },
+  /** Reading the tenant's audit trail of agent calls. */
+  auditRead: {
+    kind: "roles",
+    name: "audit:read",
+    roles: Object.freeze([Role.AUDITOR, Role.ADMIN]),
+  },
 } as const satisfies Record<string, AccessPolicy>);
 
 /** Every gateway operation (an OpenAPI operationId) and the access it needs. */
 export const OPERATION_POLICIES = Object.freeze({
   healthz: AccessPolicies.public,
+  me: AccessPolicies.read,
   readyz: AccessPolicies.public,
   console: AccessPolicies.public,
   openapi: AccessPolicies.public,
@@ -60,7 +67,41 @@ export const OPERATION_POLICIES = Object.freeze({
   listAgents: AccessPolicies.read,
   registerAgent: AccessPolicies.agentsWrite,
   removeAgent: AccessPolicies.agentsWrite,
+  listAgentCalls: AccessPolicies.auditRead,
 } as const satisfies Record<string, AccessPolicy>);
+
+/**
+ * Which threads of the tenant a role reaches, on top of the operation's policy — one rule per kind
+ * of access, applied the same way on every route:
+ * - `read` (thread, messages, agent calls, handoff state): every thread of the tenant, except for
+ *   `end_user`, who reaches only their own (another user's thread answers 404, like a missing one);
+ * - `write` (post a message, delegate, start a handoff — speaking in the thread): the thread's owner
+ *   only; a role that can read the thread but does not own it gets 403;
+ * - `supervise` (cancel or complete a handoff — `handoff:cancel`): every thread of the tenant.
+ */
+export type ThreadAccess = "read" | "write" | "supervise";
+
+/** Roles that read every thread of their tenant; the rest read only their own. */
+export const TENANT_WIDE_READERS: readonly Role[] = Object.freeze([
+  Role.VIEWER,
+  Role.AUDITOR,
+  Role.OPERATOR,
+  Role.DEVELOPER,
+  Role.ADMIN,
+]);
+
+/** True when `role` sees threads it does not own. */
+export function readsEveryThread(role: Role | string): boolean {
+  return (TENANT_WIDE_READERS as readonly string[]).includes(role);
+}
+
+/** Every operation the principal may call (for `GET /v1/me`: what a UI may offer). */
+export function allowedOperations(role: Role | string): OperationId[] {
+  return (Object.keys(OPERATION_POLICIES) as OperationId[]).filter(
+    (operation) =>
+      OPERATION_POLICIES[operation].kind !== "public" && isAllowed(role, OPERATION_POLICIES[operation]),
+  );
+}
 
 /** A gateway operation name. */
 export type OperationId = keyof typeof OPERATION_POLICIES;

@@ -109,10 +109,20 @@ export function registerRoute(app: FastifyInstance, spec: RouteSpec): void {
   });
 }
 
-/** Validates one request part; the error names the field (`message`, `agentIds[1]`, `limit`). */
+/**
+ * Validates one request part; the error names the field (`message`, `agentIds[1]`, `limit`) and
+ * says what is wrong with it: missing, of the wrong type, malformed, or (query) given twice.
+ */
 export function parsePart(schema: z.ZodType | undefined, value: unknown, part: string): unknown {
   if (!schema) return undefined;
-  const result = schema.safeParse(value);
+  if (part === "query" && value !== null && typeof value === "object") {
+    // `?limit=1&limit=2` arrives as an array: say so, rather than "must be a number".
+    for (const [name, entry] of Object.entries(value)) {
+      if (Array.isArray(entry)) throw new ValidationError(name, "must be given once");
+    }
+  }
+  // reportInput: the issue carries the offending value, so "missing" and "wrong type" can be told apart.
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) throw new ValidationError(part, "is invalid");

@@ -7,6 +7,8 @@ import type { GatewayService } from "./gateway-service.js";
 import { defineRoute, type RouteSpec } from "./route.js";
 import {
   activeHandoffSchema,
+  agentCallListSchema,
+  agentCallsQuerySchema,
   agentListSchema,
   agentParamsSchema,
   agentViewSchema,
@@ -15,13 +17,13 @@ import {
   createThreadBodySchema,
   delegateBodySchema,
   delegateResponseSchema,
-  delegationRecordListSchema,
   delegationsQuerySchema,
   handoffAcceptanceSchema,
   handoffListSchema,
   handoffSessionViewSchema,
   healthSchema,
   listThreadsQuerySchema,
+  meSchema,
   messageListSchema,
   pageQuerySchema,
   postMessageBodySchema,
@@ -96,6 +98,15 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
       summary: "This API's OpenAPI 3.1 document",
       response: { status: 200, description: "The OpenAPI document" },
       handle: async () => config.openApiDocument(),
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/v1/me",
+      operation: "me",
+      tag: "meta",
+      summary: "Who the API key speaks for: tenant, user, role, and the operations it may call",
+      response: { status: 200, description: "The key's principal", schema: meSchema },
+      handle: async ({ principal }) => service.me({ principal }),
     }),
     defineRoute({
       method: "POST",
@@ -228,16 +239,19 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
       url: `${THREAD}/delegations`,
       operation: "listDelegations",
       tag: "delegations",
-      summary: "The thread's delegation audit records (per agent: success, latency), newest first",
+      summary:
+        "Every call that left for an agent in this thread (delegations, routed turns, handoff traffic), " +
+        "with outcome and latency, newest first",
       params: threadParamsSchema,
       query: delegationsQuerySchema,
-      response: { status: 200, description: "Audit records", schema: delegationRecordListSchema },
+      response: { status: 200, description: "Audit records", schema: agentCallListSchema },
       errors: [400, 404],
       handle: async ({ principal, params, query }) =>
         service.listDelegations({
           principal,
           threadId: params.threadId,
           ...(query.limit !== undefined ? { limit: query.limit } : {}),
+          ...(query.kind !== undefined ? { kind: query.kind } : {}),
         }),
     }),
     defineRoute({
@@ -324,6 +338,26 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
       response: { status: 201, description: "The registered agent", schema: agentViewSchema },
       errors: [400, 409, 502, 504],
       handle: async ({ principal, body, signal }) => service.registerAgent({ principal, ...body, signal }),
+    }),
+    defineRoute({
+      method: "GET",
+      url: "/v1/audit/agent-calls",
+      operation: "listAgentCalls",
+      tag: "audit",
+      summary:
+        "The tenant's audit trail: one record per call that left for an agent (no message content), newest first",
+      query: agentCallsQuerySchema,
+      response: { status: 200, description: "Audit records", schema: agentCallListSchema },
+      errors: [400],
+      handle: async ({ principal, query }) =>
+        service.listAgentCalls({
+          principal,
+          ...(query.threadId !== undefined ? { threadId: query.threadId } : {}),
+          ...(query.agentId !== undefined ? { agentId: query.agentId } : {}),
+          ...(query.kind !== undefined ? { kind: query.kind } : {}),
+          ...(query.before !== undefined ? { before: query.before } : {}),
+          ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        }),
     }),
     defineRoute({
       method: "DELETE",

@@ -6,7 +6,9 @@ import { z } from "zod";
 import { agentCardSchema, agentIdSchema, httpUrlSchema } from "../agents/agent-card.js";
 import { ConversationType, MessageRole } from "../conversation/models.js";
 import { MAX_DELEGATION_AGENTS, MAX_DELEGATION_TIMEOUT_MS } from "../defaults.js";
+import { AgentCallKind, AgentCallOutcome } from "../orchestration/agent-call-audit.js";
 import { CompletionStatus, DelegationStrategy, HandoffState } from "../orchestration/types.js";
+import { Role } from "../security/rbac.js";
 import { LIMITS, boundedText, enumSchema, uuidSchema } from "../validation.js";
 import { MAX_PAGE_LIMIT } from "./defaults.js";
 
@@ -45,7 +47,25 @@ export const listThreadsQuerySchema = z.object({
     .meta({ description: "`true`: only the caller's threads. Default: every thread of the tenant." }),
 });
 /** `GET /v1/threads/:threadId/delegations` query. */
-export const delegationsQuerySchema = z.object({ limit: pageFields.limit });
+export const delegationsQuerySchema = z.object({
+  limit: pageFields.limit,
+  kind: enumSchema(Object.values(AgentCallKind))
+    .optional()
+    .meta({ description: "Only calls of this kind. Default: every call that left for an agent." }),
+});
+
+/** `GET /v1/audit/agent-calls` query. */
+export const agentCallsQuerySchema = z.object({
+  limit: pageFields.limit,
+  threadId: uuidSchema.optional().meta({ format: "uuid", description: "Only calls made in this thread." }),
+  agentId: agentIdSchema.optional().meta({ description: "Only calls to this agent." }),
+  kind: enumSchema(Object.values(AgentCallKind)).optional().meta({ description: "Only calls of this kind." }),
+  before: z
+    .string({ error: "must be a string" })
+    .datetime({ offset: true, error: "must be an ISO-8601 date-time" })
+    .optional()
+    .meta({ description: "Only calls made before this instant (page backwards with the last `createdAt`)." }),
+});
 
 /** Body of `POST /v1/threads`. */
 export const createThreadBodySchema = z
@@ -226,24 +246,44 @@ export const delegateResponseSchema = z
   .object({ results: z.array(delegationResultSchema), synthesis: z.string() })
   .meta({ id: "DelegateResponse" });
 
-/** One delegation audit record. */
-export const delegationRecordSchema = z
+/** One audited call to an agent (never message content). */
+export const agentCallRecordSchema = z
   .object({
-    delegationId: z.string(),
+    threadId: z.string(),
     agentId: z.string(),
     userId: z.string(),
-    strategy: enumSchema(Object.values(DelegationStrategy)),
+    kind: enumSchema(Object.values(AgentCallKind)),
+    outcome: enumSchema(Object.values(AgentCallOutcome)),
     success: z.boolean(),
     errorCode: z.string().optional(),
     latencyMs: z.number(),
+    delegationId: z.string().optional().meta({ description: "Groups the agents of one delegation." }),
+    strategy: enumSchema(Object.values(DelegationStrategy)).optional(),
+    handoffId: z.string().optional(),
     createdAt: isoDate,
   })
-  .meta({ id: "DelegationRecord" });
+  .meta({ id: "AgentCallRecord" });
 
-/** `GET /v1/threads/:threadId/delegations`. */
-export const delegationRecordListSchema = z
-  .object({ records: z.array(delegationRecordSchema) })
-  .meta({ id: "DelegationRecordList", description: "Newest first." });
+/** `GET /v1/threads/:threadId/delegations`, `GET /v1/audit/agent-calls`. */
+export const agentCallListSchema = z
+  .object({ records: z.array(agentCallRecordSchema) })
+  .meta({ id: "AgentCallList", description: "Newest first." });
+
+/** `GET /v1/me`. */
+export const meSchema = z
+  .object({
+    tenantId: z.string(),
+    userId: z.string(),
+    role: enumSchema(Object.values(Role)),
+    keyId: z.string(),
+    operations: z
+      .array(z.string())
+      .meta({ description: "The operationIds this key may call (a UI shows only these actions)." }),
+    readsEveryThread: z
+      .boolean()
+      .meta({ description: "True when the role reads every thread of the tenant, not only its own." }),
+  })
+  .meta({ id: "Me", description: "Who the API key speaks for." });
 
 /** A router event as JSON (and, without `type`, as SSE data). */
 export const routerEventSchema = z
@@ -341,6 +381,7 @@ export const agentViewSchema = z
   .object({
     card: agentCardBodySchema.meta({ description: "The agent's card; credentials are never shown." }),
     source: enumSchema(["static", "tenant"]),
+    hasCredentials: z.boolean().meta({ description: "Credentials are stored (encrypted) for this agent." }),
     isDefault: z.boolean().meta({ description: "Answers messages when no handoff holds the thread." }),
     handoff: z.boolean().meta({ description: "Declares the handoff extension." }),
     createdAt: isoDate.optional(),

@@ -3,16 +3,16 @@
  * internals (a session's target card) are dropped; the types come from the response schemas.
  */
 import type { z } from "zod";
-import type { AgentCard } from "../agents/agent-card.js";
 import type { Conversation, Message } from "../conversation/models.js";
-import type { DelegationAuditRecord } from "../orchestration/delegation-audit.js";
+import type { AgentCallRecord } from "../orchestration/agent-call-audit.js";
 import type { HandoffSession } from "../orchestration/handoff-store.js";
 import type { RouterEvent } from "../orchestration/stream-router.js";
-import type { RegisteredAgent } from "./agent-registry.js";
+import { withoutCredentials } from "../security/agent-credentials.js";
+import type { AgentDirectoryEntry } from "../storage/sql-agent-directory.js";
 import { toHttpFailure } from "./http-errors.js";
 import type {
+  agentCallRecordSchema,
   agentViewSchema,
-  delegationRecordSchema,
   handoffSessionViewSchema,
   messageViewSchema,
   routerEventSchema,
@@ -25,8 +25,8 @@ export type ThreadView = z.output<typeof threadViewSchema>;
 export type MessageView = z.output<typeof messageViewSchema>;
 /** A handoff session in API responses. */
 export type HandoffSessionView = z.output<typeof handoffSessionViewSchema>;
-/** A delegation audit record in API responses. */
-export type DelegationRecordView = z.output<typeof delegationRecordSchema>;
+/** An audited agent call in API responses. */
+export type AgentCallRecordView = z.output<typeof agentCallRecordSchema>;
 /** An agent in API responses. */
 export type AgentView = z.output<typeof agentViewSchema>;
 /** A router event in API responses and SSE frames. */
@@ -79,32 +79,30 @@ export function handoffSessionView(session: HandoffSession): HandoffSessionView 
   };
 }
 
-/** An audit record as a {@link DelegationRecordView}. */
-export function delegationRecordView(record: DelegationAuditRecord): DelegationRecordView {
+/** An audit record as an {@link AgentCallRecordView}. */
+export function agentCallRecordView(record: AgentCallRecord): AgentCallRecordView {
   return {
-    delegationId: record.delegationId,
+    threadId: record.threadId,
     agentId: record.agentId,
     userId: record.userId,
-    strategy: record.strategy,
+    kind: record.kind,
+    outcome: record.outcome,
     success: record.success,
     ...(record.errorCode !== undefined ? { errorCode: record.errorCode } : {}),
     latencyMs: record.latencyMs,
+    ...(record.delegationId !== undefined ? { delegationId: record.delegationId } : {}),
+    ...(record.strategy !== undefined ? { strategy: record.strategy } : {}),
+    ...(record.handoffId !== undefined ? { handoffId: record.handoffId } : {}),
     createdAt: record.createdAt.toISOString(),
   };
 }
 
-/** A card without its credentials: what anyone who may read agents may see. */
-export function publicCard(card: AgentCard): AgentCard {
-  if (!card.service?.auth) return card;
-  const { auth: _auth, ...service } = card.service;
-  return { ...card, service };
-}
-
 /** An agent as an {@link AgentView}; `defaultIds` are the agents that answer by default. */
-export function agentView(agent: RegisteredAgent, defaultIds: ReadonlySet<string>): AgentView {
+export function agentView(agent: AgentDirectoryEntry, defaultIds: ReadonlySet<string>): AgentView {
   return {
-    card: publicCard(agent.card),
+    card: withoutCredentials(agent.card),
     source: agent.source,
+    hasCredentials: agent.hasCredentials,
     isDefault: defaultIds.has(agent.card.identity.id),
     handoff: agent.card.capabilities?.handoff === true,
     ...(agent.createdAt ? { createdAt: agent.createdAt.toISOString() } : {}),

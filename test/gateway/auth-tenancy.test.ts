@@ -18,6 +18,7 @@ import {
   type RoleKeys,
   type TestAgents,
 } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 for (const target of databaseTargets()) {
   describe.skipIf(!target.available)(`gateway auth and tenant isolation [${target.name}]`, () => {
@@ -31,7 +32,7 @@ for (const target of databaseTargets()) {
 
     beforeAll(async () => {
       database = await openDatabase(target);
-      client = new A2AClient();
+      client = new A2AClient({ network: LOOPBACK });
       agents = await startTestAgents();
       app = createGateway({
         database,

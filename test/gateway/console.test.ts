@@ -16,6 +16,7 @@ import { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 import { createGate, createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -52,7 +53,7 @@ describe("web console in headless Chromium", () => {
     if (!chromiumInstalled && !required) return;
     database = new Database(`sqlite:///${tempSqlitePath()}`);
     await database.initialize();
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
     agents = await startTestAgents();
     streaming = await startAgent({
       id: "streaming-agent",
@@ -185,6 +186,14 @@ describe("web console in headless Chromium", () => {
       await testId("sign-out").click();
       await testId("key-input").waitFor();
       expect(await page.evaluate(() => localStorage.getItem("omniforge.apiKey"))).toBeNull();
+
+      // An end user sees who they are, and is not offered what their role cannot do.
+      await testId("key-input").fill(keys.end_user);
+      await testId("connect").click();
+      await testId("new-thread").waitFor();
+      await expect.poll(() => page.locator("#who").textContent()).toBe("alice \u00b7 end_user \u00b7 acme");
+      expect(await testId("handoff-cancel").isVisible()).toBe(false);
+      expect(await testId("handoff-start").isVisible()).toBe(true);
     },
     90_000,
   );

@@ -9,6 +9,7 @@ import { A2AClient } from "../../src/a2a/a2a-client.js";
 import { createGateway, gatewayRoutes, GatewayService } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
 import { call, createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 type Json = Record<string, unknown>;
 
@@ -18,6 +19,7 @@ const EXPECTED_OPERATIONS = [
   ["get", "/readyz"],
   ["get", "/"],
   ["get", "/openapi.json"],
+  ["get", "/v1/me"],
   ["post", "/v1/threads"],
   ["get", "/v1/threads"],
   ["get", "/v1/threads/{threadId}"],
@@ -33,6 +35,7 @@ const EXPECTED_OPERATIONS = [
   ["get", "/v1/agents"],
   ["post", "/v1/agents"],
   ["delete", "/v1/agents/{agentId}"],
+  ["get", "/v1/audit/agent-calls"],
 ] as const;
 const PUBLIC = new Set(["/healthz", "/readyz", "/", "/openapi.json"]);
 
@@ -50,7 +53,7 @@ describe("OpenAPI document", () => {
   beforeAll(async () => {
     database = new Database("sqlite::memory:");
     await database.initialize();
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
     agents = await startTestAgents();
     app = createGateway({ database, a2aClient: client, agents: [agents.knowledge.card, agents.skill.card] });
     await app.ready();

@@ -22,6 +22,8 @@ import {
   type RoleKeys,
   type TestAgents,
 } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
+import { TEST_SECRETS } from "../helpers/secrets.js";
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +39,7 @@ describe("gateway routes [sqlite-file]", () => {
   beforeAll(async () => {
     database = new Database(`sqlite:///${tempSqlitePath()}`);
     await database.initialize();
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
     agents = await startTestAgents();
     const logStream = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -50,6 +52,7 @@ describe("gateway routes [sqlite-file]", () => {
       a2aClient: client,
       // No defaultAgentIds: the two general agents answer; the handoff-capable skill agent does not.
       agents: [agents.knowledge.card, agents.research.card, agents.skill.card],
+      secrets: TEST_SECRETS,
       logger: pino({ level: "debug" }, logStream),
     });
     await app.ready();
@@ -296,20 +299,65 @@ describe("gateway routes [sqlite-file]", () => {
       expect(stored.json().messages).toEqual([]);
     });
 
-    it("writing to a colleague's thread in the same tenant answers 404 (threads are written by their owner)", async () => {
+    it("a colleague's thread: readers see it but only its owner writes to it (403); an end user does not see it (404)", async () => {
       const bobThread = await newThread(bobKeys.admin);
-      const res = await call(app, {
-        method: "POST",
-        url: `/v1/threads/${bobThread}/messages`,
-        key: keys.admin,
-        body: { message: "hi bob" },
+      const post = (key: string) =>
+        call(app, {
+          method: "POST",
+          url: `/v1/threads/${bobThread}/messages`,
+          key,
+          body: { message: "hi bob" },
+        });
+      const denied = await post(keys.admin);
+      expect(denied.statusCode).toBe(403);
+      expect(denied.json().error.code).toBe("PERMISSION_DENIED");
+      // Reading it is fine for roles that read the whole tenant.
+      for (const role of [Role.VIEWER, Role.AUDITOR, Role.OPERATOR, Role.ADMIN] as const) {
+        expect(
+          (await call(app, { method: "GET", url: `/v1/threads/${bobThread}`, key: keys[role] })).statusCode,
+        ).toBe(200);
+      }
+      // An end user reaches only their own threads: bob's looks missing on every route, as in another tenant.
+      for (const [method, suffix] of [
+        ["GET", ""],
+        ["GET", "/messages"],
+        ["GET", "/delegations"],
+        ["GET", "/handoff"],
+        ["GET", "/handoffs"],
+        ["POST", "/messages"],
+      ] as const) {
+        const res = await call(app, {
+          method,
+          url: `/v1/threads/${bobThread}${suffix}`,
+          key: keys.end_user,
+          ...(method === "POST" ? { body: { message: "hi" } } : {}),
+        });
+        expect(res.statusCode, `${method} ${suffix}`).toBe(404);
+        expect(res.json().error.code).toBe("THREAD_NOT_FOUND");
+      }
+      const listed = await call(app, { method: "GET", url: "/v1/threads?limit=200", key: keys.end_user });
+      expect(listed.json().threads.map((t: Json) => t.userId)).not.toContain("bob");
+      // bob himself writes to it.
+      expect((await post(bobKeys.end_user)).statusCode).toBe(200);
+    });
+
+    it("GET /v1/me says who the key speaks for and which operations it may call", async () => {
+      const endUser = await call(app, { method: "GET", url: "/v1/me", key: keys.end_user });
+      expect(endUser.statusCode).toBe(200);
+      expect(endUser.json()).toMatchObject({
+        tenantId: "acme",
+        userId: "alice",
+        role: "end_user",
+        readsEveryThread: false,
       });
-      expect(res.statusCode).toBe(404);
-      expect(res.json().error.code).toBe("THREAD_NOT_FOUND");
-      // Reading it is fine: reads are tenant-wide.
-      expect(
-        (await call(app, { method: "GET", url: `/v1/threads/${bobThread}`, key: keys.viewer })).statusCode,
-      ).toBe(200);
+      expect(endUser.json().operations).toContain("postMessage");
+      expect(endUser.json().operations).toContain("startHandoff");
+      expect(endUser.json().operations).not.toContain("cancelHandoff");
+      expect(endUser.json().operations).not.toContain("listAgentCalls");
+      const auditor = await call(app, { method: "GET", url: "/v1/me", key: keys.auditor });
+      expect(auditor.json()).toMatchObject({ role: "auditor", readsEveryThread: true });
+      expect(auditor.json().operations).toContain("listAgentCalls");
+      expect(auditor.json().operations).not.toContain("postMessage");
     });
   });
 
@@ -821,6 +869,8 @@ describe("gateway routes [sqlite-file]", () => {
       { method: "GET", path: "/v1/agents", allowed: allRoles },
       { method: "POST", path: "/v1/agents", allowed: operators },
       { method: "DELETE", path: "/v1/agents/:agent", allowed: operators },
+      { method: "GET", path: "/v1/me", allowed: allRoles },
+      { method: "GET", path: "/v1/audit/agent-calls", allowed: [Role.AUDITOR, Role.ADMIN] },
     ];
     for (const route of matrix) {
       for (const role of allRoles) {

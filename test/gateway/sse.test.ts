@@ -10,6 +10,7 @@ import { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 import { bearer, createGate, createRoleKeys, type RoleKeys } from "./helpers.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 interface Frame {
   type: string;
@@ -99,7 +100,7 @@ describe("SSE over a real socket", () => {
   beforeAll(async () => {
     database = new Database(`sqlite:///${tempSqlitePath()}`);
     await database.initialize();
-    client = new A2AClient();
+    client = new A2AClient({ network: LOOPBACK });
     gated = await startAgent({
       id: "gated-agent",
       async *handle(ctx) {
@@ -193,21 +194,32 @@ describe("SSE over a real socket", () => {
     expect(gated.wasAborted()).toBe(true);
     expect(reader.frames.map((f) => f.type)).not.toContain("done");
 
-    // The aborted turn is audited as a failure, and no reply was stored.
+    // The aborted turn is audited as cancelled, and what the client saw is stored with a note.
     await expectEventually(async () => {
       const res = await fetch(`${gateway.url}/v1/threads/${threadId}/delegations`, {
         headers: bearer(keys.viewer),
       });
-      const records = ((await res.json()) as { records: Array<{ success: boolean; errorCode?: string }> })
-        .records;
-      expect(records).toEqual([expect.objectContaining({ success: false, errorCode: "ABORTED" })]);
+      const records = ((await res.json()) as { records: Array<Record<string, unknown>> }).records;
+      expect(records).toEqual([
+        expect.objectContaining({
+          kind: "routed_turn",
+          outcome: "cancelled",
+          success: false,
+          errorCode: "ABORTED",
+        }),
+      ]);
     });
     const messages = await fetch(`${gateway.url}/v1/threads/${threadId}/messages`, {
       headers: bearer(keys.viewer),
     });
-    expect(
-      ((await messages.json()) as { messages: Array<{ role: string }> }).messages.map((m) => m.role),
-    ).toEqual(["user"]);
+    const stored = (
+      (await messages.json()) as { messages: Array<{ role: string; content: string; metadata: unknown }> }
+    ).messages;
+    expect(stored.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(stored[1]).toMatchObject({
+      content: "first chunk\n\n[Reply cut off: the reader went away before it ended.]",
+      metadata: { interrupted: "ABORTED" },
+    });
   });
 
   it("a turn that fails before streaming answers with a real HTTP status, not an event stream", async () => {

@@ -19,6 +19,7 @@ import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { databaseTargets, tempSqlitePath } from "../helpers/databases.js";
 import { fixturePath, startChild, type Child } from "./support/children.js";
 import { installProcessGuard } from "./support/process-guard.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const guard = installProcessGuard();
 
@@ -51,7 +52,7 @@ async function revive(url: string) {
   const database = new Database(url);
   await database.initialize();
   const repo = new SqlConversationRepository(database);
-  const client = new A2AClient();
+  const client = new A2AClient({ network: LOOPBACK });
   const handoffs = new HandoffManager({ a2aClient: client, conversationRepo: repo });
   const router = new StreamRouter({
     handoffManager: handoffs,

@@ -23,6 +23,7 @@ import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 import { FAULTS, MAX_RESPONSE_BYTES, type Fault, type FaultAgent } from "./support/fault-agents.js";
 import { installProcessGuard } from "./support/process-guard.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const guard = installProcessGuard();
 
@@ -56,7 +57,7 @@ beforeAll(async () => {
   database = new Database(`sqlite:///${tempSqlitePath()}`);
   await database.initialize();
   repo = new SqlConversationRepository(database);
-  client = new A2AClient({ maxResponseBytes: MAX_RESPONSE_BYTES });
+  client = new A2AClient({ network: LOOPBACK, maxResponseBytes: MAX_RESPONSE_BYTES });
   orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo: repo });
   handoffs = new HandoffManager({ a2aClient: client, conversationRepo: repo });
   store = new SqlHandoffStore(database);
@@ -87,6 +88,7 @@ async function plantHandoff(threadId: string, card: AgentCard): Promise<string> 
     userId: USER,
     sourceAgentId: "main-chatbot",
     targetAgentCard: card,
+    targetSource: "card",
     contextSummary: "fault injection",
     handoffReason: "reliability",
     idleTimeoutSeconds: 3_600,

@@ -32,6 +32,7 @@ import {
   type ResponsePlan,
 } from "./support/arbitraries.js";
 import { installProcessGuard } from "./support/process-guard.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const guard = installProcessGuard();
 
@@ -94,7 +95,7 @@ beforeAll(async () => {
   });
   baseUrl = server.url;
   card = cardFor(server.url, "fuzzed-agent");
-  client = new A2AClient({ maxResponseBytes: 1024 * 1024 });
+  client = new A2AClient({ network: LOOPBACK, maxResponseBytes: 1024 * 1024 });
   database = new Database("sqlite::memory:");
   await database.initialize();
   const repo = new SqlConversationRepository(database);

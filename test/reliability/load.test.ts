@@ -18,6 +18,7 @@ import { databaseTargets } from "../helpers/databases.js";
 import { fixturePath, startChild, type Child } from "./support/children.js";
 import { collectGarbage, forEachLimited, installProcessGuard } from "./support/process-guard.js";
 import { replyChunks } from "./support/recording.js";
+import { LOOPBACK } from "../helpers/network.js";
 
 const guard = installProcessGuard();
 
@@ -59,7 +60,7 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
       await using database = new Database(await target.createUrl(), { maxConnections: 20 });
       await database.initialize();
       const repo = new SqlConversationRepository(database);
-      await using client = new A2AClient();
+      await using client = new A2AClient({ network: LOOPBACK });
       const handoffs = new HandoffManager({ a2aClient: client, conversationRepo: repo });
       const orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo: repo });
       const router = new StreamRouter({

@@ -2,65 +2,48 @@
  * The A2A card cache is keyed by (tenant, agent, endpoint, credentials) and bounded: one tenant's
  * resolution — made with its credentials — is never reused for another tenant or credential.
  */
-import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/a2a-client.js";
 import type { AgentCard } from "../../src/agents/agent-card.js";
 import { LOOPBACK } from "../helpers/network.js";
+import { a2aCardJson, readRequestBody, startHttpServer, type LoopbackServer } from "./helpers.js";
 
 describe("A2AClient card cache", () => {
-  let server: Server;
-  let url: string;
+  let server: LoopbackServer;
   const cardFetches: Array<string | undefined> = [];
 
   beforeAll(async () => {
-    server = createServer((request, response) => {
+    server = await startHttpServer(async (request, response) => {
       response.setHeader("content-type", "application/json");
       if (request.method === "GET") {
         cardFetches.push(request.headers.authorization);
-        response.end(
-          JSON.stringify({
-            name: "Counter",
-            description: "counts card fetches",
-            version: "1.0.0",
-            supportedInterfaces: [{ url: `${url}/rpc`, protocolBinding: "JSONRPC", protocolVersion: "1.0" }],
-            capabilities: {},
-            defaultInputModes: ["text/plain"],
-            defaultOutputModes: ["text/plain"],
-            skills: [],
-          }),
-        );
+        response.end(JSON.stringify(a2aCardJson(`${server.url}/rpc`)));
         return;
       }
-      let body = "";
-      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      request.on("end", () => {
-        const { id } = JSON.parse(body) as { id: number };
-        response.end(
-          JSON.stringify({
-            jsonrpc: "2.0",
-            id,
-            result: { message: { messageId: "m1", role: "ROLE_AGENT", parts: [{ text: "ok" }] } },
-          }),
-        );
-      });
+      const { id } = JSON.parse(await readRequestBody(request)) as { id: number };
+      response.end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          result: { message: { messageId: "m1", role: "ROLE_AGENT", parts: [{ text: "ok" }] } },
+        }),
+      );
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.close();
   });
 
   const card = (id: string, token?: string): AgentCard => ({
     identity: { id, name: id },
-    service: { endpoint: url, ...(token ? { auth: { type: "bearer" as const, token } } : {}) },
+    service: { endpoint: server.url, ...(token ? { auth: { type: "bearer" as const, token } } : {}) },
   });
 
   it("is kept per tenant and per credential", async () => {
     cardFetches.length = 0;
     await using client = new A2AClient({ network: LOOPBACK });
-    const send = (agent: AgentCard, tenantId: string) => client.sendMessage(agent, { text: "hi" }, { tenantId });
+    const send = (agent: AgentCard, tenantId: string) =>
+      client.sendMessage(agent, { text: "hi" }, { tenantId });
     await send(card("shared", "acme-token"), "acme");
     await send(card("shared", "acme-token"), "acme");
     expect(cardFetches).toEqual(["Bearer acme-token"]);

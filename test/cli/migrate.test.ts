@@ -5,20 +5,11 @@ import { runCli } from "../../src/cli/program.js";
 import { Database } from "../../src/storage/database.js";
 import { MIGRATIONS } from "../../src/storage/migrations/index.js";
 import { postgresAdminUrl, createPostgresDatabase, tempSqlitePath } from "../helpers/databases.js";
+import { capture } from "../helpers/cli.js";
 
 const run = promisify(execFile);
 const ALL_MIGRATIONS = MIGRATIONS.map(([name]) => name);
 const READY = `${ALL_MIGRATIONS.length} migration(s) applied: ${ALL_MIGRATIONS.join(", ")}`;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
-    out,
-    err,
-  };
-}
 
 describe("omniforge migrate", () => {
   it("migrates a SQLite file, and again idempotently", async () => {
@@ -26,7 +17,7 @@ describe("omniforge migrate", () => {
     for (let i = 0; i < 2; i++) {
       const { io, out } = capture();
       expect(await runCli(["migrate", "--db", `sqlite:///${path}`], io)).toBe(0);
-      expect(out.join("")).toContain(`Database ready (sqlite): ${READY}`);
+      expect(out()).toContain(`Database ready (sqlite): ${READY}`);
     }
     await using database = new Database(`sqlite:///${path}`);
     expect(await database.appliedMigrations()).toEqual(ALL_MIGRATIONS);
@@ -36,13 +27,13 @@ describe("omniforge migrate", () => {
     const url = await createPostgresDatabase(postgresAdminUrl()!);
     const { io, out } = capture();
     expect(await runCli(["migrate", "--db", url], io)).toBe(0);
-    expect(out.join("")).toContain("Database ready (postgres)");
+    expect(out()).toContain("Database ready (postgres)");
   });
 
   it("fails with a clear message and exit code 1 on a bad URL", async () => {
     const { io, err } = capture();
     expect(await runCli(["migrate", "--db", "mysql://x/y"], io)).toBe(1);
-    expect(err.join("")).toContain('CONFIGURATION_ERROR: Unsupported database URL scheme "mysql"');
+    expect(err()).toContain('CONFIGURATION_ERROR: Unsupported database URL scheme "mysql"');
   });
 
   it("runs as a real process through the bin entry", async () => {

@@ -9,16 +9,7 @@ import { SqlAgentDirectory } from "../../src/storage/sql-agent-directory.js";
 import { startAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 import { LOOPBACK } from "../helpers/network.js";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
+import { capture } from "../helpers/cli.js";
 
 const card = {
   identity: { id: "billing", name: "Billing" },

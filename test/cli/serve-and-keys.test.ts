@@ -3,16 +3,7 @@ import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { tempSqlitePath } from "../helpers/databases.js";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
+import { capture } from "../helpers/cli.js";
 
 describe("omniforge keys", () => {
   it("creates (printed once), lists (never the secret) and revokes keys", async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGateway } from "../../src/gateway/index.js";
 import { CompletionStatus } from "../../src/orchestration/types.js";
 import { Database } from "../../src/storage/database.js";
+import { closedPort as unusedPort } from "../a2a/helpers.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 import { LOOPBACK } from "../helpers/network.js";
@@ -85,11 +86,7 @@ describe("gateway security", () => {
     silentPort = await new Promise<number>((resolve) =>
       silent.listen(0, "127.0.0.1", () => resolve((silent.address() as { port: number }).port)),
     );
-    const probe = createServer();
-    closedPort = await new Promise<number>((resolve) =>
-      probe.listen(0, "127.0.0.1", () => resolve((probe.address() as { port: number }).port)),
-    );
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    closedPort = await unusedPort();
     app = await gateway();
     acme = await createRoleKeys({ database, tenantId: "acme", userId: "alice" });
     globex = await createRoleKeys({ database, tenantId: "globex", userId: "gary" });

@@ -61,6 +61,25 @@ function replica(repo: SqlConversationRepository): Replica {
   return { client, handoffs, router, close: () => client.close() };
 }
 
+/** Hands `threadId` of `tenantId` to `card` (the user is USER, the source "main"). */
+function handOff(
+  handoffs: HandoffManager,
+  tenantId: string,
+  threadId: string,
+  card: AgentCard,
+  text: { contextSummary?: string; handoffReason?: string } = {},
+) {
+  return handoffs.initiateHandoff({
+    threadId,
+    tenantId,
+    userId: USER,
+    sourceAgentId: "main",
+    targetAgentCard: card,
+    contextSummary: text.contextSummary ?? "",
+    handoffReason: text.handoffReason ?? "skill_creation",
+  });
+}
+
 async function collect(router: StreamRouter, options: Parameters<StreamRouter["routeEvents"]>[0]) {
   const events: RouterEvent[] = [];
   for await (const event of router.routeEvents(options)) events.push(event);
@@ -102,14 +121,8 @@ for (const target of databaseTargets()) {
           ["globex", globexThread, globex.card],
           ["acme", acmeThread, acme.card],
         ] as const) {
-          const accepted = await one.handoffs.initiateHandoff({
-            threadId,
-            tenantId,
-            userId: USER,
-            sourceAgentId: "main",
-            targetAgentCard: card,
+          const accepted = await handOff(one.handoffs, tenantId, threadId, card, {
             contextSummary: "wants a skill",
-            handoffReason: "skill_creation",
           });
           expect(accepted.accepted).toBe(true);
         }
@@ -147,15 +160,7 @@ for (const target of databaseTargets()) {
     it("another replica and a restarted process call the specialist with its credentials", async () => {
       const first = replica(repo);
       const threadId = await thread("globex");
-      await first.handoffs.initiateHandoff({
-        threadId,
-        tenantId: "globex",
-        userId: USER,
-        sourceAgentId: "main",
-        targetAgentCard: globex.card,
-        contextSummary: "",
-        handoffReason: "skill_creation",
-      });
+      await handOff(first.handoffs, "globex", threadId, globex.card);
       await first.close();
       const before = globex.agent.requestHeaders.length;
       for (let round = 0; round < 2; round++) {
@@ -197,17 +202,9 @@ for (const target of databaseTargets()) {
       try {
         const keyless = new HandoffManager({ a2aClient: client, conversationRepo: repo });
         const threadId = await thread("globex");
-        await expect(
-          keyless.initiateHandoff({
-            threadId,
-            tenantId: "globex",
-            userId: USER,
-            sourceAgentId: "main",
-            targetAgentCard: globex.card,
-            contextSummary: "",
-            handoffReason: "skill_creation",
-          }),
-        ).rejects.toBeInstanceOf(ConfigurationError);
+        await expect(handOff(keyless, "globex", threadId, globex.card)).rejects.toBeInstanceOf(
+          ConfigurationError,
+        );
         expect(await keyless.listHandoffs({ threadId, tenantId: "globex" })).toEqual([]);
       } finally {
         if (saved.key !== undefined) process.env.OMNIFORGE_SECRET_KEY = saved.key;
@@ -228,12 +225,7 @@ for (const target of databaseTargets()) {
       });
       try {
         const threadId = await thread("acme");
-        await one.handoffs.initiateHandoff({
-          threadId,
-          tenantId: "acme",
-          userId: USER,
-          sourceAgentId: "main",
-          targetAgentCard: agent.card,
+        await handOff(one.handoffs, "acme", threadId, agent.card, {
           contextSummary: "Reach me at jane@example.com",
           handoffReason: "customer jane@example.com asked, card 4111 1111 1111 1111",
         });
@@ -252,15 +244,7 @@ for (const target of databaseTargets()) {
       const one = replica(repo);
       try {
         const held = await thread("acme");
-        await one.handoffs.initiateHandoff({
-          threadId: held,
-          tenantId: "acme",
-          userId: USER,
-          sourceAgentId: "main",
-          targetAgentCard: acme.card,
-          contextSummary: "",
-          handoffReason: "skill_creation",
-        });
+        await handOff(one.handoffs, "acme", held, acme.card);
         const served = await collect(one.router, {
           threadId: held,
           tenantId: "acme",
@@ -287,15 +271,7 @@ for (const target of databaseTargets()) {
       const one = replica(repo);
       try {
         const threadId = await thread("globex");
-        await one.handoffs.initiateHandoff({
-          threadId,
-          tenantId: "globex",
-          userId: USER,
-          sourceAgentId: "main",
-          targetAgentCard: globex.card,
-          contextSummary: "",
-          handoffReason: "skill_creation",
-        });
+        await handOff(one.handoffs, "globex", threadId, globex.card);
         await collect(one.router, { threadId, tenantId: "globex", userId: USER, message: "one" });
         await one.handoffs.cancelHandoff({ threadId, tenantId: "globex", reason: "done here" });
         const rows = await database.db
@@ -384,19 +360,12 @@ describe("tenant isolation: random interleavings of three tenants (property)", (
             const threadId = threads.get(`${tenant}#${step.thread}`)!;
             if (step.kind === "handoff") {
               const card = agents.get(`${tenant}/${IDS[step.agent]!}`)!.card;
-              await current.handoffs
-                .initiateHandoff({
-                  threadId,
-                  tenantId: tenant,
-                  userId: USER,
-                  sourceAgentId: "main",
-                  targetAgentCard: card,
-                  contextSummary: `${tenant} context`,
-                  handoffReason: "work",
-                })
-                .catch((error: { code?: string }) => {
-                  if (error.code !== ErrorCode.HANDOFF_ALREADY_ACTIVE) throw error;
-                });
+              await handOff(current.handoffs, tenant, threadId, card, {
+                contextSummary: `${tenant} context`,
+                handoffReason: "work",
+              }).catch((error: { code?: string }) => {
+                if (error.code !== ErrorCode.HANDOFF_ALREADY_ACTIVE) throw error;
+              });
             } else if (step.kind === "cancel") {
               await current.handoffs
                 .cancelHandoff({ threadId, tenantId: tenant, reason: "stop" })

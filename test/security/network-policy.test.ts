@@ -14,6 +14,7 @@ import {
   allowEntryFor,
   type HostResolver,
 } from "../../src/security/network-policy.js";
+import { a2aCardJson, closedPort as unusedPort, startHttpServer } from "../a2a/helpers.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 
 const strict = new NetworkPolicy();
@@ -207,11 +208,7 @@ describe("NetworkPolicy on real connections through A2AClient", () => {
 
   beforeAll(async () => {
     agent = await startAgent({ id: "loopback-agent" });
-    const probe = createServer();
-    closedPort = await new Promise<number>((resolve) =>
-      probe.listen(0, "127.0.0.1", () => resolve((probe.address() as { port: number }).port)),
-    );
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    closedPort = await unusedPort();
     // An open port that is not HTTP: it accepts and hangs up (what PostgreSQL does to an HTTP request).
     silent = createServer((socket) => socket.destroy());
     silentPort = await new Promise<number>((resolve) =>
@@ -275,36 +272,14 @@ describe("NetworkPolicy on real connections through A2AClient", () => {
   });
 
   it("an agent card may not point its interface at a refused address", async () => {
-    // A public-looking agent whose card sends us to loopback: served here by a tiny HTTP server on an
-    // allowed port whose card names another (refused) port.
-    const { createServer: createHttpServer } = await import("node:http");
-    const server = createHttpServer((request, response) => {
+    // An agent on an allowed port whose card sends us to another (refused) port.
+    await using server = await startHttpServer((_request, response) => {
       response.setHeader("content-type", "application/json");
-      response.end(
-        JSON.stringify({
-          name: "Sneaky",
-          description: "points elsewhere",
-          version: "1.0.0",
-          supportedInterfaces: [
-            { url: `http://127.0.0.1:${silentPort}/rpc`, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
-          ],
-          capabilities: {},
-          defaultInputModes: [],
-          defaultOutputModes: [],
-          skills: [],
-        }),
-      );
+      response.end(JSON.stringify(a2aCardJson(`http://127.0.0.1:${silentPort}/rpc`)));
     });
-    const port = await new Promise<number>((resolve) =>
-      server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
-    );
-    try {
-      await using client = new A2AClient({ network: { allow: [`127.0.0.1:${port}`] } });
-      const error = await failure(client, `http://127.0.0.1:${port}`);
-      expect(error.code).toBe(ErrorCode.AGENT_CARD_INVALID);
-      expect(error.message).toContain("refused by the outbound network policy (loopback)");
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await using client = new A2AClient({ network: { allow: [`127.0.0.1:${server.port}`] } });
+    const error = await failure(client, server.url);
+    expect(error.code).toBe(ErrorCode.AGENT_CARD_INVALID);
+    expect(error.message).toContain("refused by the outbound network policy (loopback)");
   });
 });

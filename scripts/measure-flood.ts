@@ -24,9 +24,13 @@ const { values } = parseArgs({
 const turns = Number(values.turns);
 const concurrency = Number(values.concurrency);
 
-const agent = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./fixtures/flooding-agent.ts", import.meta.url))], {
-  stdio: ["pipe", "pipe", "inherit"],
-});
+const agent = spawn(
+  process.execPath,
+  ["--import", "tsx", fileURLToPath(new URL("./fixtures/flooding-agent.ts", import.meta.url))],
+  {
+    stdio: ["pipe", "pipe", "inherit"],
+  },
+);
 const [firstChunk] = (await once(agent.stdout, "data")) as [Buffer];
 const agentUrl = firstChunk.toString().trim();
 const dir = mkdtempSync(join(tmpdir(), "omniforge-flood-"));
@@ -37,7 +41,9 @@ const gateway = await startGateway({
   agents: [{ identity: { id: "flood", name: "Flood" }, service: { endpoint: agentUrl } }],
   rateLimit: { max: 1_000_000, timeWindowMs: 60_000 },
 });
-const key = (await new ApiKeyService(database).create({ tenantId: "t", userId: "u", role: Role.OPERATOR, name: "flood" })).key;
+const key = (
+  await new ApiKeyService(database).create({ tenantId: "t", userId: "u", role: Role.OPERATOR, name: "flood" })
+).key;
 const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -47,7 +53,9 @@ const outcomes = new Map<string, number>();
 let received = 0;
 
 async function turn(i: number): Promise<void> {
-  const thread = (await (await fetch(`${gateway.url}/v1/threads`, { method: "POST", headers, body: "{}" })).json()) as { id: string };
+  const thread = (await (
+    await fetch(`${gateway.url}/v1/threads`, { method: "POST", headers, body: "{}" })
+  ).json()) as { id: string };
   const sse = i % 2 === 0;
   const res = await fetch(`${gateway.url}/v1/threads/${thread.id}/messages`, {
     method: "POST",
@@ -56,7 +64,9 @@ async function turn(i: number): Promise<void> {
   });
   const body = await res.text();
   received += body.length;
-  const code = sse ? (/event: error\ndata: \{"code":"(\w+)"/.exec(body)?.[1] ?? "no error frame") : String(res.status);
+  const code = sse
+    ? (/event: error\ndata: \{"code":"(\w+)"/.exec(body)?.[1] ?? "no error frame")
+    : String(res.status);
   const label = `${sse ? "SSE" : "JSON"} ${code}`;
   outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
 }

@@ -267,7 +267,9 @@ export function createProgram(io: CliIo = processIo): Command {
     .action(async (options: { db: string }) => {
       const keyring = SecretKeyring.fromEnvironment();
       if (!keyring) {
-        throw new CliFailure("no key configured: set OMNIFORGE_SECRET_KEY (newest key first) or OMNIFORGE_SECRET_KEY_FILE");
+        throw new CliFailure(
+          "no key configured: set OMNIFORGE_SECRET_KEY (newest key first) or OMNIFORGE_SECRET_KEY_FILE",
+        );
       }
       await withDatabase(options.db, async (database) => {
         const agents = await new SqlAgentDirectory({ database, secrets: keyring }).sealCredentials();

@@ -339,7 +339,10 @@ export class SqlHandoffStore {
     for (const row of rows) {
       if (row.target_credentials === null || row.target_credentials_key_id === null) continue;
       const context = handoffCredentialsContext(row.tenant_id, row.id);
-      const plain = keyring.open({ keyId: row.target_credentials_key_id, ciphertext: row.target_credentials }, context);
+      const plain = keyring.open(
+        { keyId: row.target_credentials_key_id, ciphertext: row.target_credentials },
+        context,
+      );
       const sealed = keyring.seal(plain, context);
       await this.#database.db
         .updateTable("handoff_sessions")

@@ -1,8 +1,14 @@
 /**
  * Measures ContextSanitizer against the labelled corpus in test/fixtures/pii-corpus.ts.
  *
- * Run with `npx tsx scripts/measure-sanitizer.ts`; prints markdown tables. The computation is
+ * Run with `npx tsx scripts/measure-sanitizer.ts`; prints markdown tables and every corpus case
+ * whose output differs from the expected one (the corpus is the tuning set). The computation is
  * exported so that the test suite asserts on the same numbers.
+ *
+ * `npx tsx scripts/measure-sanitizer.ts --holdouts` prints only aggregate tables (per-category
+ * TP/FP/FN/precision/recall and the exact-match count) for the corpus and the held-out sets
+ * (test/fixtures/pii-holdout.ts, pii-holdout-v2.ts), never a held-out case's text or which
+ * held-out cases fail: looking at those would turn them into tuning data.
  *
  * Span level: the expected and the actual output are each aligned with the input, giving the
  * spans each one replaced and with which token. An actual span is a true positive when the
@@ -51,11 +57,16 @@ export interface SanitizerMeasurement {
 const TOKEN_CATEGORY = new Map<string, SanitizerCategory>(
   DEFAULT_SANITIZER_CATEGORIES.map((category) => [SANITIZER_TOKENS[category], category]),
 );
-const TOKEN_PATTERN = /\[(?:EMAIL|CARD|PHONE|SSN|REDACTED)\]/g;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** Every built-in token: `[EMAIL]`, `[CARD]`, `[PHONE]`, `[SSN]`, `[REDACTED]`, `[IBAN]`, `[DOB]`. */
+const TOKEN_PATTERN = new RegExp(
+  DEFAULT_SANITIZER_CATEGORIES.map((category) => escapeRegExp(SANITIZER_TOKENS[category])).join("|"),
+  "g",
+);
 
 /**
  * The spans of `input` that `output` replaced with a token, or null when `output` is not `input`
@@ -151,8 +162,14 @@ export function measureSanitizer(
   };
 }
 
-/** Markdown tables of a {@link measureSanitizer} result. */
-export function formatMeasurement(measurement: SanitizerMeasurement): string {
+/**
+ * Markdown tables of a {@link measureSanitizer} result. `byLabel: false` leaves out the per-label
+ * table, keeping only the per-category table and the exact-match count (for held-out sets).
+ */
+export function formatMeasurement(
+  measurement: SanitizerMeasurement,
+  { byLabel = true }: { byLabel?: boolean } = {},
+): string {
   const row = (name: string, metrics: CategoryMetrics): string =>
     `| ${name} | ${metrics.truePositives} | ${metrics.falsePositives} | ${metrics.falseNegatives} | ` +
     `${metrics.precision.toFixed(3)} | ${metrics.recall.toFixed(3)} |`;
@@ -164,26 +181,56 @@ export function formatMeasurement(measurement: SanitizerMeasurement): string {
     "",
     `Exact match: ${measurement.exactMatches}/${measurement.cases} ` +
       `(${(measurement.exactMatchRate * 100).toFixed(1)}%)`,
+  ];
+  if (!byLabel) return lines.join("\n");
+  lines.push(
     "",
     "| corpus label | cases | exact |",
     "| --- | ---: | ---: |",
     ...Object.entries(measurement.byLabel).map(
       ([label, entry]) => `| ${label} | ${entry.cases} | ${entry.exactMatches} |`,
     ),
-  ];
+  );
   return lines.join("\n");
+}
+
+/** The held-out sets, loaded only when asked for, as `[name, cases]`. */
+async function loadHoldouts(): Promise<Array<[string, readonly CorpusCase[]]>> {
+  const v1 = await import("../test/fixtures/pii-holdout.js");
+  const v2 = (await import("../test/fixtures/pii-holdout-v2.js")) as Record<string, unknown>;
+  // The v2 set is taken as whatever case array it exports, so that its file need not be opened.
+  const v2Cases = Object.values(v2).find((value): value is readonly CorpusCase[] => Array.isArray(value));
+  if (v2Cases === undefined) throw new Error("pii-holdout-v2.ts exports no case array");
+  return [
+    ["holdout v1 (test/fixtures/pii-holdout.ts)", v1.PII_HOLDOUT],
+    ["holdout v2 (test/fixtures/pii-holdout-v2.ts)", v2Cases],
+  ];
 }
 
 const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
   const sanitizer = new ContextSanitizer();
-  const measurement = measureSanitizer((text) => sanitizer.sanitize(text));
-  console.log(formatMeasurement(measurement));
-  for (const index of measurement.mismatches) {
-    const testCase = PII_CORPUS[index];
-    if (testCase === undefined) continue;
-    console.log(`\nmismatch #${index} (${testCase.label}${testCase.kind ? `/${testCase.kind}` : ""})`);
-    console.log(`  expected: ${JSON.stringify(testCase.expected)}`);
-    console.log(`  actual:   ${JSON.stringify(sanitizer.sanitize(testCase.text))}`);
+  const sanitize = (text: string): string => sanitizer.sanitize(text);
+  if (process.argv.includes("--holdouts")) {
+    // Aggregates only: no case text, no mismatch indices, no per-label counts for held-out sets.
+    const sets: Array<[string, readonly CorpusCase[]]> = [
+      ["tuning corpus (test/fixtures/pii-corpus.ts)", PII_CORPUS],
+      ...(await loadHoldouts()),
+    ];
+    for (const [name, cases] of sets) {
+      console.log(
+        `## ${name}\n\n${formatMeasurement(measureSanitizer(sanitize, cases), { byLabel: false })}\n`,
+      );
+    }
+  } else {
+    const measurement = measureSanitizer(sanitize);
+    console.log(formatMeasurement(measurement));
+    for (const index of measurement.mismatches) {
+      const testCase = PII_CORPUS[index];
+      if (testCase === undefined) continue;
+      console.log(`\nmismatch #${index} (${testCase.label}${testCase.kind ? `/${testCase.kind}` : ""})`);
+      console.log(`  expected: ${JSON.stringify(testCase.expected)}`);
+      console.log(`  actual:   ${JSON.stringify(sanitizer.sanitize(testCase.text))}`);
+    }
   }
 }

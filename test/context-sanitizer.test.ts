@@ -32,10 +32,10 @@ describe("ContextSanitizer", () => {
   });
 
   describe("labelled corpus", () => {
-    it("has at least 220 cases, about half PII across every category and half look-alikes", () => {
+    it("has at least 600 cases, about half PII across every category and half look-alikes", () => {
       const positives = PII_CORPUS.filter((testCase) => testCase.label !== "none");
       const negatives = PII_CORPUS.filter((testCase) => testCase.label === "none");
-      expect(PII_CORPUS.length).toBeGreaterThanOrEqual(220);
+      expect(PII_CORPUS.length).toBeGreaterThanOrEqual(600);
       expect(positives.length).toBeGreaterThanOrEqual(PII_CORPUS.length * 0.4);
       expect(negatives.length).toBeGreaterThanOrEqual(PII_CORPUS.length * 0.4);
       const tokensUsed = new Set(
@@ -112,6 +112,24 @@ describe("ContextSanitizer", () => {
       ]) {
         expect(sanitize(text)).toBe(text);
       }
+    });
+  });
+
+  describe("IBANs", () => {
+    const valid = [
+      "DE89 3704 0044 0532 0130 00",
+      "DE89370400440532013000",
+      "GB82 WEST 1234 5698 7654 32",
+      "FR1420041010050500013M02606",
+      "NO93 8601 1117 947",
+    ];
+    it.each(valid)("redacts the mod-97-valid IBAN %s", (iban) => {
+      expect(sanitize(`IBAN ${iban}.`)).toBe("IBAN [IBAN].");
+    });
+
+    it.each(valid)("keeps %s when its check digits are changed", (iban) => {
+      const broken = `${iban.slice(0, 2)}${iban[2] === "9" ? "1" : "9"}${iban.slice(3)}`;
+      expect(sanitize(`IBAN ${broken}.`)).toBe(`IBAN ${broken}.`);
     });
   });
 
@@ -321,6 +339,40 @@ describe("ContextSanitizer", () => {
           "password ",
           "Tr1cky#One",
           "02-1234-5678",
+          "4111.1111.1111.1111",
+          "https://hooks.slack.com/services/T01/B02/",
+          "https://discord.com/api/webhooks/123456/",
+          "AccountKey=",
+          "SharedAccessKey=",
+          "&sig=",
+          ";",
+          "mysql ",
+          "-p",
+          "-pS3cret",
+          "--password ",
+          "--password=",
+          "sshpass -p ",
+          "PGPASSWORD=",
+          "admin / ",
+          " / ",
+          "login: ",
+          "root:toor@",
+          "@10.0.0.5",
+          "password hunter2",
+          "Passwort: ",
+          "パスワード：",
+          "mot de passe : ",
+          " Zeichen",
+          "DE89 3704 0044 0532 0130 00",
+          "GB82WEST12345698765432",
+          "DE89 ",
+          "DOB: ",
+          "born on ",
+          "1985-04-12",
+          "12/04/1985",
+          "March 3, 1979",
+          "[IBAN]",
+          "[DOB]",
         ),
       },
       {
@@ -400,6 +452,28 @@ describe("ContextSanitizer", () => {
       );
     });
 
+    it("sanitizes long strings rich in digits and separators quickly, and idempotently", () => {
+      // Long runs of digits, dots, slashes, colons and @ are where the card, IBAN, date, phone and
+      // `user:password@host` regexes could backtrack; a few letters and keywords keep rules in play.
+      const unit = fc.oneof(
+        { weight: 20, arbitrary: fc.constantFrom(..."0123456789 .../::@@--_") },
+        { weight: 2, arbitrary: fc.constantFrom(..."aAbxXzZpPDEGB") },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom("DOB: ", "-p", "admin / ", "password ", "sig=", "DE89 ", "\n"),
+        },
+      );
+      fc.assert(
+        fc.property(fc.string({ unit, minLength: 20_000, maxLength: 20_000 }), (text) => {
+          const started = performance.now();
+          const once = sanitize(text);
+          expect(performance.now() - started).toBeLessThan(1_000);
+          expect(sanitize(once)).toBe(once);
+        }),
+        { numRuns: 25 },
+      );
+    });
+
     it("sanitize is exactly the findings replaced by their tokens", () => {
       const tokenOf = (category: string): string =>
         category === "custom" ? "" : SANITIZER_TOKENS[category as SanitizerCategory];
@@ -439,6 +513,16 @@ describe("ContextSanitizer", () => {
       ["jwt prefixes", fill("eyJabc.")],
       ["plus groups", fill("+1 2")],
       ["parenthesised groups", fill("(555) ")],
+      ["dotted digit groups", fill("4111.")],
+      ["userinfo without a host", fill("a:b@")],
+      ["webhook prefixes", fill("https://hooks.slack.com/services/T1/B2/")],
+      ["azure keys", fill("AccountKey=")],
+      ["short password flags", fill("mysql -p ")],
+      ["long password flags", fill("--password ")],
+      ["slash pairs", fill("admin / ")],
+      ["date of birth labels", fill("DOB: 12 ")],
+      ["iban heads", fill("DE89 1234 ")],
+      ["foreign labels", fill("Passwort für das ")],
       [
         "realistic text",
         fill(

@@ -3,13 +3,17 @@
  *
  * {@link ContextSanitizer} replaces personal data and secrets with fixed tokens and keeps the
  * surrounding words: emails become `[EMAIL]`, Luhn-valid card numbers `[CARD]`, phone numbers
- * `[PHONE]`, US social security numbers `[SSN]`, and secrets `[REDACTED]` (passwords and other
- * keyword-introduced values, vendor API keys, bearer tokens, JWTs, PEM private keys, and the
- * `user:password` part of URLs).
+ * `[PHONE]`, US social security numbers `[SSN]`, mod-97-valid IBANs `[IBAN]`, labelled dates of
+ * birth `[DOB]`, and secrets `[REDACTED]` (passwords and other keyword-introduced values, vendor
+ * API keys, bearer tokens, JWTs, PEM private keys, Slack/Discord webhook URLs, Azure account keys
+ * and SAS signatures, CLI password arguments, `user / password` pairs, and the `user:password`
+ * part of URLs and of scheme-less `user:password@host`).
  *
- * How it works: rules run in priority order (private keys, URL credentials, JWTs, bearer/basic
- * credentials, keyword values, CLI credentials, vendor keys, emails, SSNs, cards, phones, then
- * custom patterns), each on the text as the earlier ones left it, with their spans already
+ * How it works: rules run in priority order (private keys, webhook URLs, URL credentials, JWTs,
+ * bearer/basic credentials, Azure keys, CLI password flags, labelled `user / password` pairs,
+ * keyword values, CLI `-u user:password`, `user:password@host`, `user / password` pairs, vendor
+ * keys, emails, IBANs, dates of birth, SSNs, cards, phones, then custom patterns), each on the
+ * text as the earlier ones left it, with their spans already
  * replaced by tokens. A match that contains a token or is glued to one (no character in between)
  * is dropped, so overlapping matches never corrupt the text and a second pass finds nothing new:
  * `sanitize` is idempotent. Consequence: a value glued to a token that was already in the input
@@ -21,8 +25,10 @@
  *   "TLDs"), the username in `scheme://user@host` and scp-style `git@github.com:org/repo` are not
  *   emails. Obfuscated forms (`john at example dot com`) are not detected.
  * - Cards must pass Luhn, have 13-19 digits, start with 2-6 (the issuer ranges of Visa, Mastercard,
- *   Amex, Discover, JCB, Diners, UnionPay), use one separator consistently in a known grouping
- *   (4-4-4-4[-1..3], 4-6-5, 4-6-4, or none), and not be one repeated digit.
+ *   Amex, Discover, JCB, Diners, UnionPay), use one separator (space, dash or dot) consistently in
+ *   a known grouping (4-4-4-4[-1..3], 4-6-5, 4-6-4, or none), and not be one repeated digit. A
+ *   dotted card must be a whole dot-joined chain (`4111.1111.1111.1111`, not inside a version, an
+ *   IP or a decimal); digits right after an IBAN head (`DE89 `) are never a card.
  * - Phones need phone formatting: `+` or `00` with a country code (8-15 digits in all), North
  *   American `(555) 123-4567` / `555-123-4567` / `555.123.4567` / `555 123 4567` (optional leading
  *   `1`), or a national number with a leading 0 and separators (`020 7946 0958`). Any 3-3-4 group
@@ -41,7 +47,54 @@
  *   (`password Tr1cky#One`) needs a quoted or password-shaped value (3 character classes). A
  *   lowercase dictionary word used as a password and ending in -ed/-ly/-able is left alone; an
  *   unquoted password containing `&name=` is cut there. `pass`/`PIN` are not keywords.
+ * - Password labels in other languages (Passwort, Kennwort, contraseña, mot de passe, senha,
+ *   wachtwoord, hasło, パスワード, пароль, 密码, 비밀번호, lösenord; ASCII or full-width colon, `=`, or
+ *   that language's "is": ist/lautet, es, est, é, jest/to) work like `password`. Their
+ *   descriptions stay: descriptive words in those languages (`mindestens`, `obligatoria`, `trop`),
+ *   a number before a unit (`12 Zeichen`, `8 caractères`, `8文字以上`), or a lowercase word that
+ *   leads into more words (`Contraseña: debe tener ...`).
+ * - `password hunter2` (no separator): the value must be password-shaped, or letters with digits
+ *   (5+ characters and not an algorithm name such as SHA256, argon2id, v2), or 6+ digits (4+ after
+ *   "passcode"). Plain words (`password reset`, `password manager`) stay.
  * - `curl -u user:password` / `--user user:password`: the credentials are redacted.
+ * - CLI passwords: `--password=X`, `--password X`, `--db-password X`, `--passphrase X` (not
+ *   `--password-stdin`, `--password-file`, a following `-flag`, `$VAR` or `"$(...)"`); glued `-pX`
+ *   only for the MySQL family (`mysql -uroot -pS3cret`; a bare `-p` prompts and stays); `-p X` for
+ *   sshpass, mongo/mongosh and `docker|podman ... login`; `-P X` for sqlcmd/bcp; `-a X` for
+ *   redis-cli; `openssl -passin|-passout pass:X`. The tool is looked up in the same command (back
+ *   to the line start, `;`, `|` or `&`), so `docker run -p 8080:80` and `ssh -p 2222` stay.
+ *   `PGPASSWORD=X` / `MYSQL_PWD=X` are keyword values.
+ * - `user:password@host` without a scheme: the whole `user:password` is redacted when the host is
+ *   an IP, `[v6]`, `localhost`, a dotted name, or any name followed by `:port`. Not `12:30@home`
+ *   (no letter in the user), `image:tag@sha256:...`, `chown www-data:www-data`, nor a label glued
+ *   to an email (`email:`, `mailto:`, `Contact:`, `sip:` — a capitalised word before the colon is a
+ *   label unless the host is an IP).
+ * - `user / password` pairs: the password is redacted when it is password-shaped; a weaker value
+ *   (`root / calvin`, `admin / admin`) needs a lowercase username that is a well-known default
+ *   account (admin, root, sa, pi, ubnt, guest, postgres, ...) or a credential word on the same line
+ *   (login, sign in, credentials, creds, user/pass). Without spaces (`admin/admin`) a credential
+ *   label must come right before. Not pairs of labels (`username / password:`), lists
+ *   (`admin / editor / viewer`), common pairs (`read / write`, `TCP / IP`, `dev / prod`), numbers
+ *   (`Q3 / Q4`, `16 / 9`) or capitalised words (`Google / GitHub`). In `Username / Password: admin
+ *   / P@ss` only the second half is redacted.
+ * - Slack (`hooks.slack.com/services/T.../B.../...`, workflows, triggers) and Discord
+ *   (`discord[app].com/api[/vN]/webhooks/<id>/<token>`) webhook URLs are redacted whole, scheme and
+ *   query included, up to whitespace, a quote, `<>` or `|`; trailing sentence punctuation and `)`
+ *   are not part of them. Docs links, `{webhook.token}` and `XXXX...` placeholders stay.
+ * - Azure: the values of `AccountKey=`, `SharedAccessKey=` and `sig=` up to `;`, `&`, a quote or
+ *   whitespace (a trailing `.`/`,`/`)` excluded); `SharedAccessKeyName=` is not a secret, and
+ *   placeholders (`<key>`, `${KEY}`, `...`) stay.
+ * - IBANs: two capital letters, two check digits and the BBAN, compact or in groups of four
+ *   separated by single spaces, with the registered length of that country and a valid mod-97
+ *   checksum. BIC/SWIFT codes, VAT ids and invalid checksums stay.
+ * - Dates of birth only after a label (`DOB`, `D.O.B.`, date of birth, birth date, birthdate,
+ *   birthday, born on, Geburtsdatum, geb., geboren am, fecha de nacimiento, nacido el, date de
+ *   naissance, né(e) le, data de nascimento, geboortedatum, data urodzenia, 生年月日), optionally
+ *   with a format hint (`DOB (MM/DD/YYYY):`), in JSON/XML/table form: ISO (with an optional time),
+ *   d/m/y or m/d/y with `/`, `-` or `.` (2- or 4-digit year), compact `19850412`, `12 April 1985`,
+ *   `12-Apr-1985`, `March 3, 1979` (English, German, Spanish and French month names). The label is
+ *   kept; only the date becomes `[DOB]`. Implausible dates (month 13) and unlabelled dates stay;
+ *   a bare `Born 15.01.1990` is not labelled.
  * - A PEM private key block without its END line is redacted up to the next `-----` or the end.
  * - Numbers in non-string JSON values (`sanitizeValue`) are left alone.
  *
@@ -57,6 +110,8 @@ export const SanitizerCategory = {
   PHONE: "phone",
   SSN: "ssn",
   SECRET: "secret",
+  IBAN: "iban",
+  DOB: "dob",
 } as const;
 export type SanitizerCategory = (typeof SanitizerCategory)[keyof typeof SanitizerCategory];
 
@@ -70,7 +125,14 @@ export const SANITIZER_TOKENS: Readonly<Record<SanitizerCategory, string>> = Obj
   phone: "[PHONE]",
   ssn: "[SSN]",
   secret: "[REDACTED]",
+  iban: "[IBAN]",
+  dob: "[DOB]",
 });
+
+/** `EMAIL|CARD|...`: the names inside the built-in tokens, for regexes that must recognise a token. */
+const TOKEN_NAMES = Object.values(SANITIZER_TOKENS)
+  .map((token) => token.slice(1, -1))
+  .join("|");
 
 /** Every built-in category, the default of {@link ContextSanitizerConfig.categories}. */
 export const DEFAULT_SANITIZER_CATEGORIES: readonly SanitizerCategory[] = Object.freeze(
@@ -301,8 +363,8 @@ function gluedToToken(text: string, span: Span): boolean {
   return text.charCodeAt(span.end) === 91 /* [ */ && TOKEN_AT_START.test(text.slice(span.end, span.end + 10));
 }
 
-const TOKEN_AT_END = /\[(?:EMAIL|CARD|PHONE|SSN|REDACTED)\]$/;
-const TOKEN_AT_START = /^\[(?:EMAIL|CARD|PHONE|SSN|REDACTED)\]/;
+const TOKEN_AT_END = new RegExp(String.raw`\[(?:${TOKEN_NAMES})\]$`);
+const TOKEN_AT_START = new RegExp(String.raw`^\[(?:${TOKEN_NAMES})\]`);
 
 // ---------------------------------------------------------------------------------------------
 // Rule building blocks
@@ -430,8 +492,10 @@ const PEM_PRIVATE_KEY =
   /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[^-]*(?:-(?!----)[^-]*)*(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?/g;
 
 /** `scheme://user:password@host`: the userinfo (up to the last `@` before the path) is redacted. */
-const URL_CREDENTIALS =
-  /(?<![A-Za-z0-9+.\]-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/(?<v>[^\s/?#@:[\]]*:[^\s/?#[\]]+)@(?=[A-Za-z0-9]|\[(?!(?:EMAIL|CARD|PHONE|SSN|REDACTED)\]))/dg;
+const URL_CREDENTIALS = new RegExp(
+  String.raw`(?<![A-Za-z0-9+.\]-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/(?<v>[^\s/?#@:[\]]*:[^\s/?#[\]]+)@(?=[A-Za-z0-9]|\[(?!(?:${TOKEN_NAMES})\]))`,
+  "dg",
+);
 
 const JWT = /(?<![\w-])eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}(?:\.[\w-]+){0,2}(?![\w-])/g;
 
@@ -441,16 +505,88 @@ const BASIC_AUTH =
   /(?<![\w\]])authorization["']?[ \t]*[:=][ \t]*["']?basic[ \t]+(?<v>[A-Za-z0-9+/]{8,}={0,2})/dgi;
 
 /**
+ * Password labels in other languages (German, Spanish, French, Portuguese, Dutch, Polish, Japanese,
+ * Russian, Chinese, Korean, Swedish). `senha` must start a word (not `resenha`, a review).
+ */
+const FOREIGN_PASSWORD_LABELS = [
+  "passwort",
+  "kennwort",
+  "contrase[ñn]a",
+  String.raw`mot[ \t]+de[ \t]+passe`,
+  "(?<![A-Za-zÀ-ÿ])senha",
+  "palavra-passe",
+  "wachtwoord",
+  "has[łl]o",
+  "パスワード",
+  "пароль",
+  "密码",
+  "密碼",
+  "비밀번호",
+  "lösenord",
+].join("|");
+
+/**
+ * Slack and Discord webhook URLs carry their secret in the path: the whole URL is redacted, up to
+ * whitespace, a quote, `<>` or `|` (trailing sentence punctuation is trimmed in code). Docs links and
+ * placeholder paths (`{webhook.token}`, `XXXX…`) do not match or are rejected.
+ */
+const WEBHOOK_URL =
+  /(?<![\w.@/\]-])(?:https?:\/\/)?(?:hooks\.slack\.com\/(?:services\/T\w+\/B\w+\/(?<slack>\w+)|(?:workflows|triggers)\/T\w+(?:\/\w+){1,2}\/(?<flow>\w+))|(?:(?:ptb|canary)\.)?discord(?:app)?\.com\/api(?:\/v\d{1,2})?\/webhooks\/\d{5,}\/(?<discord>[\w-]+))[^\s"'\x60<>|]*/dgi;
+
+/** Azure storage / Service Bus connection strings and SAS URLs: the key or signature value. */
+const AZURE_SECRET =
+  /(?<![\w\]-])(?:AccountKey|SharedAccessKey|sig)[ \t]*=[ \t]*(?<v>[^;&\s"'\x60<>[\]]+)/dgi;
+
+/** `--password=X`, `--db-password X`, `--passphrase 'X'` (not `--password-stdin`). */
+const CLI_LONG_PASSWORD =
+  /(?<![\w\]-])--(?:[A-Za-z0-9]+-)*pass(?:word|wd|phrase)(?<sep>=|[ \t]+)(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,256}))/dgi;
+
+/**
+ * A short password flag: `-pX` glued (the MySQL family), `-p X` (sshpass, mongo, `docker login`),
+ * `-P X` (sqlcmd, bcp), `-a X` (redis-cli); which tool is decided from the command in code.
+ */
+const CLI_SHORT_PASSWORD =
+  /(?<![\w\]-])-(?<flag>[pPa])(?<sp>[ \t]+)?(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,256}))/dg;
+
+/** `openssl ... -passin pass:X` / `-passout pass:X`. */
+const OPENSSL_PASS_ARG = /(?<![\w\]-])-pass(?:in|out)[ \t]+["']?pass:(?<v>[^\s"']{1,256})/dg;
+
+/** `Username / Password: admin / P@ss`: the second half of the value pair is the password. */
+const LABELLED_CREDENTIAL_PAIR = new RegExp(
+  String.raw`(?<![\w\]])(?:user(?:[ _-]?name)?|login|benutzer(?:name)?|usuario|utilisateur|usu[áa]rio)[ \t]*\/[ \t]*` +
+    String.raw`(?:pass(?:word|wd)?|pwd|pw|${FOREIGN_PASSWORD_LABELS})(?:[ \t]*[:=：]|[ \t]+(?:is|are))[ \t]*` +
+    String.raw`[^\s/]{1,64}[ \t]*\/[ \t]*(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,128}))`,
+  "dgi",
+);
+
+/**
+ * `admin / P@ssw0rd123`, `root / calvin`, `login: admin/admin`: a username, a slash and a password.
+ * Whether it is one (and not `read / write`) is decided in code.
+ */
+const CREDENTIAL_PAIR =
+  /(?<![\w.@/\\[\]-])(?<uq>["'\x60]?)(?<u>[A-Za-z0-9_][\w.@+-]{0,63})\k<uq>(?<sep>[ \t]+\/[ \t]+|\/)(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|\x60(?<q3>[^\x60\n]{1,200})\x60|(?<v>[^\s"'\x60/]{1,128}))/dg;
+
+/**
+ * `root:toor@10.0.0.5` without a scheme: `user:password` before `@host` is redacted. The host is
+ * checked in code (an IP, `localhost`, a dotted name, or any name followed by a port).
+ */
+const HOST_CREDENTIALS =
+  /(?<![\w.+:/@\\[\]%-])(?<v>[A-Za-z0-9_][\w.-]{0,63}:[^\s:/"'\x60<>,;@[\]]{1,128}(?:@[^\s:/"'\x60<>,;@[\]]{1,64}){0,3})@(?<host>\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})(?![\w@-])/dg;
+
+/**
  * `<keyword><suffix><marks><separator><value>`. The keyword need not start a word (`dbPassword`,
  * `DB_PASSWORD`); a `_suffix` after it (`SECRET_KEY_BASE`) makes the value token-like only.
  */
 const KEYWORD_VALUE = new RegExp(
-  String.raw`(?:(?<tk>(?:api|access|private|secret)[ _-]?key|apikey|token|authorization)|(?<pw>pass(?:word|wd|code|phrase)|(?<![a-z\]])pwd?|secret))` +
+  String.raw`(?:(?<tk>(?:api|access|private|secret)[ _-]?key|apikey|token|authorization)|(?<pw>pass(?:word|wd|code|phrase)|(?<![a-z\]])pwd?|secret|(?<fl>${FOREIGN_PASSWORD_LABELS})))` +
     String.raw`(?<sfx>(?:[_-][A-Za-z0-9]+){0,3})` +
-    // "password for the VPN is X", "password of admin@example.com: X"
-    String.raw`(?:[ \t]+(?:for|of|on)(?:[ \t]+(?:the|my|your|our|this|that))?[ \t]+[\w.@-]{1,40}(?=[ \t]*[:=]|[ \t]+(?:is|was)\b))?` +
-    String.raw`(?:(?<colon>["'\x60*?]{0,3}[ \t]*(?::=|[:=](?![=>]))[ \t]*(?:\*{1,2}[ \t]*)?)` +
-    String.raw`|(?<is>[ \t]+(?:is|was)(?:[ \t]*:)?[ \t]+(?:(?:now|still|set[ \t]+to|changed[ \t]+to)[ \t]+)?)` +
+    // "password for the VPN is X", "password of admin@example.com: X", "Passwort für das WLAN: X"
+    String.raw`(?:[ \t]+(?:for|of|on|f[üu]r|von|pour|para|de|du|do|da|del|voor|van|dla)` +
+    String.raw`(?:[ \t]+(?:the|my|your|our|this|that|das|die|der|den|dem|le|la|les|l'|el|los|las|o|a|os|as|het|de))?` +
+    String.raw`[ \t]+[\w.@-]{1,40}(?=[ \t]*[:=：]|[ \t]+(?:is|was|ist|lautet|es|est|é|jest|to|wynosi)(?![\w])))?` +
+    String.raw`(?:(?<colon>["'\x60*?]{0,3}[ \t]*(?::=|[:=：](?![=>]))[ \t]*(?:\*{1,2}[ \t]*)?)` +
+    // "is"/"was", and after a foreign label its own: "Das Passwort ist/lautet X", "la contraseña es X"
+    String.raw`|(?<is>[ \t]+(?:is|was|(?<fis>ist|lautet|es|est|é|jest|to|wynosi))(?:[ \t]*:)?[ \t]+(?:(?:now|still|set[ \t]+to|changed[ \t]+to)[ \t]+)?)` +
     String.raw`|(?<bare>[ \t]+))` +
     String.raw`(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|\x60(?<q3>[^\x60\n]{1,200})\x60|(?<v>\S{1,256}))`,
   "dgi",
@@ -481,7 +617,7 @@ const VENDOR_KEY = new RegExp(
   "g",
 );
 
-const SANITIZER_TOKEN_TEXT = /\[(?:EMAIL|CARD|PHONE|SSN|REDACTED)\]/;
+const SANITIZER_TOKEN_TEXT = new RegExp(String.raw`\[(?:${TOKEN_NAMES})\]`);
 
 /** Ordinary words that follow "password is" / "password:" without being the password. */
 const STOP_WORDS = new Set(
@@ -523,6 +659,34 @@ const SENTENCE_WORDS = new Set(
 or please enter password passwords required invalid incorrect characters chars too wrong`.split(/\s+/),
 );
 
+/**
+ * Words that describe a password after a foreign label ("Passwort: mindestens 12 Zeichen",
+ * "contraseña: obligatoria", "mot de passe : trop court", "パスワード：必須").
+ */
+const FOREIGN_DESCRIPTIVE_WORDS = new Set(
+  `
+mindestens höchstens maximal minimal min mind max muss müssen sollte soll ist sind wird zu nicht kein keine
+falsch ungültig erforderlich notwendig pflicht pflichtfeld optional vergessen ändern zurücksetzen leer
+geändert abgelaufen kurz lang sicher unsicher stark schwach bitte eingeben siehe neu neues alt gesetzt
+gespeichert verschlüsselt zeichen
+mínimo minimo máximo maximo debe deben son al menos obligatoria obligatorio requerida requerido incorrecta
+incorrecto inválida invalida olvidada vacía vacia nueva actual segura débil fuerte cambiar restablecer
+caracteres introduzca ingrese sin
+au moins doit doivent est obligatoire requis requise incorrecte invalide oublié oubliée vide trop court
+courte longue nouveau nouvelle actuel actuelle caractères minimum maximum avec pour sans voir saisir
+entrez votre faible forte sécurisé modifier réinitialiser changer
+obrigatória obrigatório obrigatoria obrigatorio pelo mínimo deve devem é incorreta incorreto inválido
+esqueceu esqueci vazia nova atual fraca alterar redefinir trocar digite sua seu
+minimaal maximaal minstens ten moet moeten verplicht onjuist ongeldig vergeten leeg nieuw nieuwe huidig
+huidige zwak sterk wijzigen resetten tekens uw
+co najmniej wymagane wymagany wymagana musi jest nieprawidłowe nieprawidłowy błędne niepoprawne
+zapomniane puste nowe aktualne słabe silne zmień zmienić znaków znaki twoje maks
+必須 未設定 任意 なし 不要 変更 再設定 入力 半角英数字 英数字
+`
+    .split(/\s+/)
+    .filter((word) => word.length > 0),
+);
+
 const PLACEHOLDER =
   /^(?:\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%\(?\w+\)?s?|\{\{.*\}\}|<[^>]*>|\*+|•+|#{3,}|\.{2,}|…|x{3,}|X{3,}|[A-Z]+(?:_[A-Z0-9]+)+|(?:your|my|insert|replace|enter)[-_ ].*|.*[-_]here)$/;
 
@@ -531,9 +695,22 @@ const CODE_EXPRESSION =
 
 const PATH = /^(?:~|\.{1,2})?\/[\w.-]*(?:\/[\w.-]*)*$/;
 
-/** "8 characters": a number that is a length, not a PIN. A token there was a unit-like word too. */
-const FOLLOWED_BY_UNIT =
-  /^[ \t]+(?:\[(?:EMAIL|CARD|PHONE|SSN|REDACTED)\]|(?:characters?|chars?|digits?|letters?|symbols?|words?|bytes?|bits?|times?|attempts?|tries|days?|weeks?|months?|years?|hours?|minutes?|seconds?|or more|or fewer|minimum|maximum)\b)/i;
+/**
+ * "8 characters": a number that is a length, not a PIN (also "12 Zeichen", "8 caractères", "8 tekens",
+ * "8 znaków"). A token there was a unit-like word too.
+ */
+const FOLLOWED_BY_UNIT = new RegExp(
+  String.raw`^[ \t]+(?:\[(?:${TOKEN_NAMES})\]|(?:characters?|chars?|digits?|letters?|symbols?|words?|bytes?|bits?|times?|attempts?|tries|days?|weeks?|months?|years?|hours?|minutes?|seconds?|or more|or fewer|minimum|maximum` +
+    String.raw`|zeichen|stellen|ziffern|buchstaben|caracteres|car[áa]cteres|caract[èe]res|chiffres|d[íi]gitos|lettres|letras|tekens|cijfers|letters|znak[óo]w|znaki|cyfr)(?![\p{L}\p{N}]))`,
+  "iu",
+);
+
+/** "8文字以上": a number glued to a CJK length unit. */
+const GLUED_UNIT = /^\d+(?:文字|桁|位|个字符|個字元|자)/;
+
+const FOLLOWED_BY_WORD = new RegExp(String.raw`^[ \t]+(?:[\p{L}\p{N}]|\[(?:${TOKEN_NAMES})\])`, "u");
+
+const PAIR_USERNAME_BEFORE_TOKEN = /^[ \t]*\/[ \t]*\[REDACTED\]/;
 
 const TRAILING_PUNCTUATION = /[.,;:?*)\]}"'\x60>]+$/;
 
@@ -543,7 +720,27 @@ const QUERY_CONTINUATION = /&[A-Za-z_][\w.-]*=/;
 
 function isStopValue(value: string): boolean {
   const lower = value.toLowerCase();
-  return STOP_WORDS.has(lower) || /^[a-z]{3,}(?:ed|ly|able|ible)$/.test(value);
+  return (
+    STOP_WORDS.has(lower) ||
+    FOREIGN_DESCRIPTIVE_WORDS.has(lower) ||
+    /^[a-z]{3,}(?:ed|ly|able|ible)$/.test(value)
+  );
+}
+
+/** Algorithm, encoding and protocol names that follow "password" without being one ("password SHA256"). */
+const ALGORITHM_NAME =
+  /^(?:sha-?\d*|sha3(?:-\d+)?|md[2-6]|argon2(?:id|i|d)?|pbkdf2|bcrypt|scrypt|yescrypt|aes-?\d*|des3?|3des|rsa-?\d*|ecdsa\d*|ed25519|hmac(?:-?sha\d*)?|ntlm(?:v2)?|base\d+|utf-?\d+|rot\d+|x509|oauth2?|http[s23]?|ipv[46]|tls(?:v?1(?:\.\d)?)?|ssl(?:v\d)?|crc\d+|2fa|mfa|v\d+(?:\.\d+)*)$/i;
+
+/**
+ * A value right after a password keyword with no separator ("password hunter2"): password-shaped,
+ * or letters with digits (5+ characters, not an algorithm name like SHA256), or 6+ digits (4+ after
+ * "passcode"). Plain words ("password reset", "password manager") are not.
+ */
+function barePasswordValue(value: string, keyword: string): boolean {
+  if (ALGORITHM_NAME.test(value)) return false;
+  if (passwordShaped(value)) return true;
+  if (/^\d+$/.test(value)) return value.length >= (/^passcode$/i.test(keyword) ? 4 : 6);
+  return /^[A-Za-z0-9]{5,}$/.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
 }
 
 function isSentence(value: string): boolean {
@@ -599,16 +796,30 @@ function refineKeywordValue(match: RegExpExecArray, text: string): Span | null {
   }
   value = value.trim();
   if (value.length === 0 || SANITIZER_TOKEN_TEXT.test(value)) return null;
+  // "ist", "es", "to"... are copulas only after a foreign label ("send the password to X" is not one).
+  if (groups.fis !== undefined && groups.fl === undefined) return null;
   if (PLACEHOLDER.test(value) || PATH.test(value)) return null;
   if (/\s/.test(value) ? isSentence(value) : isStopValue(value)) return null;
   if (quoted === undefined && CODE_EXPRESSION.test(value)) return null;
   if (/^\d+$/.test(value) && FOLLOWED_BY_UNIT.test(text.slice(span.end, span.end + 24))) return null;
+  if (GLUED_UNIT.test(value)) return null;
+  // "Passwort: mindestens 12 Zeichen": after a foreign label, a lowercase word leading into more
+  // words (or a token, which replaced one) describes the password.
+  if (
+    groups.fl !== undefined &&
+    /^\p{Ll}+$/u.test(value) &&
+    FOLLOWED_BY_WORD.test(text.slice(span.end, span.end + 12))
+  ) {
+    return null;
+  }
+  // "Username / Password: admin / [REDACTED]": the value is the username of a redacted pair.
+  if (PAIR_USERNAME_BEFORE_TOKEN.test(text.slice(span.end, span.end + 16))) return null;
 
-  // "password Tr1cky#One": with no separator, only a quoted or unmistakably password-shaped value.
+  // "password hunter2": with no separator, only a quoted or password-like value.
   if (
     groups.bare !== undefined &&
     quoted === undefined &&
-    (groups.pw === undefined || !passwordShaped(value))
+    (groups.pw === undefined || !barePasswordValue(value, groups.pw))
   ) {
     return null;
   }
@@ -626,14 +837,222 @@ function refineBearer(match: RegExpExecArray): Span | null {
   return tokenish && !/^[a-z]+$/.test(value) ? span : null;
 }
 
+/** Sentence punctuation and markup that can follow a URL without being part of it. */
+const URL_TRAILING = /[.,;:!?)\]}*]+$/;
+
+function refineWebhook(match: RegExpExecArray): Span | null {
+  const groups = match.groups ?? {};
+  const secret = groups.slack ?? groups.flow ?? groups.discord ?? "";
+  if (PLACEHOLDER.test(secret) || /^(?:x+|0+)$/i.test(secret)) return null;
+  // Judged before trimming, which could cut a token in the URL in half.
+  if (SANITIZER_TOKEN_TEXT.test(match[0])) return null;
+  const url = match[0].replace(URL_TRAILING, "");
+  return { start: match.index, end: match.index + url.length };
+}
+
+/**
+ * The span of a `q1`/`q2`/`q3`/`v` value that is not a placeholder, shell variable, code or token;
+ * unquoted values lose trailing punctuation. `spaced` values (after a space, not `=` or glued) must
+ * also not be a flag (`-x`) or an ordinary word.
+ */
+function plainValueSpan(match: RegExpExecArray, spaced: boolean): Span | null {
+  const groups = match.groups ?? {};
+  const quoted = groups.q1 ?? groups.q2 ?? groups.q3;
+  const span = groupSpan(match, "q1", "q2", "q3", "v");
+  if (span === null) return null;
+  let value = quoted ?? groups.v ?? "";
+  if (/^\$/.test(value) || SANITIZER_TOKEN_TEXT.test(value)) return null;
+  if (quoted === undefined) {
+    if (spaced && value.startsWith("-")) return null;
+    if (/^[([{<]/.test(value) || PLACEHOLDER.test(value) || CODE_EXPRESSION.test(value)) return null;
+    value = value.replace(TRAILING_PUNCTUATION, "");
+  }
+  const trimmed = value.trim();
+  if (!/[\p{L}\p{N}]/u.test(trimmed) || PLACEHOLDER.test(trimmed)) return null;
+  if (spaced && (isStopValue(trimmed) || CLI_WORDS.has(trimmed.toLowerCase()))) return null;
+  return { start: span.start, end: span.start + value.length };
+}
+
+/** Words that follow `--password` in prose about the flag. */
+const CLI_WORDS = new Set(
+  "flag flags option options argument arguments arg args parameter parameters param params switch instead prompt".split(
+    " ",
+  ),
+);
+
+function refineAzureSecret(match: RegExpExecArray): Span | null {
+  const span = groupSpan(match, "v");
+  if (span === null) return null;
+  const raw = match.groups?.v ?? "";
+  if (/^[$({]/.test(raw) || PLACEHOLDER.test(raw) || !/[\p{L}\p{N}]/u.test(raw)) return null;
+  const value = raw.replace(/[.,)\]}]+$/, "");
+  if (value.length === 0 || SANITIZER_TOKEN_TEXT.test(value)) return null;
+  if (PLACEHOLDER.test(value) || isStopValue(value)) return null;
+  if (/^(?:key|value|string|base64|signature|secret|sig)$/i.test(value)) return null;
+  return { start: span.start, end: span.start + value.length };
+}
+
+/** The shell command a flag at `index` belongs to: back to the line start or `;`, `|`, `&`. */
+function commandBefore(text: string, index: number): string {
+  const before = text.slice(Math.max(0, index - 200), index);
+  const cut = Math.max(
+    before.lastIndexOf("\n"),
+    before.lastIndexOf(";"),
+    before.lastIndexOf("|"),
+    before.lastIndexOf("&"),
+  );
+  return before.slice(cut + 1);
+}
+
+const MYSQL_CLIENT =
+  /(?<![\w\]-])(?:mysql(?:dump|admin|import|check|show|sh|pump|slap|binlog)?|mariadb(?:-?(?:dump|admin|import|check|show))?|mycli)(?![\w[-])/;
+
+/** Tools whose `-p` takes the password as the next argument. */
+const SPACED_P_CLIENT =
+  /(?<![\w\]-])(?:sshpass|mongo(?:sh|dump|restore|import|export|stat|top|files)?)(?![\w[-])|(?<![\w\]-])(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry)[ \t]+login(?![\w[-])/;
+
+/** A cheap first check: the command names any tool whose short flag can carry a password. */
+const ANY_PASSWORD_CLIENT = /(?:mysql|mariadb|mycli|sshpass|mongo|login|sqlcmd|bcp|osql|isql|redis-cli)/;
+
+const SQLCMD_CLIENT = /(?<![\w\]-])(?:sqlcmd|bcp|osql|isql)(?![\w[-])/;
+
+const REDIS_CLIENT = /(?<![\w\]-])redis-cli(?![\w[-])/;
+
+/** `-pX` for the MySQL family; `-p X` for sshpass/mongo/registry logins; `-P X` sqlcmd; `-a X` redis-cli. */
+function refineCliShortPassword(match: RegExpExecArray, text: string): Span | null {
+  const groups = match.groups ?? {};
+  const spaced = groups.sp !== undefined;
+  const command = commandBefore(text, match.index);
+  if (!ANY_PASSWORD_CLIENT.test(command)) return null;
+  let known: boolean;
+  if (groups.flag === "p") {
+    known = SPACED_P_CLIENT.test(command) || (!spaced && MYSQL_CLIENT.test(command));
+  } else if (groups.flag === "P") {
+    known = SQLCMD_CLIENT.test(command);
+  } else {
+    known = REDIS_CLIENT.test(command);
+  }
+  return known ? plainValueSpan(match, spaced) : null;
+}
+
+/** Words that label the username half of a `user / password` pair rather than being one. */
+const USER_LABELS = new Set(
+  `username usernames user users user-name user_name userid user_id uid login logins email e-mail emails mail
+name names id ids account accounts phone benutzer benutzername usuario utilisateur identifiant`.split(/\s+/),
+);
+
+/** Common second halves of `x / y` that are not passwords: `read / write`, `admin / editor`, `dev / prod`. */
+const NOT_PASSWORDS = new Set(
+  `write writes read reads execute exec or and ip udp tcp output outputs input inputs server servers client
+clients off on no yes false true out in down up dark light dev prod production staging test testing qa
+development editor editors viewer viewers member members moderator moderators owner owners reader readers
+writer writers contributor contributors maintainer maintainers developer developers staff group groups
+other others world everyone guest guests user users admin admins administrator root superuser operator
+mysql postgres postgresql sqlite mongodb redis oracle mssql windows linux macos mac ios android
+lowercase uppercase`.split(/\s+/),
+);
+
+const PASSWORD_WORD = new RegExp(
+  String.raw`^(?:pass(?:word|wd|phrase)?|pwd|pw|pin|${FOREIGN_PASSWORD_LABELS})$`,
+  "i",
+);
+
+/** Accounts that ship as defaults, so that `root / calvin` or `pi / raspberry` is credentials. */
+const DEFAULT_USERS = new Set(
+  `admin administrator root sa pi ubnt guest oracle elastic tomcat vagrant superuser sysadmin webadmin dbadmin
+ec2-user postgres`.split(/\s+/),
+);
+
+/** Words on the same line that present the pair as credentials. */
+const CREDENTIAL_CONTEXT =
+  /(?:^|[^\p{L}])(?:log(?:ged)?[ -]?(?:in|on)|login|logon|sign(?:ed)?[ -]?in|credentials?|creds|default[ \t]+(?:login|user(?:name)?|account|password|pass)|user(?:name)?[ \t]*\/[ \t]*pass(?:word|wd)?|username[ \t]+and[ \t]+password|anmeld\w*|zugangsdaten|identifiants|credenciales|inicio[ \t]+de[ \t]+sesi[óo]n)(?![\p{L}])/iu;
+
+/** A credential label right before the username: `login: `, `credentials `, `log in with `. */
+const CREDENTIAL_LABEL_BEFORE =
+  /(?:log(?:[ -]?in|on)|sign[ -]?in|credentials?|creds|default|user(?:name)?[ \t]*\/[ \t]*pass(?:word|wd)?)[ \t]*(?:[:=-]|(?:is|are|as|with|using)(?![\p{L}]))?[ \t]*["'\x60]?$/iu;
+
+function lineBefore(text: string, index: number, length: number): string {
+  const before = text.slice(Math.max(0, index - length), index);
+  return before.slice(before.lastIndexOf("\n") + 1);
+}
+
+function refineCredentialPair(match: RegExpExecArray, text: string): Span | null {
+  const groups = match.groups ?? {};
+  const user = groups.u ?? "";
+  const raw = groupSpan(match, "q1", "q2", "q3", "v");
+  if (raw === null || !/[A-Za-z]/.test(user)) return null;
+  const before = lineBefore(text, match.index, 80);
+  // Lists and paths: `admin / editor / viewer`, `Home / Settings / Security`.
+  const after = text.slice(raw.end + (groups.v === undefined ? 1 : 0), raw.end + 8);
+  if (/\/[ \t]*$/.test(before) || /^[ \t]*\//.test(after)) return null;
+  // A label pair: `username / password:`.
+  if (groups.v?.endsWith(":") === true || text.charAt(raw.end) === ":") return null;
+  const span = plainValueSpan(match, false);
+  if (span === null) return null;
+  const value = text.slice(span.start, span.end);
+  const lowerUser = user.toLowerCase();
+  const lowerValue = value.toLowerCase();
+  if (USER_LABELS.has(lowerUser) || isStopValue(user) || isStopValue(value)) return null;
+  if (lowerValue !== lowerUser && (NOT_PASSWORDS.has(lowerValue) || lowerValue.startsWith("non-"))) {
+    return null;
+  }
+  if (PATH.test(value) || /^\d{1,3}$/.test(value)) return null;
+  // "username admin / password admin": a password label followed by its value is not the password.
+  if (PASSWORD_WORD.test(value) && /^[ \t]*[:=]?[ \t]*[^\s:=]/.test(text.slice(span.end, span.end + 4))) {
+    return null;
+  }
+  // `admin/admin` needs a label ("login: ", "credentials ") and a value that is not a plain word.
+  if (groups.sep === "/") {
+    const plausible = DEFAULT_USERS.has(lowerUser) || lowerValue === lowerUser || /[^A-Za-z]/.test(value);
+    return plausible && CREDENTIAL_LABEL_BEFORE.test(before) ? span : null;
+  }
+  if (passwordShaped(value)) return span;
+  // Weaker values need a lowercase username that is a default account or is presented as one.
+  if (!/^[a-z0-9_][a-z0-9._@+-]*$/.test(user)) return null;
+  return DEFAULT_USERS.has(lowerUser) || CREDENTIAL_CONTEXT.test(before) ? span : null;
+}
+
+/** Labels glued to an address with a colon (`email:x@y.com`), not a username. */
+const ADDRESS_LABELS = new Set(
+  `email e-mail mail mailto contact from to cc bcc reply-to sender recipient author by at via user username
+login sip sips xmpp tel im skype note see ping ask kontakt correo courriel http https ftp ftps sftp ssh git svn smtp
+imap pop pop3 ldap ldaps irc news nntp webcal geo callto facetime telnet`.split(/\s+/),
+);
+
+function refineHostCredentials(match: RegExpExecArray, text: string): Span | null {
+  const groups = match.groups ?? {};
+  const userinfo = groups.v ?? "";
+  const user = userinfo.slice(0, userinfo.indexOf(":"));
+  const password = userinfo.slice(userinfo.indexOf(":") + 1);
+  if (!/[A-Za-z]/.test(user) || ADDRESS_LABELS.has(user.toLowerCase())) return null;
+  if (PLACEHOLDER.test(password) || /^\$/.test(password)) return null;
+  const host = (groups.host ?? "").replace(/[.-]+$/, "");
+  const hostEnd = (match.indices?.groups?.host?.[0] ?? 0) + host.length;
+  const literal =
+    /^(?:\d{1,3}\.){3}\d{1,3}$/.test(host) || host.startsWith("[") || host.toLowerCase() === "localhost";
+  // A capitalised word before the colon is a label ("Email:", "Kontakt:") unless the host is an IP.
+  if (/^[A-Z][a-z]+$/.test(user) && !literal) return null;
+  if (/^sha\d+$/i.test(host)) return null;
+  const dotted = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z][A-Za-z0-9-]*$/.test(host);
+  const port = /^:\d{1,5}(?![\w:])/.test(text.slice(hostEnd, hostEnd + 7));
+  return literal || dotted || port ? groupSpan(match, "v") : null;
+}
+
 const SECRET_RULES: readonly Rule[] = [
   regexRule("secret", PEM_PRIVATE_KEY),
+  regexRule("secret", WEBHOOK_URL, refineWebhook),
   regexRule("secret", URL_CREDENTIALS, (match) =>
     SANITIZER_TOKEN_TEXT.test(match.groups?.v ?? "") ? null : groupSpan(match, "v"),
   ),
   regexRule("secret", JWT),
   regexRule("secret", BEARER, refineBearer),
   regexRule("secret", BASIC_AUTH, (match) => groupSpan(match, "v")),
+  // Before keyword values, which would take `SharedAccessKey=...` up to the next space.
+  regexRule("secret", AZURE_SECRET, refineAzureSecret),
+  regexRule("secret", CLI_LONG_PASSWORD, (match) => plainValueSpan(match, match.groups?.sep !== "=")),
+  regexRule("secret", OPENSSL_PASS_ARG, (match) => plainValueSpan(match, false)),
+  regexRule("secret", CLI_SHORT_PASSWORD, refineCliShortPassword),
+  regexRule("secret", LABELLED_CREDENTIAL_PAIR, (match) => plainValueSpan(match, false)),
   // A rejected quoted value ("Password must be 8 characters") is skipped whole, not searched.
   regexRule("secret", KEYWORD_VALUE, refineKeywordValue, (match) =>
     (match.groups?.q1 ?? match.groups?.q2 ?? match.groups?.q3) === undefined
@@ -641,6 +1060,8 @@ const SECRET_RULES: readonly Rule[] = [
       : match.index + match[0].length,
   ),
   regexRule("secret", CLI_USER_CREDENTIALS, (match) => groupSpan(match, "v")),
+  regexRule("secret", HOST_CREDENTIALS, refineHostCredentials),
+  regexRule("secret", CREDENTIAL_PAIR, refineCredentialPair),
   regexRule("secret", XML_SECRET_ELEMENT, (match, text) => {
     const span = groupSpan(match, "v");
     if (span === null) return null;
@@ -665,6 +1086,100 @@ toml txt lock rb java kt html htm xml csv log exe dll wasm map`.split(/\s+/),
 const EMAIL_RULE = regexRule("email", EMAIL, (match) =>
   FILE_EXTENSIONS.has((match.groups?.tld ?? "").toLowerCase()) ? null : wholeMatch(match),
 );
+
+// ---------------------------------------------------------------------------------------------
+// IBANs
+
+/** Compact (`DE89370400440532013000`) or in groups of four (`DE89 3704 0044 0532 0130 00`). */
+const IBAN_CANDIDATE =
+  /(?<![A-Za-z0-9\]])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?![A-Za-z0-9[])/g;
+
+/** IBAN length per country (SWIFT IBAN registry). */
+const IBAN_LENGTHS: ReadonlyMap<string, number> = new Map(
+  `
+AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DJ27 DK18
+DO28 EE20 EG29 ES24 FI18 FK18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HN28 HR21 HU28 IE22 IL23
+IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 LY25 MC27 MD24 ME22 MK19 MN20 MR27
+MT31 MU30 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22 RU33 SA24 SC31 SD18 SE24 SI19
+SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26 UA29 VA22 VG24 XK20 YE30
+`
+    .split(/\s+/)
+    .filter((entry) => entry.length > 0)
+    .map((entry) => [entry.slice(0, 2), Number(entry.slice(2))] as const),
+);
+
+/** ISO 13616 check: the country code and check digits moved to the end, letters as 10-35, mod 97 = 1. */
+function ibanChecksumValid(iban: string): boolean {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const char of rearranged) {
+    const code = char.charCodeAt(0);
+    const value = code >= 65 ? String(code - 55) : char;
+    for (const digit of value) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
+  }
+  return remainder === 1;
+}
+
+/** Cuts the candidate to its country's length (a trailing group may be another number) and checks it. */
+function refineIban(match: RegExpExecArray, text: string): Span | null {
+  const length = IBAN_LENGTHS.get(match[0].slice(0, 2));
+  if (length === undefined) return null;
+  let count = 0;
+  let end = 0;
+  while (end < match[0].length && count < length) {
+    if (match[0][end] !== " ") count += 1;
+    end += 1;
+  }
+  if (count < length || /[A-Za-z0-9[]/.test(text.charAt(match.index + end))) return null;
+  const iban = match[0].slice(0, end).replace(/ /g, "");
+  return ibanChecksumValid(iban) ? { start: match.index, end: match.index + end } : null;
+}
+
+const IBAN_RULE = regexRule("iban", IBAN_CANDIDATE, refineIban);
+
+// ---------------------------------------------------------------------------------------------
+// Dates of birth
+
+const MONTH_NAME = String.raw`(?:jan(?:uary|uar|vier)?|feb(?:ruary|ruar|rero)?|f[ée]vrier|mar(?:ch|zo|s)?|m[äa]rz|apr(?:il)?|abril|avril|may|mayo|mai|jun(?:e|i|io)?|juin|jul(?:y|i|io)?|juillet|aug(?:ust)?|agosto|ao[ûu]t|sep(?:t(?:ember|iembre|embre)?)?|setiembre|oct(?:ober|ubre|obre)?|okt(?:ober)?|nov(?:ember|iembre|embre)?|dec(?:ember)?|dez(?:ember)?|diciembre|d[ée]cembre|enero)`;
+
+/** A labelled date of birth; the label is kept and the date (`d`, checked in code) redacted. */
+const DATE_OF_BIRTH = new RegExp(
+  String.raw`(?<![\p{L}\p{N}\]])(?:d\.?o\.?b\.?|date[ _-]?of[ _-]?birth|birth[ _-]?date|birth[ _-]?day|born[ \t]+on|geburtsdatum|geb\.|geboren[ \t]+am|fecha[ \t]+de[ \t]+nacimiento|date[ \t]+de[ \t]+naissance|n[ée]e?[ \t]+le|data[ \t]+de[ \t]+nascimento|geboortedatum|data[ \t]+urodzenia|nacid[oa][ \t]+el|nascid[oa][ \t]+em|生年月日)` +
+    // "DOB (MM/DD/YYYY): ", "dob=", `"dob": "`, "<dob>", "Date of birth is "
+    String.raw`(?:[ \t]*\([^()\n]{1,24}\))?["'\x60>]?[ \t]*(?:[:=：|]|-{1,2}|–|—|(?<![\p{L}])(?:is|was)(?![\p{L}]))?[ \t]*["'\x60]?[ \t]*` +
+    String.raw`(?<d>(?:19|20)\d{2}(?<isep>[-/.])\d{1,2}\k<isep>\d{1,2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?` +
+    String.raw`|\d{1,2}(?<sep>[-/.])\d{1,2}\k<sep>(?:\d{4}|\d{2})` +
+    String.raw`|\d{1,2}(?:st|nd|rd|th|er)?\.?[ \t]+(?:de[ \t]+)?${MONTH_NAME}\.?,?[ \t]+(?:de[ \t]+)?\d{4}` +
+    String.raw`|${MONTH_NAME}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?,?[ \t]+\d{4}` +
+    String.raw`|\d{1,2}(?<msep>[-/ ])${MONTH_NAME}\k<msep>(?:\d{4}|\d{2})` +
+    String.raw`|(?:19|20)\d{6})` +
+    String.raw`(?![\p{L}\p{N}[]|[-/.:]\p{N})`,
+  "dgiu",
+);
+
+/** Year, month and day of a matched date are plausible (either day/month order for numeric dates). */
+function plausibleBirthDate(dateTime: string): boolean {
+  const date = dateTime.replace(/T.*$/i, "");
+  const numbers = (date.match(/\d+/g) ?? []).map(Number);
+  const dayMonth = (day: number, month: number): boolean =>
+    day >= 1 && day <= 31 && month >= 1 && month <= 12;
+  if (/^\d{8}$/.test(date)) {
+    return dayMonth(Number(date.slice(6, 8)), Number(date.slice(4, 6)));
+  }
+  if (numbers.length === 3) {
+    const [a = 0, b = 0, c = 0] = numbers;
+    if (a >= 1000) return dayMonth(c, b);
+    return dayMonth(a, b) || dayMonth(b, a);
+  }
+  // A month name with a day and a year.
+  const [day = 0] = numbers;
+  return day >= 1 && day <= 31;
+}
+
+const DOB_RULE = regexRule("dob", DATE_OF_BIRTH, (match) => {
+  const span = groupSpan(match, "d");
+  return span !== null && plausibleBirthDate(match.groups?.d ?? "") ? span : null;
+});
 
 // ---------------------------------------------------------------------------------------------
 // SSNs
@@ -698,8 +1213,13 @@ const SSN_RULES: readonly Rule[] = [
 // ---------------------------------------------------------------------------------------------
 // Cards
 
-/** Digit groups joined by single spaces or dashes; the valid card sub-runs are found in code. */
-const CARD_CANDIDATE = /(?<![\w.+/\]-])\d{1,19}(?:[ -]\d{1,19}){0,18}(?![\w]|[.,]\[|\.\d|,\d{1,3}(?!\d))/g;
+/**
+ * Digit groups joined by single spaces, dashes or dots; the valid card sub-runs are found in code.
+ * A dot-joined chain is a card only as a whole (`4111.1111.1111.1111`, not part of `1.4111...` or a
+ * decimal). Digits right after an IBAN head (`DE89 `) belong to a (failed) IBAN.
+ */
+const CARD_CANDIDATE =
+  /(?<![\w.+/\]-])(?<![A-Z]{2}\d{2} )\d{1,19}(?:[ .-]\d{1,19}){0,18}(?![\w]|[.,]\[|\.\d|,\d{1,3}(?!\d))/g;
 
 function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -758,7 +1278,7 @@ function findCards(text: string): Span[] {
   for (const match of execAll(CARD_CANDIDATE, text)) {
     const groups: DigitGroup[] = [];
     let sep = "";
-    for (const part of match[0].matchAll(/(\d+)|[ -]/g)) {
+    for (const part of match[0].matchAll(/(\d+)|[ .-]/g)) {
       if (part[1] === undefined) {
         sep = part[0];
       } else {
@@ -770,13 +1290,17 @@ function findCards(text: string): Span[] {
       // The longest card-shaped, Luhn-valid run starting here wins.
       const end = cardShapedEnds(groups, i)
         .sort((a, b) => b - a)
-        .find((j) =>
-          isCardNumber(
-            groups
-              .slice(i, j)
-              .map((group) => group.digits)
-              .join(""),
-          ),
+        .find(
+          (j) =>
+            // A run may not start or end inside a dot-joined chain (a decimal, a version, an IP).
+            groups[i]?.sep !== "." &&
+            groups[j]?.sep !== "." &&
+            isCardNumber(
+              groups
+                .slice(i, j)
+                .map((group) => group.digits)
+                .join(""),
+            ),
         );
       const first = groups[i];
       const last = end === undefined ? undefined : groups[end - 1];
@@ -870,6 +1394,9 @@ const PHONE_RULES: readonly Rule[] = [
 const BUILT_IN_RULES: readonly Rule[] = [
   ...SECRET_RULES,
   EMAIL_RULE,
+  // Before SSNs, cards and phones, which would take digit groups of an IBAN or a birth date.
+  IBAN_RULE,
+  DOB_RULE,
   ...SSN_RULES,
   CARD_RULE,
   ...PHONE_RULES,

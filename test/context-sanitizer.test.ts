@@ -115,6 +115,107 @@ describe("ContextSanitizer", () => {
     });
   });
 
+  describe("card extras", () => {
+    it("redacts a slash-separated card only as a whole chain", () => {
+      expect(sanitize("card 4111/1111/1111/1111.")).toBe("card [CARD].");
+      expect(sanitize("4111111111111111/12 and 5555-5555-5555-4444/09/28")).toBe(
+        "[CARD]/12 and [CARD]/09/28",
+      );
+      for (const text of ["2024/4111/1111/1111/1111", "/api/4111/1111/1111/1111", "4111/1111 1111/1111"]) {
+        expect(sanitize(text)).toBe(text);
+      }
+    });
+
+    it("redacts a labelled CVV as card data, not a bare one or a length", () => {
+      expect(sanitize("my cvv is 123")).toBe("my cvv is [CARD]");
+      expect(sanitize("CVV: 123, CVC2=4321, card verification code: 555")).toBe(
+        "CVV: [CARD], CVC2=[CARD], card verification code: [CARD]",
+      );
+      for (const text of ["exp 09/28 cvv 123", "CVV: 3 digits", "CVV: 123 characters", "CVV: 12345"]) {
+        expect(sanitize(text)).toBe(text);
+      }
+    });
+  });
+
+  describe("pass as a label", () => {
+    it("redacts a password-like value after a `pass` label", () => {
+      expect(sanitize("pass: opensesame99")).toBe("pass: [REDACTED]");
+      expect(sanitize("SMTP_PASS='Tr0ub4dor&3'")).toBe("SMTP_PASS='[REDACTED]'");
+      expect(sanitize("login: jdoe Pass: Winter2024!")).toBe("login: jdoe Pass: [REDACTED]");
+    });
+
+    it("keeps passes that are not passwords", () => {
+      for (const text of [
+        "pass: 3 days",
+        "bus pass: monthly",
+        "boarding pass: 14C2",
+        "pass: hunter",
+        "Pass: 98%",
+      ]) {
+        expect(sanitize(text)).toBe(text);
+      }
+    });
+  });
+
+  describe("Unicode formatting", () => {
+    it.each([
+      ["4111\u00a01111\u00a01111\u00a01111", "[CARD]"],
+      ["4111\u202f1111\u202f1111\u202f1111", "[CARD]"],
+      ["4111\u20071111\u20091111\u20091111", "[CARD]"],
+      ["4111–1111–1111–1111", "[CARD]"],
+      ["４１１１ １１１１ １１１１ １１１１", "[CARD]"],
+      ["4111\u200b1111 1111 1111", "[CARD]"],
+      ["4111\u00ad1111\u00ad1111\u00ad1111", "[CARD]"],
+      ["IBAN DE89\u00a03704 0044 0532 0130 00", "IBAN [IBAN]"],
+      ["+1\u00a0415\u00a0555\u00a02671", "[PHONE]"],
+      ["123\u201145\u20116789", "[SSN]"],
+      ["password\u00a0is Hunter2!x", "password\u00a0is [REDACTED]"],
+      ["john＠example.com", "[EMAIL]"],
+      ["john.doe@exa\u200bmple.com", "[EMAIL]"],
+      ["jo\u200bhn@example.com", "[EMAIL]"],
+      ["jo\u2060hn@exam\u00adple.com", "[EMAIL]"],
+    ])("redacts %j whole", (text, expected) => {
+      expect(sanitize(text)).toBe(expected);
+      expect(sanitize(sanitize(text))).toBe(sanitize(text));
+    });
+
+    it("keeps every character outside a redaction, and findings point into the original text", () => {
+      const text =
+        "\u200bHi\u00a0— mail jo\u200bhn@example.com\u200b, card ４１１１ １１１１ １１１１ １１１１ 👨\u200d👩\u200d👧";
+      expect(sanitize(text)).toBe("\u200bHi\u00a0— mail [EMAIL]\u200b, card [CARD] 👨\u200d👩\u200d👧");
+      const found = sanitizer.findings(text);
+      expect(found.map(({ start, end }) => text.slice(start, end))).toEqual([
+        "jo\u200bhn@example.com",
+        "４１１１ １１１１ １１１１ １１１１",
+      ]);
+    });
+
+    it("keeps ordinary text with Unicode spaces, dashes, fullwidth forms and joiners unchanged", () => {
+      for (const text of [
+        "Price: 1\u00a0299,00\u00a0€ – pages 12–14, 2024–2025",
+        "１２月３１日（火）に会議があります。",
+        "family 👨\u200d👩\u200d👧 and 🏳\ufe0f\u200d🌈",
+        "Soft\u00adware engi\u00adneer",
+        "contact—see below",
+      ]) {
+        expect(sanitize(text)).toBe(text);
+      }
+    });
+
+    it("custom patterns read the original characters", () => {
+      const custom = new ContextSanitizer();
+      custom.addPattern(/ACME\u00a0\d+/, "[ACCOUNT]");
+      expect(custom.sanitize("ACME\u00a042 and jo\u200bhn@example.com")).toBe("[ACCOUNT] and [EMAIL]");
+      expect(custom.findings("x ACME\u00a042")).toEqual([{ category: "custom", start: 2, end: 9 }]);
+    });
+
+    it("sanitizeValue normalizes strings in values too", () => {
+      expect(sanitizer.sanitizeValue({ card: "4111\u00a01111\u00a01111\u00a01111" })).toEqual({
+        card: "[CARD]",
+      });
+    });
+  });
+
   describe("IBANs", () => {
     const valid = [
       "DE89 3704 0044 0532 0130 00",
@@ -373,6 +474,24 @@ describe("ContextSanitizer", () => {
           "March 3, 1979",
           "[IBAN]",
           "[DOB]",
+          "\u00a0",
+          "\u202f",
+          "\u3000",
+          "\u200b",
+          "\u200d",
+          "\u00ad",
+          "\ufeff",
+          "–",
+          "—",
+          "\u2011",
+          "４１１１",
+          "＠",
+          "：",
+          "👨\u200d👩\u200d👧",
+          "4111/1111/1111/1111",
+          "CVV: ",
+          "pass: ",
+          "DB_PASS=",
         ),
       },
       {
@@ -523,6 +642,32 @@ describe("ContextSanitizer", () => {
       ["date of birth labels", fill("DOB: 12 ")],
       ["iban heads", fill("DE89 1234 ")],
       ["foreign labels", fill("Passwort für das ")],
+      // Repeated keywords whose value runs to the end of the input (each was seconds at 100 KB).
+      ["token keywords", fill("token=")],
+      ["token keywords with colons", fill("token:")],
+      ["apikey keywords", fill("apikey=")],
+      ["access_key keywords", fill("access_key=")],
+      ["authorization keywords", fill("authorization=")],
+      ["token keywords with a suffix", fill("token_a=")],
+      ["token keywords before tokens", fill("token=[REDACTED]")],
+      ["token keywords with query continuations", fill("token=a1&b=")],
+      ["curl user flags without a colon", fill("--user=")],
+      ["azure keys with variables", fill("AccountKey=$")],
+      ["sas signatures with parentheses", fill("sig=(")],
+      ["webhook placeholders", fill("hooks.slack.com/services/T1/B2/XXXX?")],
+      ["keyword placeholders", fill("password=your-")],
+      ["trailing punctuation", `password=${fill(".")}x`],
+      ["pass labels", fill("pass: ")],
+      ["cvv labels", fill("CVV: 1")],
+      ["sshpass flags", fill("sshpass -p ")],
+      ["sqlcmd flags", fill("sqlcmd -P ")],
+      ["slash-joined digits", fill("4111/")],
+      ["no-break spaced digits", fill("4111\u00a0")],
+      ["fullwidth digits", fill("４１１１\u3000")],
+      ["fullwidth at signs", fill("a＠")],
+      ["en-dashed digits", fill("1–")],
+      ["zero-width spaced digits", fill("1\u200b")],
+      ["zero-width keywords", fill("token\u200b=")],
       [
         "realistic text",
         fill(

@@ -4,38 +4,65 @@
  * {@link ContextSanitizer} replaces personal data and secrets with fixed tokens and keeps the
  * surrounding words: emails become `[EMAIL]`, Luhn-valid card numbers `[CARD]`, phone numbers
  * `[PHONE]`, US social security numbers `[SSN]`, mod-97-valid IBANs `[IBAN]`, labelled dates of
- * birth `[DOB]`, and secrets `[REDACTED]` (passwords and other keyword-introduced values, vendor
- * API keys, bearer tokens, JWTs, PEM private keys, Slack/Discord webhook URLs, Azure account keys
- * and SAS signatures, CLI password arguments, `user / password` pairs, and the `user:password`
- * part of URLs and of scheme-less `user:password@host`).
+ * birth `[DOB]`, labelled card verification codes `[CARD]`, and secrets `[REDACTED]` (passwords
+ * and other keyword-introduced values, vendor API keys, bearer tokens, JWTs, PEM private keys,
+ * Slack/Discord webhook URLs, Azure account keys and SAS signatures, CLI password arguments,
+ * `user / password` pairs, and the `user:password` part of URLs and of scheme-less
+ * `user:password@host`).
  *
  * How it works: rules run in priority order (private keys, webhook URLs, URL credentials, JWTs,
  * bearer/basic credentials, Azure keys, CLI password flags, labelled `user / password` pairs,
- * keyword values, CLI `-u user:password`, `user:password@host`, `user / password` pairs, vendor
- * keys, emails, IBANs, dates of birth, SSNs, cards, phones, then custom patterns), each on the
- * text as the earlier ones left it, with their spans already
- * replaced by tokens. A match that contains a token or is glued to one (no character in between)
- * is dropped, so overlapping matches never corrupt the text and a second pass finds nothing new:
- * `sanitize` is idempotent. Consequence: a value glued to a token that was already in the input
- * (`[EMAIL]john@example.com`) is left alone. Regexes avoid nested ambiguous quantifiers, so a run
- * stays roughly linear in the input size.
+ * keyword values, `pass` labels, CLI `-u user:password`, `user:password@host`, `user / password`
+ * pairs, vendor keys, emails, IBANs, dates of birth, SSNs, cards, CVVs, phones, then custom
+ * patterns), each on the text as the earlier ones left it, with their spans already replaced by
+ * tokens. A match that contains a token or is glued to one (no character in between) is dropped,
+ * so overlapping matches never corrupt the text and a second pass finds nothing new: `sanitize` is
+ * idempotent. Consequence: a value glued to a token that was already in the input
+ * (`[EMAIL]john@example.com`) is left alone.
+ *
+ * Unicode formatting: the built-in rules read a normalized view of the text, in which Unicode space
+ * separators (no-break, narrow no-break, figure, thin, ideographic, ...) are ' ', hyphens (U+2010,
+ * U+2011 non-breaking, small and fullwidth hyphen-minus) are '-', dashes (figure, en, em, bar,
+ * minus sign) are '-' between two digits only (`4111–1111–...`, not `contact—john@...`), fullwidth
+ * ASCII forms are ASCII (`４１１１`, `＠`, `：`), and invisible characters (zero-width space and
+ * joiners, soft hyphen, word joiner, BOM, direction marks, variation selectors, tag characters) are
+ * absent, so that they neither break nor hide a value. Each redaction replaces the matching span
+ * of the original text, invisible characters inside it included; every other character, emoji ZWJ
+ * sequences included, is output as it was, and findings are offsets into the original text. Where
+ * an invisible character sits between two digits it may also stand for a card's group separator
+ * (`4111<ZWSP>1111 1111 1111`). Custom patterns read the original text (with the built-in
+ * redactions already replaced by tokens), so a pattern that names such characters still works.
+ *
+ * Linear time: regexes avoid nested ambiguous quantifiers and read at most a bounded length from
+ * where they match; a value that runs on past that (a keyword value or Azure key to the next
+ * whitespace, a webhook URL to its end) is measured by memoized forward searches, so that the many
+ * rejected matches of repeated keywords in one long run (`token=token=...`) share one scan instead
+ * of each rescanning to the end of the run. A value longer than 256 characters is judged on its
+ * first 256 (and, when taken, redacted to its end). Hot regexes carry no `d` flag (match indices
+ * make every match several times slower).
  *
  * Deliberate decisions (precision matters as much as recall):
  * - `@mention`, `user@localhost`, `name@192.168.0.1`, `pkg@1.2.3`, `icon@2x.png` (file-extension
  *   "TLDs"), the username in `scheme://user@host` and scp-style `git@github.com:org/repo` are not
  *   emails. Obfuscated forms (`john at example dot com`) are not detected.
  * - Cards must pass Luhn, have 13-19 digits, start with 2-6 (the issuer ranges of Visa, Mastercard,
- *   Amex, Discover, JCB, Diners, UnionPay), use one separator (space, dash or dot) consistently in
- *   a known grouping (4-4-4-4[-1..3], 4-6-5, 4-6-4, or none), and not be one repeated digit. A
- *   dotted card must be a whole dot-joined chain (`4111.1111.1111.1111`, not inside a version, an
- *   IP or a decimal); digits right after an IBAN head (`DE89 `) are never a card.
+ *   Amex, Discover, JCB, Diners, UnionPay), use one separator (space, dash, dot or slash)
+ *   consistently in a known grouping (4-4-4-4[-1..3], 4-6-5, 4-6-4, or none), and not be one
+ *   repeated digit. A dotted or slashed card must be a whole dot- or slash-joined chain
+ *   (`4111.1111.1111.1111`, `4111/1111/1111/1111`; not inside a version, an IP, a decimal, a date
+ *   or a path); digits right after an IBAN head (`DE89 `) are never a card.
+ * - CVV/CVC codes are card data, so `[CARD]`: 3-4 digits after `CVV`, `CVV2`, `CVC`, `CVC2`,
+ *   `CVN` or "card security/verification code" and a colon, `=`, `#` or "is" (`CVV: 123`, `my cvv
+ *   is 123`, `"cvc": "4321"`). A bare `cvv 123` stays (as a bare keyword value needs a shape that
+ *   3 digits never have), and so do lengths (`CVV: 3 digits`, `CVV: 123 characters`).
  * - Phones need phone formatting: `+` or `00` with a country code (8-15 digits in all), North
  *   American `(555) 123-4567` / `555-123-4567` / `555.123.4567` / `555 123 4567` (optional leading
  *   `1`), or a national number with a leading 0 and separators (`020 7946 0958`). Any 3-3-4 group
  *   joined by `-` or `.` counts as a phone. Bare digit runs, 7-digit local numbers, dates, times,
  *   versions, prices and IP addresses are not phones.
- * - SSNs are `AAA-GG-SSSS` (or 9 digits right after "SSN"/"social security number") with a valid
- *   area (not 000, 666, 9xx), group (not 00) and serial (not 0000).
+ * - SSNs are `AAA-GG-SSSS` (or 9 digits, compact or spaced, right after "SSN"/"social security
+ *   number") with a valid area (not 000, 666, 9xx), group (not 00) and serial (not 0000). An
+ *   unlabelled run of 9 digits is not an SSN.
  * - Keyword values (`password is X`, `password: X`, `pwd=X`, `"password": "X"`, `<password>X<`,
  *   `api_key=X`, `token: X`, `password for the VPN is X`, ...) are redacted unless X is an
  *   ordinary word describing the password ("required", "too", "incorrect", "hashed", ...), a
@@ -46,7 +73,14 @@
  *   needs a value that is not a plain word. A keyword followed by a value with no separator
  *   (`password Tr1cky#One`) needs a quoted or password-shaped value (3 character classes). A
  *   lowercase dictionary word used as a password and ending in -ed/-ly/-able is left alone; an
- *   unquoted password containing `&name=` is cut there. `pass`/`PIN` are not keywords.
+ *   unquoted password containing `&name=` is cut there. `PIN` is not a keyword.
+ * - `pass` is a password label only with `:` or `=` and a password-like value (password-shaped,
+ *   or 5+ letters and digits that are not an algorithm or version name): `pass: opensesame99`,
+ *   `"pass": "hunter22"`, `?user=bob&pass=s3cr3tpw`, `openssl -pass pass:X`. As a bare word it must
+ *   start the label (line start, punctuation or a quote before it) or follow an account word on
+ *   the same line (`user: admin pass: X`, `login`, `email`, `wifi`); as an identifier suffix
+ *   (`DB_PASS=`, `smtp_pass:`) it always counts. `bus pass: monthly`, `pass: 3 days`, `boarding
+ *   pass: 14C`, `PASS: test_login` and a plain-word value (`pass: hunter`) stay.
  * - Password labels in other languages (Passwort, Kennwort, contraseña, mot de passe, senha,
  *   wachtwoord, hasło, パスワード, пароль, 密码, 비밀번호, lösenord; ASCII or full-width colon, `=`, or
  *   that language's "is": ist/lautet, es, est, é, jest/to) work like `password`. Their
@@ -172,7 +206,11 @@ interface Span {
 interface Rule {
   readonly category: SanitizerFinding["category"];
   readonly replacement: string;
-  find(text: string): Span[];
+  /**
+   * `gapBefore(i)`: whether invisible characters were dropped from the original right before
+   * `text[i]` (see {@link NormalizedText}); the card rule reads such a gap as a possible separator.
+   */
+  find(text: string, gapBefore: (index: number) => boolean): Span[];
 }
 
 interface Redaction extends Span {
@@ -189,15 +227,18 @@ class RedactedView {
   /** `redactions` must be sorted and disjoint, in original coordinates. */
   constructor(original: string, redactions: readonly Redaction[]) {
     this.redactions = redactions;
-    let out = "";
+    const parts: string[] = [];
+    let length = 0;
     let cursor = 0;
     for (const { rule, start, end } of redactions) {
-      out += original.slice(cursor, start);
-      this.#viewStarts.push(out.length);
-      out += rule.replacement;
+      const kept = original.slice(cursor, start);
+      parts.push(kept, rule.replacement);
+      this.#viewStarts.push(length + kept.length);
+      length += kept.length + rule.replacement.length;
       cursor = end;
     }
-    this.text = redactions.length === 0 ? original : out + original.slice(cursor);
+    parts.push(original.slice(cursor));
+    this.text = redactions.length === 0 ? original : parts.join("");
   }
 
   /** Maps a span of {@link text} to the original, or null when it overlaps a token. */
@@ -224,10 +265,169 @@ class RedactedView {
     return { start: span.start + shift, end: span.end + shift };
   }
 
-  /** The redactions plus `found` (disjoint from them), sorted. */
+  /** The redactions plus `found` (sorted, and disjoint from them), sorted. */
   merge(found: readonly Redaction[]): Redaction[] {
-    return [...this.redactions, ...found].sort((a, b) => a.start - b.start);
+    const merged: Redaction[] = [];
+    let i = 0;
+    for (const redaction of this.redactions) {
+      for (let next = found[i]; next !== undefined && next.start < redaction.start; next = found[++i]) {
+        merged.push(next);
+      }
+      merged.push(redaction);
+    }
+    for (let next = found[i]; next !== undefined; next = found[++i]) merged.push(next);
+    return merged;
   }
+}
+
+/**
+ * The text the built-in rules read: Unicode space separators (no-break, narrow no-break, figure,
+ * thin, ideographic, ...) become ' ', hyphens (U+2010, U+2011, small and fullwidth hyphen-minus)
+ * become '-', dashes (figure, en, em, horizontal bar, minus sign) become '-' between two digits,
+ * fullwidth ASCII forms (U+FF01-FF5E) become ASCII, and invisible characters (zero-width space,
+ * joiners and non-joiner, soft hyphen, word joiner, BOM, direction marks and embeddings, variation
+ * selectors, tag characters) are dropped. Every other character is kept, so offsets map back to
+ * the original one to one except across dropped characters; a span mapped back covers the
+ * invisible characters inside it but none at its edges.
+ */
+class NormalizedText {
+  readonly text: string;
+  /** Normalized positions right before which invisible characters were dropped, ascending. */
+  readonly #gaps: number[];
+  /** How many characters were dropped up to and including each gap. */
+  readonly #dropped: number[];
+
+  private constructor(text: string, gaps: number[], dropped: number[]) {
+    this.text = text;
+    this.#gaps = gaps;
+    this.#dropped = dropped;
+  }
+
+  /** The normalized form of `original`, or null when it is already normal. */
+  static of(original: string): NormalizedText | null {
+    if (!needsNormalizing(original)) return null;
+    const codes = new Uint16Array(original.length);
+    const gaps: number[] = [];
+    const dropped: number[] = [];
+    let length = 0;
+    for (let i = 0; i < original.length; i += 1) {
+      const code = original.charCodeAt(i);
+      const width = code < 0xa0 ? 0 : invisibleWidth(original, i);
+      if (width > 0) {
+        // Consecutive invisible characters make one gap.
+        if (gaps.at(-1) === length) dropped[dropped.length - 1] = (dropped.at(-1) ?? 0) + width;
+        else {
+          gaps.push(length);
+          dropped.push((dropped.at(-1) ?? 0) + width);
+        }
+        i += width - 1;
+        continue;
+      }
+      let folded = code < 0xa0 ? code : foldedCode(code);
+      if (folded === DASH) {
+        const between =
+          length > 0 && isDigit(codes[length - 1] ?? 0) && isDigit(nextVisibleCode(original, i + 1));
+        folded = between ? 0x2d : code;
+      }
+      codes[length] = folded;
+      length += 1;
+    }
+    let text = "";
+    for (let start = 0; start < length; start += 8192) {
+      text += String.fromCharCode(...codes.subarray(start, Math.min(length, start + 8192)));
+    }
+    return new NormalizedText(text, gaps, dropped);
+  }
+
+  /** Whether any invisible characters were dropped. */
+  get hasGaps(): boolean {
+    return this.#gaps.length > 0;
+  }
+
+  /** Whether invisible characters were dropped right before normalized position `index`. */
+  gapBefore(index: number): boolean {
+    const at = this.#lastGapAtOrBefore(index);
+    return at >= 0 && this.#gaps[at] === index;
+  }
+
+  /** A normalized span in original offsets (with the invisible characters inside it). */
+  toOriginal(span: Span): Span {
+    return {
+      start: span.start + this.#droppedUpTo(span.start),
+      end: span.end + this.#droppedUpTo(span.end - 1),
+    };
+  }
+
+  /** Characters dropped before the original of normalized position `index`. */
+  #droppedUpTo(index: number): number {
+    return this.#dropped[this.#lastGapAtOrBefore(index)] ?? 0;
+  }
+
+  #lastGapAtOrBefore(index: number): number {
+    let low = 0;
+    let high = this.#gaps.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((this.#gaps[mid] ?? 0) <= index) low = mid + 1;
+      else high = mid;
+    }
+    return low - 1;
+  }
+}
+
+/** Whether {@link NormalizedText} would change anything (most text is left as it is). */
+function needsNormalizing(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xa0 && (foldedCode(code) !== code || invisibleWidth(text, i) > 0)) return true;
+  }
+  return false;
+}
+
+/** Marks a dash, folded to '-' only between digits. */
+const DASH = -2;
+
+/** The folded code of a visible character (itself when unchanged), or {@link DASH}. */
+function foldedCode(code: number): number {
+  if (code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a)) return 0x20;
+  if (code === 0x202f || code === 0x205f || code === 0x3000) return 0x20;
+  if (code === 0x2010 || code === 0x2011 || code === 0xfe63) return 0x2d;
+  if ((code >= 0x2012 && code <= 0x2015) || code === 0x2212 || code === 0xfe58) return DASH;
+  if (code >= 0xff01 && code <= 0xff5e) return code - 0xfee0;
+  return code;
+}
+
+/** The length (in UTF-16 units) of the invisible character at `index`, or 0. */
+function invisibleWidth(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  if (
+    code === 0xad ||
+    code === 0x34f ||
+    code === 0x61c ||
+    (code >= 0x180b && code <= 0x180f) ||
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2060 && code <= 0x206f) ||
+    (code >= 0xfe00 && code <= 0xfe0f) ||
+    code === 0xfeff
+  ) {
+    return 1;
+  }
+  // U+E0000-E03FF: tag characters and supplementary variation selectors.
+  const low = text.charCodeAt(index + 1);
+  return code === 0xdb40 && low >= 0xdc00 && low <= 0xdfff ? 2 : 0;
+}
+
+/** The folded code of the first visible character at or after `index` (NaN at the end). */
+function nextVisibleCode(text: string, index: number): number {
+  let i = index;
+  for (let width = invisibleWidth(text, i); width > 0; width = invisibleWidth(text, i)) i += width;
+  const code = text.charCodeAt(i);
+  return code >= 0xff10 && code <= 0xff19 ? code - 0xfee0 : code;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 const configSchema = z
@@ -328,25 +528,71 @@ export class ContextSanitizer {
   }
 
   /**
-   * Rules run in priority order, each on the text as the earlier rules left it (their spans
-   * already replaced by tokens), so a later rule never sees half of a redacted value and a second
-   * pass sees what the first one did. Returned spans are in `text` coordinates, sorted.
+   * The built-in rules read the normalized text ({@link NormalizedText}) and their spans are mapped
+   * back to `text`; custom patterns then read `text` itself, with the built-in spans already
+   * replaced by tokens. Returned spans are in `text` coordinates, sorted and disjoint.
    */
   #resolve(text: string): Redaction[] {
     if (text.length === 0) return [];
-    let view = new RedactedView(text, []);
-    for (const rule of [...this.#builtIn, ...this.#custom]) {
-      const found: Redaction[] = [];
-      for (const span of rule.find(view.text)) {
-        if (span.end <= span.start || gluedToToken(view.text, span)) continue;
-        if (SANITIZER_TOKEN_TEXT.test(view.text.slice(span.start, span.end))) continue;
-        const original = view.toOriginal(span);
-        if (original !== null) found.push({ ...original, rule });
-      }
-      if (found.length > 0) view = new RedactedView(text, view.merge(found));
+    const normalized = NormalizedText.of(text);
+    let found: Redaction[];
+    if (normalized === null) {
+      found = applyRules(text, this.#builtIn, []);
+    } else {
+      const gapBefore = normalized.hasGaps ? (index: number) => normalized.gapBefore(index) : NO_GAPS;
+      found = applyRules(normalized.text, this.#builtIn, [], gapBefore);
+      found = found.map((redaction) => ({ ...normalized.toOriginal(redaction), rule: redaction.rule }));
     }
-    return [...view.redactions];
+    return this.#custom.length === 0 ? found : applyRules(text, this.#custom, found);
   }
+}
+
+const NO_GAPS = (): boolean => false;
+
+/**
+ * Rules run in priority order, each on the text as the earlier rules left it (their spans already
+ * replaced by tokens), so a later rule never sees half of a redacted value and a second pass sees
+ * what the first one did. `initial` (sorted, disjoint) are redactions already made; the result
+ * holds them and the new ones, in `text` coordinates, sorted.
+ */
+function applyRules(
+  text: string,
+  rules: readonly Rule[],
+  initial: readonly Redaction[],
+  gapBefore: (index: number) => boolean = NO_GAPS,
+): Redaction[] {
+  let view = new RedactedView(text, initial);
+  for (const rule of rules) {
+    const found: Redaction[] = [];
+    const current = view;
+    const viewText = current.text;
+    const viewGapBefore =
+      gapBefore === NO_GAPS
+        ? NO_GAPS
+        : (index: number): boolean => {
+            const at = current.toOriginal({ start: index, end: index + 1 });
+            return at !== null && gapBefore(at.start);
+          };
+    let previousEnd = 0;
+    // The next `[` at or after bracketFrom: a span can only contain a token if it contains one.
+    let bracketFrom = 0;
+    let bracket = -1;
+    for (const span of rule.find(viewText, viewGapBefore)) {
+      if (span.end <= span.start || span.start < previousEnd || gluedToToken(viewText, span)) continue;
+      if (span.start < bracketFrom || (bracket !== Infinity && bracket < span.start)) {
+        bracketFrom = span.start;
+        bracket = viewText.indexOf("[", span.start);
+        if (bracket < 0) bracket = Infinity;
+      }
+      if (bracket < span.end && SANITIZER_TOKEN_TEXT.test(viewText.slice(span.start, span.end))) continue;
+      const original = current.toOriginal(span);
+      if (original === null) continue;
+      found.push({ start: original.start, end: original.end, rule });
+      previousEnd = span.end;
+    }
+    if (found.length > 0) view = new RedactedView(text, view.merge(found));
+  }
+  return [...view.redactions];
 }
 
 /**
@@ -369,7 +615,53 @@ const TOKEN_AT_START = new RegExp(String.raw`^\[(?:${TOKEN_NAMES})\]`);
 // ---------------------------------------------------------------------------------------------
 // Rule building blocks
 
-type Refine = (match: RegExpExecArray, text: string) => Span | null;
+type Refine = (match: RegExpExecArray, text: string, scan: ForwardScan) => Span | null;
+
+/**
+ * Memoized forward searches in one text, for refinements that look past a bounded match (to the end
+ * of a value, for a token inside it). A regex rule visits its matches left to right, so a question
+ * asked from inside the stretch an earlier search crossed reuses that answer: many matches sharing
+ * one long value (`token=token=token=...`) cost one scan of it, not one each, and the rule stays
+ * linear.
+ */
+class ForwardScan {
+  readonly #memo = new Map<RegExp, { from: number; at: number }>();
+  readonly #trimmed = new Map<string, { end: number; start: number }>();
+
+  constructor(readonly text: string) {}
+
+  /** Start of the first match of the global `pattern` at or after `from`, or the text length. */
+  next(pattern: RegExp, from: number): number {
+    let memo = this.#memo.get(pattern);
+    if (memo === undefined) {
+      memo = { from: -1, at: -1 };
+      this.#memo.set(pattern, memo);
+    } else if (from >= memo.from && from <= memo.at) {
+      return memo.at;
+    }
+    pattern.lastIndex = from;
+    const match = pattern.exec(this.text);
+    memo.from = from;
+    memo.at = match === null ? this.text.length : match.index;
+    return memo.at;
+  }
+
+  /** `end` moved back over any of `chars` (trailing punctuation), but not before `floor`. */
+  trimEnd(end: number, floor: number, chars: string = TRAILING_PUNCTUATION): number {
+    let memo = this.#trimmed.get(chars);
+    if (memo === undefined) {
+      memo = { end: -1, start: -1 };
+      this.#trimmed.set(chars, memo);
+    }
+    if (memo.end !== end) {
+      let start = end;
+      while (start > 0 && chars.includes(this.text.charAt(start - 1))) start -= 1;
+      memo.end = end;
+      memo.start = start;
+    }
+    return Math.max(memo.start, floor);
+  }
+}
 
 /**
  * A rule from a global regex. `refine` may reject a match or narrow it to the part to redact (or
@@ -388,8 +680,9 @@ function regexRule(
     replacement: SANITIZER_TOKENS[category],
     find(text) {
       const spans: Span[] = [];
+      const scan = new ForwardScan(text);
       for (const match of execAll(regex, text)) {
-        const span = refine ? refine(match, text) : wholeMatch(match);
+        const span = refine ? refine(match, text, scan) : wholeMatch(match);
         if (span !== null) {
           spans.push(span);
           // Resume where the redaction ends: a narrowed value leaves the rest of the match to scan.
@@ -426,6 +719,19 @@ function groupSpan(match: RegExpExecArray, ...names: string[]): Span | null {
     if (range !== undefined) return { start: range[0], end: range[1] };
   }
   return null;
+}
+
+/**
+ * The span of the value that ends a match: `q1`/`q2`/`q3` (before one closing quote) or `v`. Needs
+ * no `d` flag: match indices make every `exec` several times slower, which counts for regexes that
+ * match (and are rejected) very often.
+ */
+function valueSpan(match: RegExpExecArray): Span | null {
+  const groups = match.groups ?? {};
+  const end = match.index + match[0].length;
+  const quoted = groups.q1 ?? groups.q2 ?? groups.q3;
+  if (quoted !== undefined) return { start: end - 1 - quoted.length, end: end - 1 };
+  return groups.v === undefined ? null : { start: end - groups.v.length, end };
 }
 
 function customRule(regex: RegExp, replacement: string, field: string): Rule {
@@ -494,15 +800,15 @@ const PEM_PRIVATE_KEY =
 /** `scheme://user:password@host`: the userinfo (up to the last `@` before the path) is redacted. */
 const URL_CREDENTIALS = new RegExp(
   String.raw`(?<![A-Za-z0-9+.\]-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/(?<v>[^\s/?#@:[\]]*:[^\s/?#[\]]+)@(?=[A-Za-z0-9]|\[(?!(?:${TOKEN_NAMES})\]))`,
-  "dg",
+  "g",
 );
 
 const JWT = /(?<![\w-])eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}(?:\.[\w-]+){0,2}(?![\w-])/g;
 
-const BEARER = /(?<![A-Za-z0-9\]])[Bb]earer[ \t]+(?<v>[A-Za-z0-9\-._~+/]+=*)/dg;
+const BEARER = /(?<![A-Za-z0-9\]])[Bb]earer[ \t]+(?<v>[A-Za-z0-9\-._~+/]+=*)/g;
 
 const BASIC_AUTH =
-  /(?<![\w\]])authorization["']?[ \t]*[:=][ \t]*["']?basic[ \t]+(?<v>[A-Za-z0-9+/]{8,}={0,2})/dgi;
+  /(?<![\w\]])authorization["']?[ \t]*[:=][ \t]*["']?basic[ \t]+(?<v>[A-Za-z0-9+/]{8,}={0,2})/gi;
 
 /**
  * Password labels in other languages (German, Spanish, French, Portuguese, Dutch, Polish, Japanese,
@@ -531,32 +837,39 @@ const FOREIGN_PASSWORD_LABELS = [
  * placeholder paths (`{webhook.token}`, `XXXX…`) do not match or are rejected.
  */
 const WEBHOOK_URL =
-  /(?<![\w.@/\]-])(?:https?:\/\/)?(?:hooks\.slack\.com\/(?:services\/T\w+\/B\w+\/(?<slack>\w+)|(?:workflows|triggers)\/T\w+(?:\/\w+){1,2}\/(?<flow>\w+))|(?:(?:ptb|canary)\.)?discord(?:app)?\.com\/api(?:\/v\d{1,2})?\/webhooks\/\d{5,}\/(?<discord>[\w-]+))[^\s"'\x60<>|]*/dgi;
+  /(?<![\w.@/\]-])(?:https?:\/\/)?(?:hooks\.slack\.com\/(?:services\/T\w+\/B\w+\/(?<slack>\w+)|(?:workflows|triggers)\/T\w+(?:\/\w+){1,2}\/(?<flow>\w+))|(?:(?:ptb|canary)\.)?discord(?:app)?\.com\/api(?:\/v\d{1,2})?\/webhooks\/\d{5,}\/(?<discord>[\w-]+))/gi;
 
-/** Azure storage / Service Bus connection strings and SAS URLs: the key or signature value. */
-const AZURE_SECRET =
-  /(?<![\w\]-])(?:AccountKey|SharedAccessKey|sig)[ \t]*=[ \t]*(?<v>[^;&\s"'\x60<>[\]]+)/dgi;
+/** Where a webhook URL ends, or a token inside it. */
+const TOKEN_OR_URL_END = new RegExp(String.raw`\[(?:${TOKEN_NAMES})\]|[\s"'\x60<>|]`, "g");
+
+/**
+ * Azure storage / Service Bus connection strings and SAS URLs: the key or signature value, which
+ * starts at the last character of the match and runs to {@link AZURE_VALUE_END} (found in code).
+ */
+const AZURE_SECRET = /(?<![\w\]-])(?:AccountKey|SharedAccessKey|sig)[ \t]*=[ \t]*[^;&\s"'\x60<>[\]]/gi;
+
+const AZURE_VALUE_END = /[;&\s"'\x60<>[\]]/g;
 
 /** `--password=X`, `--db-password X`, `--passphrase 'X'` (not `--password-stdin`). */
 const CLI_LONG_PASSWORD =
-  /(?<![\w\]-])--(?:[A-Za-z0-9]+-)*pass(?:word|wd|phrase)(?<sep>=|[ \t]+)(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,256}))/dgi;
+  /(?<![\w\]-])--(?:[A-Za-z0-9]+-)*pass(?:word|wd|phrase)(?<sep>=|[ \t]+)(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,256}))/gi;
 
 /**
  * A short password flag: `-pX` glued (the MySQL family), `-p X` (sshpass, mongo, `docker login`),
  * `-P X` (sqlcmd, bcp), `-a X` (redis-cli); which tool is decided from the command in code.
  */
 const CLI_SHORT_PASSWORD =
-  /(?<![\w\]-])-(?<flag>[pPa])(?<sp>[ \t]+)?(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,256}))/dg;
+  /(?<![\w\]-])-(?<flag>[pPa])(?<sp>[ \t]+)?(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,256}))/g;
 
 /** `openssl ... -passin pass:X` / `-passout pass:X`. */
-const OPENSSL_PASS_ARG = /(?<![\w\]-])-pass(?:in|out)[ \t]+["']?pass:(?<v>[^\s"']{1,256})/dg;
+const OPENSSL_PASS_ARG = /(?<![\w\]-])-pass(?:in|out)[ \t]+["']?pass:(?<v>[^\s"']{1,256})/g;
 
 /** `Username / Password: admin / P@ss`: the second half of the value pair is the password. */
 const LABELLED_CREDENTIAL_PAIR = new RegExp(
   String.raw`(?<![\w\]])(?:user(?:[ _-]?name)?|login|benutzer(?:name)?|usuario|utilisateur|usu[áa]rio)[ \t]*\/[ \t]*` +
     String.raw`(?:pass(?:word|wd)?|pwd|pw|${FOREIGN_PASSWORD_LABELS})(?:[ \t]*[:=：]|[ \t]+(?:is|are))[ \t]*` +
     String.raw`[^\s/]{1,64}[ \t]*\/[ \t]*(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,128}))`,
-  "dgi",
+  "gi",
 );
 
 /**
@@ -564,7 +877,7 @@ const LABELLED_CREDENTIAL_PAIR = new RegExp(
  * Whether it is one (and not `read / write`) is decided in code.
  */
 const CREDENTIAL_PAIR =
-  /(?<![\w.@/\\[\]-])(?<uq>["'\x60]?)(?<u>[A-Za-z0-9_][\w.@+-]{0,63})\k<uq>(?<sep>[ \t]+\/[ \t]+|\/)(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|\x60(?<q3>[^\x60\n]{1,200})\x60|(?<v>[^\s"'\x60/]{1,128}))/dg;
+  /(?<![\w.@/\\[\]-])(?<uq>["'\x60]?)(?<u>[A-Za-z0-9_][\w.@+-]{0,63})\k<uq>(?<sep>[ \t]+\/[ \t]+|\/)(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|\x60(?<q3>[^\x60\n]{1,200})\x60|(?<v>[^\s"'\x60/]{1,128}))/g;
 
 /**
  * `root:toor@10.0.0.5` without a scheme: `user:password` before `@host` is redacted. The host is
@@ -588,12 +901,38 @@ const KEYWORD_VALUE = new RegExp(
     // "is"/"was", and after a foreign label its own: "Das Passwort ist/lautet X", "la contraseña es X"
     String.raw`|(?<is>[ \t]+(?:is|was|(?<fis>ist|lautet|es|est|é|jest|to|wynosi))(?:[ \t]*:)?[ \t]+(?:(?:now|still|set[ \t]+to|changed[ \t]+to)[ \t]+)?)` +
     String.raw`|(?<bare>[ \t]+))` +
-    String.raw`(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|\x60(?<q3>[^\x60\n]{1,200})\x60|(?<v>\S{1,256}))`,
-  "dgi",
+    String.raw`(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|\x60(?<q3>[^\x60\n]{1,200})\x60|(?<v>\S))`,
+  "gi",
 );
 
 /** `curl -u user:password`, `--user user:password`. */
-const CLI_USER_CREDENTIALS = /(?<![\w\]-])(?:-u|--user)(?:[ \t]+|=)["']?(?<v>[^\s:"']+:[^\s"']+)/dg;
+const CLI_USER_CREDENTIALS = /(?<![\w\]-])(?:-u|--user)(?:[ \t]+|=)["']?(?<v>[^\s:"']{1,256}:[^\s"']+)/g;
+
+/**
+ * `pass: X`, `pass=X`, `"pass": "X"`, `DB_PASS=X`: `pass` as a label (a colon or `=` after it).
+ * Whether it labels a password (not `bus pass: monthly`) is decided in code.
+ */
+const PASS_LABEL =
+  /(?<![\p{L}\p{N}_-])(?<id>(?:[A-Za-z0-9]+_){1,4})?pass["']?[ \t]*[:=][ \t]*(?:"(?<q1>[^"\n]{1,200})"|'(?<q2>[^'\n]{1,200})'|(?<v>[^\s"'\x60]{1,128}))/giu;
+
+/** Before a bare `pass` label: the line start, punctuation or a quote, or openssl's `-pass`. */
+const PASS_LABEL_BEFORE = /(?:^|[,;|{([<>"'\x60&?]|(?<![\w-])-pass(?:in|out)?)[ \t]*$/;
+
+/** Words on the line before a bare `pass:` that make it the password of an account. */
+const PASS_LABEL_CONTEXT =
+  /(?:^|[^\p{L}])(?:user(?:[ _-]?name)?|login|e-?mail|account|credentials?|creds|ssid|wi-?fi)(?![\p{L}])/iu;
+
+function refinePassLabel(match: RegExpExecArray, text: string): Span | null {
+  const span = plainValueSpan(match, false);
+  if (span === null) return null;
+  const value = text.slice(span.start, span.end);
+  const lettersAndDigits = /^[A-Za-z0-9]{5,}$/.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value);
+  if (!lettersAndDigits && !passwordShaped(value)) return null;
+  if (isStopValue(value) || PATH.test(value) || ALGORITHM_NAME.test(value)) return null;
+  if (match.groups?.id !== undefined) return span;
+  const before = lineBefore(text, match.index, 80);
+  return PASS_LABEL_BEFORE.test(before) || PASS_LABEL_CONTEXT.test(before) ? span : null;
+}
 
 const XML_SECRET_ELEMENT =
   /<(?:[\w-]+:)?(?:password|passwd|passphrase|secret|api[_-]?key|token)>(?<v>[^<\s]{1,200})<\//dgi;
@@ -687,11 +1026,25 @@ zapomniane puste nowe aktualne słabe silne zmień zmienić znaków znaki twoje 
     .filter((word) => word.length > 0),
 );
 
-const PLACEHOLDER =
-  /^(?:\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%\(?\w+\)?s?|\{\{.*\}\}|<[^>]*>|\*+|•+|#{3,}|\.{2,}|…|x{3,}|X{3,}|[A-Z]+(?:_[A-Z0-9]+)+|(?:your|my|insert|replace|enter)[-_ ].*|.*[-_]here)$/;
+const PLACEHOLDER_SHAPE =
+  /^(?:\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|%\(?\w+\)?s?|\{\{.*\}\}|<[^>]*>|\*+|•+|#{3,}|\.{2,}|…|x{3,}|X{3,}|[A-Z]+(?:_[A-Z0-9]+)+|(?:your|my|insert|replace|enter)[-_ ].*)$/;
 
-const CODE_EXPRESSION =
-  /[()]|\w\[|^(?:this|self|process\.env|os\.environ|req|request|config|settings|env|options|opts|args|params|input|form|user|data|body)\.[\w$]/;
+/** `${VAR}`, `<password>`, `********`, `your-key`, `token_here`, ... (values never hold a line break). */
+function isPlaceholder(value: string): boolean {
+  // `-here`/`_here` as a string check: `/^.*[-_]here$/` walks the whole value for every candidate.
+  const here = value.length >= 5 && value.endsWith("here") && "-_".includes(value.charAt(value.length - 5));
+  return here || PLACEHOLDER_SHAPE.test(value);
+}
+
+/** The start of a code expression: `process.env.X`, `config.password`. */
+const CODE_OBJECT_START =
+  /^(?:this|self|process\.env|os\.environ|req|request|config|settings|env|options|opts|args|params|input|form|user|data|body)\.[\w$]/;
+
+/** Code-like values: `getPassword()`, `env['X']`, `process.env.X`, `config.password`. */
+const CODE_EXPRESSION = new RegExp(String.raw`[()]|\w\[|${CODE_OBJECT_START.source}`);
+
+/** A call or an index anywhere in a value (see {@link CODE_EXPRESSION}), or the whitespace that ends it. */
+const CODE_MARK_OR_WHITESPACE = /[()]|\w\[|\s/g;
 
 const PATH = /^(?:~|\.{1,2})?\/[\w.-]*(?:\/[\w.-]*)*$/;
 
@@ -712,19 +1065,36 @@ const FOLLOWED_BY_WORD = new RegExp(String.raw`^[ \t]+(?:[\p{L}\p{N}]|\[(?:${TOK
 
 const PAIR_USERNAME_BEFORE_TOKEN = /^[ \t]*\/[ \t]*\[REDACTED\]/;
 
-const TRAILING_PUNCTUATION = /[.,;:?*)\]}"'\x60>]+$/;
+/** Sentence punctuation and closing marks that end a value without being part of it. */
+const TRAILING_PUNCTUATION = ".,;:?*)]}\"'`>";
 
-const NON_SPACE_RUN = /\S*/y;
+/** `value` without trailing {@link TRAILING_PUNCTUATION} (a loop: `/[...]+$/` rescans from every position). */
+function trimTrailingPunctuation(value: string): string {
+  let end = value.length;
+  while (end > 0 && TRAILING_PUNCTUATION.includes(value.charAt(end - 1))) end -= 1;
+  return value.slice(0, end);
+}
 
-const QUERY_CONTINUATION = /&[A-Za-z_][\w.-]*=/;
+/** The longest unquoted keyword value the regex reads; a longer one is judged on this much of it. */
+const VALUE_WINDOW = 256;
+
+const WHITESPACE = /\s/g;
+
+const TOKEN_OR_WHITESPACE = new RegExp(String.raw`\[(?:${TOKEN_NAMES})\]|\s`, "g");
+
+/** `&name=`: an unquoted password is cut where a query string continues. */
+const QUERY_OR_WHITESPACE = /&[A-Za-z_][\w.-]*=|\s/g;
+
+const LONGEST_STOP_WORD = Math.max(
+  ...[...STOP_WORDS, ...FOREIGN_DESCRIPTIVE_WORDS].map((word) => word.length),
+);
 
 function isStopValue(value: string): boolean {
-  const lower = value.toLowerCase();
-  return (
-    STOP_WORDS.has(lower) ||
-    FOREIGN_DESCRIPTIVE_WORDS.has(lower) ||
-    /^[a-z]{3,}(?:ed|ly|able|ible)$/.test(value)
-  );
+  if (value.length <= LONGEST_STOP_WORD) {
+    const lower = value.toLowerCase();
+    if (STOP_WORDS.has(lower) || FOREIGN_DESCRIPTIVE_WORDS.has(lower)) return true;
+  }
+  return /^[a-z]{3,}(?:ed|ly|able|ible)$/.test(value);
 }
 
 /** Algorithm, encoding and protocol names that follow "password" without being one ("password SHA256"). */
@@ -750,11 +1120,22 @@ function isSentence(value: string): boolean {
     .some((word) => SENTENCE_WORDS.has(word.replace(/^\W+|\W+$/g, "")));
 }
 
-function looksLikeToken(value: string): boolean {
-  if (!/^[A-Za-z0-9._~+/=-]{8,}$/.test(value)) return false;
-  if (/\d/.test(value) && /[A-Za-z]/.test(value)) return true;
-  return value.length >= 24 && /[a-z]/.test(value) && /[A-Z]/.test(value);
+/**
+ * `text[start, end)` is token-shaped: 8+ characters of `[A-Za-z0-9._~+/=-]` with letters and digits,
+ * or 24+ with both cases. Asked through `scan`, so that overlapping values cost O(1) each.
+ */
+function looksLikeToken(scan: ForwardScan, start: number, end: number): boolean {
+  if (end - start < 8 || scan.next(NOT_TOKEN_CHAR, start) < end) return false;
+  if (scan.next(DIGIT, start) < end && scan.next(LETTER, start) < end) return true;
+  return end - start >= 24 && scan.next(LOWERCASE, start) < end && scan.next(UPPERCASE, start) < end;
 }
+
+const NOT_TOKEN_CHAR = /[^A-Za-z0-9._~+/=-]/g;
+const DIGIT = /\d/g;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/gu;
+const LETTER = /[A-Za-z]/g;
+const LOWERCASE = /[a-z]/g;
+const UPPERCASE = /[A-Z]/g;
 
 /** Quoted values may hold any symbol (`'django-insecure-8h$#x9@q!'`) but still need letters and digits. */
 function looksLikeQuotedToken(value: string): boolean {
@@ -767,40 +1148,56 @@ function passwordShaped(value: string): boolean {
   return value.length >= 6 && classes >= 3;
 }
 
-function refineKeywordValue(match: RegExpExecArray, text: string): Span | null {
+function refineKeywordValue(match: RegExpExecArray, text: string, scan: ForwardScan): Span | null {
   const groups = match.groups ?? {};
-  const quoted = groups.q1 ?? groups.q2 ?? groups.q3;
-  let span = groupSpan(match, "q1", "q2", "q3", "v");
-  if (span === null) return null;
-
-  if (quoted === undefined && span.end - span.start === 256) {
-    NON_SPACE_RUN.lastIndex = span.end;
-    NON_SPACE_RUN.test(text);
-    span = { start: span.start, end: NON_SPACE_RUN.lastIndex };
-  }
-  let value = text.slice(span.start, span.end);
-  // A value holding a token was cut short by a higher-priority rule: leave the rest alone so
-  // that a second pass agrees with the first.
-  if (SANITIZER_TOKEN_TEXT.test(value)) return null;
-  if (quoted === undefined) {
-    if (/^["'\x60]/.test(value)) {
-      value = value.slice(1);
-      span = { start: span.start + 1, end: span.end };
-    }
-    // Placeholders and code are judged before trimming, which would break `${VAR}` or `env['X']`.
-    if (/^[([{<]/.test(value) || PLACEHOLDER.test(value) || CODE_EXPRESSION.test(value)) return null;
-    const query = QUERY_CONTINUATION.exec(value);
-    if (query !== null) value = value.slice(0, query.index);
-    value = value.replace(TRAILING_PUNCTUATION, "");
-    span = { start: span.start, end: span.start + value.length };
-  }
-  value = value.trim();
-  if (value.length === 0 || SANITIZER_TOKEN_TEXT.test(value)) return null;
   // "ist", "es", "to"... are copulas only after a foreign label ("send the password to X" is not one).
   if (groups.fis !== undefined && groups.fl === undefined) return null;
-  if (PLACEHOLDER.test(value) || PATH.test(value)) return null;
-  if (/\s/.test(value) ? isSentence(value) : isStopValue(value)) return null;
-  if (quoted === undefined && CODE_EXPRESSION.test(value)) return null;
+  const quoted = groups.q1 ?? groups.q2 ?? groups.q3;
+  let span = valueSpan(match);
+  if (span === null) return null;
+  let value: string;
+  if (quoted === undefined) {
+    // An unquoted value runs to the next whitespace (the regex reads only its first character).
+    const runEnd = scan.next(WHITESPACE, span.start);
+    // A value holding a token was cut short by a higher-priority rule: leave the rest alone so
+    // that a second pass agrees with the first.
+    if (scan.next(TOKEN_OR_WHITESPACE, span.start) < runEnd) return null;
+    const start = /["'\x60]/.test(text.charAt(span.start)) ? span.start + 1 : span.start;
+    // A value longer than VALUE_WINDOW is judged on its start, so that each of many keywords in
+    // one long value (`token=token=...`) costs a bounded amount.
+    const head = text.slice(start, Math.min(runEnd, start + VALUE_WINDOW));
+    // Placeholders and code are judged before trimming, which would break `${VAR}` or `env['X']`.
+    if (/^[([{<]/.test(head) || isPlaceholder(head) || CODE_OBJECT_START.test(head)) return null;
+    if (scan.next(CODE_MARK_OR_WHITESPACE, start) < runEnd) return null;
+    // Cut at `&name=` (a query string continues), then trailing punctuation.
+    const end = scan.trimEnd(Math.min(runEnd, scan.next(QUERY_OR_WHITESPACE, start)), start);
+    if (end === start) return null;
+    span = { start, end };
+    value = text.slice(start, Math.min(end, start + VALUE_WINDOW));
+  } else {
+    value = text.slice(span.start, span.end);
+    if (SANITIZER_TOKEN_TEXT.test(value)) return null;
+    value = value.trim();
+    if (value.length === 0) return null;
+  }
+  // Every check below only rejects, so the cheap and most selective ones come first.
+  const tokenLike = groups.tk !== undefined || (groups.sfx ?? "") !== "";
+  if (
+    tokenLike &&
+    !(quoted === undefined ? looksLikeToken(scan, span.start, span.end) : looksLikeQuotedToken(value))
+  ) {
+    return null;
+  }
+  // "password hunter2": with no separator, only a quoted or password-like value.
+  if (
+    groups.bare !== undefined &&
+    quoted === undefined &&
+    (groups.pw === undefined || !barePasswordValue(value, groups.pw))
+  ) {
+    return null;
+  }
+  if (isPlaceholder(value) || PATH.test(value)) return null;
+  if (quoted !== undefined && /\s/.test(value) ? isSentence(value) : isStopValue(value)) return null;
   if (/^\d+$/.test(value) && FOLLOWED_BY_UNIT.test(text.slice(span.end, span.end + 24))) return null;
   if (GLUED_UNIT.test(value)) return null;
   // "Passwort: mindestens 12 Zeichen": after a foreign label, a lowercase word leading into more
@@ -814,40 +1211,30 @@ function refineKeywordValue(match: RegExpExecArray, text: string): Span | null {
   }
   // "Username / Password: admin / [REDACTED]": the value is the username of a redacted pair.
   if (PAIR_USERNAME_BEFORE_TOKEN.test(text.slice(span.end, span.end + 16))) return null;
-
-  // "password hunter2": with no separator, only a quoted or password-like value.
-  if (
-    groups.bare !== undefined &&
-    quoted === undefined &&
-    (groups.pw === undefined || !barePasswordValue(value, groups.pw))
-  ) {
-    return null;
-  }
-  const tokenLike = groups.tk !== undefined || (groups.sfx ?? "") !== "";
-  if (tokenLike && !(quoted === undefined ? looksLikeToken(value) : looksLikeQuotedToken(value))) return null;
   const proseSecret = groups.pw?.toLowerCase() === "secret" && groups.is !== undefined;
   if (proseSecret && quoted === undefined && /^[A-Za-z][a-z]*$/.test(value)) return null;
   return span;
 }
 
 function refineBearer(match: RegExpExecArray): Span | null {
-  const span = groupSpan(match, "v");
+  const span = valueSpan(match);
   const value = match.groups?.v ?? "";
   const tokenish = (value.length >= 8 && /\d/.test(value) && /[A-Za-z]/.test(value)) || value.length >= 20;
   return tokenish && !/^[a-z]+$/.test(value) ? span : null;
 }
 
 /** Sentence punctuation and markup that can follow a URL without being part of it. */
-const URL_TRAILING = /[.,;:!?)\]}*]+$/;
+const URL_TRAILING = ".,;:!?)]}*";
 
-function refineWebhook(match: RegExpExecArray): Span | null {
+function refineWebhook(match: RegExpExecArray, text: string, scan: ForwardScan): Span | null {
   const groups = match.groups ?? {};
   const secret = groups.slack ?? groups.flow ?? groups.discord ?? "";
-  if (PLACEHOLDER.test(secret) || /^(?:x+|0+)$/i.test(secret)) return null;
-  // Judged before trimming, which could cut a token in the URL in half.
-  if (SANITIZER_TOKEN_TEXT.test(match[0])) return null;
-  const url = match[0].replace(URL_TRAILING, "");
-  return { start: match.index, end: match.index + url.length };
+  if (isPlaceholder(secret) || /^(?:x+|0+)$/i.test(secret)) return null;
+  // The URL runs on to whitespace, a quote, `<>` or `|`. A token in it is judged before trimming,
+  // which could cut the token in half.
+  const end = scan.next(TOKEN_OR_URL_END, match.index);
+  if (text.charAt(end) === "[") return null;
+  return { start: match.index, end: scan.trimEnd(end, match.index, URL_TRAILING) };
 }
 
 /**
@@ -858,17 +1245,17 @@ function refineWebhook(match: RegExpExecArray): Span | null {
 function plainValueSpan(match: RegExpExecArray, spaced: boolean): Span | null {
   const groups = match.groups ?? {};
   const quoted = groups.q1 ?? groups.q2 ?? groups.q3;
-  const span = groupSpan(match, "q1", "q2", "q3", "v");
+  const span = valueSpan(match);
   if (span === null) return null;
   let value = quoted ?? groups.v ?? "";
   if (/^\$/.test(value) || SANITIZER_TOKEN_TEXT.test(value)) return null;
   if (quoted === undefined) {
     if (spaced && value.startsWith("-")) return null;
-    if (/^[([{<]/.test(value) || PLACEHOLDER.test(value) || CODE_EXPRESSION.test(value)) return null;
-    value = value.replace(TRAILING_PUNCTUATION, "");
+    if (/^[([{<]/.test(value) || isPlaceholder(value) || CODE_EXPRESSION.test(value)) return null;
+    value = trimTrailingPunctuation(value);
   }
   const trimmed = value.trim();
-  if (!/[\p{L}\p{N}]/u.test(trimmed) || PLACEHOLDER.test(trimmed)) return null;
+  if (!/[\p{L}\p{N}]/u.test(trimmed) || isPlaceholder(trimmed)) return null;
   if (spaced && (isStopValue(trimmed) || CLI_WORDS.has(trimmed.toLowerCase()))) return null;
   return { start: span.start, end: span.start + value.length };
 }
@@ -880,16 +1267,18 @@ const CLI_WORDS = new Set(
   ),
 );
 
-function refineAzureSecret(match: RegExpExecArray): Span | null {
-  const span = groupSpan(match, "v");
-  if (span === null) return null;
-  const raw = match.groups?.v ?? "";
-  if (/^[$({]/.test(raw) || PLACEHOLDER.test(raw) || !/[\p{L}\p{N}]/u.test(raw)) return null;
-  const value = raw.replace(/[.,)\]}]+$/, "");
-  if (value.length === 0 || SANITIZER_TOKEN_TEXT.test(value)) return null;
-  if (PLACEHOLDER.test(value) || isStopValue(value)) return null;
+function refineAzureSecret(match: RegExpExecArray, text: string, scan: ForwardScan): Span | null {
+  const start = match.index + match[0].length - 1;
+  const rawEnd = scan.next(AZURE_VALUE_END, start);
+  // A long value is judged on its start (as keyword values are), so that many keys in one long
+  // value cost a bounded amount each.
+  const raw = text.slice(start, Math.min(rawEnd, start + VALUE_WINDOW));
+  if (/^[$({]/.test(raw) || isPlaceholder(raw) || scan.next(LETTER_OR_DIGIT, start) >= rawEnd) return null;
+  const end = scan.trimEnd(rawEnd, start, ".,)]}");
+  const value = text.slice(start, Math.min(end, start + VALUE_WINDOW));
+  if (value.length === 0 || isPlaceholder(value) || isStopValue(value)) return null;
   if (/^(?:key|value|string|base64|signature|secret|sig)$/i.test(value)) return null;
-  return { start: span.start, end: span.start + value.length };
+  return { start, end };
 }
 
 /** The shell command a flag at `index` belongs to: back to the line start or `;`, `|`, `&`. */
@@ -979,7 +1368,7 @@ function lineBefore(text: string, index: number, length: number): string {
 function refineCredentialPair(match: RegExpExecArray, text: string): Span | null {
   const groups = match.groups ?? {};
   const user = groups.u ?? "";
-  const raw = groupSpan(match, "q1", "q2", "q3", "v");
+  const raw = valueSpan(match);
   if (raw === null || !/[A-Za-z]/.test(user)) return null;
   const before = lineBefore(text, match.index, 80);
   // Lists and paths: `admin / editor / viewer`, `Home / Settings / Security`.
@@ -1025,7 +1414,7 @@ function refineHostCredentials(match: RegExpExecArray, text: string): Span | nul
   const user = userinfo.slice(0, userinfo.indexOf(":"));
   const password = userinfo.slice(userinfo.indexOf(":") + 1);
   if (!/[A-Za-z]/.test(user) || ADDRESS_LABELS.has(user.toLowerCase())) return null;
-  if (PLACEHOLDER.test(password) || /^\$/.test(password)) return null;
+  if (isPlaceholder(password) || /^\$/.test(password)) return null;
   const host = (groups.host ?? "").replace(/[.-]+$/, "");
   const hostEnd = (match.indices?.groups?.host?.[0] ?? 0) + host.length;
   const literal =
@@ -1041,12 +1430,15 @@ function refineHostCredentials(match: RegExpExecArray, text: string): Span | nul
 const SECRET_RULES: readonly Rule[] = [
   regexRule("secret", PEM_PRIVATE_KEY),
   regexRule("secret", WEBHOOK_URL, refineWebhook),
-  regexRule("secret", URL_CREDENTIALS, (match) =>
-    SANITIZER_TOKEN_TEXT.test(match.groups?.v ?? "") ? null : groupSpan(match, "v"),
-  ),
+  regexRule("secret", URL_CREDENTIALS, (match) => {
+    // The userinfo ends right before the `@` that ends the match.
+    const userinfo = match.groups?.v ?? "";
+    const end = match.index + match[0].length - 1;
+    return SANITIZER_TOKEN_TEXT.test(userinfo) ? null : { start: end - userinfo.length, end };
+  }),
   regexRule("secret", JWT),
   regexRule("secret", BEARER, refineBearer),
-  regexRule("secret", BASIC_AUTH, (match) => groupSpan(match, "v")),
+  regexRule("secret", BASIC_AUTH, valueSpan),
   // Before keyword values, which would take `SharedAccessKey=...` up to the next space.
   regexRule("secret", AZURE_SECRET, refineAzureSecret),
   regexRule("secret", CLI_LONG_PASSWORD, (match) => plainValueSpan(match, match.groups?.sep !== "=")),
@@ -1059,14 +1451,15 @@ const SECRET_RULES: readonly Rule[] = [
       ? match.index + 1
       : match.index + match[0].length,
   ),
-  regexRule("secret", CLI_USER_CREDENTIALS, (match) => groupSpan(match, "v")),
+  regexRule("secret", PASS_LABEL, refinePassLabel),
+  regexRule("secret", CLI_USER_CREDENTIALS, valueSpan),
   regexRule("secret", HOST_CREDENTIALS, refineHostCredentials),
   regexRule("secret", CREDENTIAL_PAIR, refineCredentialPair),
   regexRule("secret", XML_SECRET_ELEMENT, (match, text) => {
     const span = groupSpan(match, "v");
     if (span === null) return null;
     const value = text.slice(span.start, span.end);
-    return isStopValue(value) || PLACEHOLDER.test(value) ? null : span;
+    return isStopValue(value) || isPlaceholder(value) ? null : span;
   }),
   regexRule("secret", VENDOR_KEY),
 ];
@@ -1075,7 +1468,7 @@ const SECRET_RULES: readonly Rule[] = [
 // Emails
 
 const EMAIL =
-  /(?<![\p{L}\p{N}_%+-]|:\/\/)[\p{L}\p{N}_%+-][\p{L}\p{N}._%+-]{0,63}@(?:[\p{L}\p{N}-]{1,63}\.){1,8}(?<tld>\p{L}{2,24})(?![\p{L}\p{N}-]|:[\w~/[])/dgu;
+  /(?<![\p{L}\p{N}_%+-]|:\/\/)[\p{L}\p{N}_%+-][\p{L}\p{N}._%+-]{0,63}@(?:[\p{L}\p{N}-]{1,63}\.){1,8}(?<tld>\p{L}{2,24})(?![\p{L}\p{N}-]|:[\w~/[])/gu;
 
 /** "TLDs" that are really file extensions (`icon@2x.png`, `lib@next.js`). */
 const FILE_EXTENSIONS = new Set(
@@ -1221,6 +1614,12 @@ const SSN_RULES: readonly Rule[] = [
 const CARD_CANDIDATE =
   /(?<![\w.+/\]-])(?<![A-Z]{2}\d{2} )\d{1,19}(?:[ .-]\d{1,19}){0,18}(?![\w]|[.,]\[|\.\d|,\d{1,3}(?!\d))/g;
 
+/**
+ * A slash-joined chain of digit groups, a card only as a whole (`4111/1111/1111/1111`; not a date,
+ * a fraction, a path, or a card followed by `/12` for its expiry, which stays a card on its own).
+ */
+const SLASHED_CARD_CANDIDATE = /(?<![\w.+/\]-])\d{1,19}(?:\/\d{1,19}){1,18}(?![\w/]|[.,]\[|\.\d)/g;
+
 function luhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i += 1) {
@@ -1237,13 +1636,17 @@ function luhnValid(digits: string): boolean {
 interface DigitGroup {
   start: number;
   digits: string;
-  /** The separator before this group ("" for the first group of a candidate). */
+  /** The separator before this group ("" for the first group of a candidate, GAP_SEPARATOR). */
   sep: string;
 }
 
+/** Stands for invisible characters dropped between two digits: they may have been a separator. */
+const GAP_SEPARATOR = "gap";
+
 /**
  * Ends (exclusive group indices) of the card-shaped runs starting at group `i`: one group of
- * 13-19 digits, 4-6-5 / 4-6-4, or groups of 4 with a last group of 1-4, all with one separator.
+ * 13-19 digits, 4-6-5 / 4-6-4, or groups of 4 with a last group of 1-4, all with one separator
+ * (a gap goes with any).
  */
 function cardShapedEnds(groups: readonly DigitGroup[], i: number): number[] {
   const first = groups[i];
@@ -1252,16 +1655,17 @@ function cardShapedEnds(groups: readonly DigitGroup[], i: number): number[] {
   const length = first.digits.length;
   if (length >= 13 && length <= 19) ends.push(i + 1);
   if (length !== 4) return ends;
-  const sep = groups[i + 1]?.sep;
   const second = groups[i + 1];
   const third = groups[i + 2];
-  if (second?.digits.length === 6 && third !== undefined && third.sep === sep) {
+  if (second?.digits.length === 6 && third !== undefined && sameSeparator(second.sep, third.sep)) {
     if (third.digits.length === 5 || third.digits.length === 4) ends.push(i + 3);
   }
+  let sep = GAP_SEPARATOR;
   let total = 4;
   for (let j = i + 1; j < groups.length && j < i + 5; j += 1) {
     const group = groups[j];
-    if (group === undefined || group.sep !== sep || group.digits.length > 4) break;
+    if (group === undefined || !sameSeparator(group.sep, sep) || group.digits.length > 4) break;
+    if (group.sep !== GAP_SEPARATOR) sep = group.sep;
     total += group.digits.length;
     if (total >= 13 && total <= 19) ends.push(j + 1);
     if (group.digits.length !== 4) break;
@@ -1269,53 +1673,114 @@ function cardShapedEnds(groups: readonly DigitGroup[], i: number): number[] {
   return ends;
 }
 
+function sameSeparator(a: string, b: string): boolean {
+  return a === b || a === GAP_SEPARATOR || b === GAP_SEPARATOR;
+}
+
 function isCardNumber(digits: string): boolean {
   return /^[2-6]/.test(digits) && !/^(\d)\1*$/.test(digits) && luhnValid(digits);
 }
 
-function findCards(text: string): Span[] {
+/**
+ * Cards among digit groups: from each group, the longest card-shaped, Luhn-valid run wins. A run
+ * may not start or end inside a dot- or slash-joined chain (a decimal, a version, an IP, a date).
+ */
+function cardsIn(groups: readonly DigitGroup[]): Span[] {
   const spans: Span[] = [];
-  for (const match of execAll(CARD_CANDIDATE, text)) {
-    const groups: DigitGroup[] = [];
-    let sep = "";
-    for (const part of match[0].matchAll(/(\d+)|[ .-]/g)) {
-      if (part[1] === undefined) {
-        sep = part[0];
-      } else {
-        groups.push({ start: match.index + part.index, digits: part[1], sep });
-      }
+  let i = 0;
+  while (i < groups.length) {
+    const end = cardShapedEnds(groups, i)
+      .sort((a, b) => b - a)
+      .find(
+        (j) =>
+          !CHAIN_SEPARATORS.has(groups[i]?.sep ?? "") &&
+          !CHAIN_SEPARATORS.has(groups[j]?.sep ?? "") &&
+          isCardNumber(
+            groups
+              .slice(i, j)
+              .map((group) => group.digits)
+              .join(""),
+          ),
+      );
+    const first = groups[i];
+    const last = end === undefined ? undefined : groups[end - 1];
+    if (end === undefined || first === undefined || last === undefined) {
+      i += 1;
+      continue;
     }
-    let i = 0;
-    while (i < groups.length) {
-      // The longest card-shaped, Luhn-valid run starting here wins.
-      const end = cardShapedEnds(groups, i)
-        .sort((a, b) => b - a)
-        .find(
-          (j) =>
-            // A run may not start or end inside a dot-joined chain (a decimal, a version, an IP).
-            groups[i]?.sep !== "." &&
-            groups[j]?.sep !== "." &&
-            isCardNumber(
-              groups
-                .slice(i, j)
-                .map((group) => group.digits)
-                .join(""),
-            ),
-        );
-      const first = groups[i];
-      const last = end === undefined ? undefined : groups[end - 1];
-      if (end === undefined || first === undefined || last === undefined) {
-        i += 1;
+    spans.push({ start: first.start, end: last.start + last.digits.length });
+    i = end;
+  }
+  return spans;
+}
+
+/** Separators of chains that are cards only as a whole. */
+const CHAIN_SEPARATORS: ReadonlySet<string> = new Set([".", "/"]);
+
+function findCards(text: string, gapBefore: (index: number) => boolean): Span[] {
+  const spans = cardsAmong(CARD_CANDIDATE, text, gapBefore);
+  const slashed = cardsAmong(SLASHED_CARD_CANDIDATE, text, gapBefore);
+  if (slashed.length === 0) return spans;
+  // Disjoint: other candidates stop at a slash, and the 4-digit group before it is never a card.
+  return [...spans, ...slashed].sort((a, b) => a.start - b.start);
+}
+
+function cardsAmong(candidates: RegExp, text: string, gapBefore: (index: number) => boolean): Span[] {
+  const spans: Span[] = [];
+  for (const match of execAll(candidates, text)) {
+    const groups: DigitGroup[] = [];
+    /** The same, also split where invisible characters were dropped between two digits. */
+    const split: DigitGroup[] = [];
+    let sep = "";
+    for (const part of match[0].matchAll(/(\d+)|[ ./-]/g)) {
+      const digits = part[1];
+      if (digits === undefined) {
+        sep = part[0];
         continue;
       }
-      spans.push({ start: first.start, end: last.start + last.digits.length });
-      i = end;
+      const start = match.index + part.index;
+      groups.push({ start, digits, sep });
+      let from = 0;
+      for (let k = 1; k < digits.length; k += 1) {
+        if (!gapBefore(start + k)) continue;
+        split.push({
+          start: start + from,
+          digits: digits.slice(from, k),
+          sep: from === 0 ? sep : GAP_SEPARATOR,
+        });
+        from = k;
+      }
+      split.push({ start: start + from, digits: digits.slice(from), sep: from === 0 ? sep : GAP_SEPARATOR });
     }
+    const cards = cardsIn(groups);
+    if (split.length > groups.length) {
+      // `4111<ZWSP>1111 1111 1111`: the gap may stand for a separator.
+      for (const card of cardsIn(split)) {
+        if (cards.every((taken) => card.end <= taken.start || card.start >= taken.end)) cards.push(card);
+      }
+      cards.sort((a, b) => a.start - b.start);
+    }
+    spans.push(...cards);
   }
   return spans;
 }
 
 const CARD_RULE: Rule = { category: "card", replacement: SANITIZER_TOKENS.card, find: findCards };
+
+/**
+ * A labelled card verification code (`CVV: 123`, `my cvv is 123`, `"cvc": "1234"`): 3 or 4 digits
+ * after CVV/CVV2/CVC/CVC2/CVN or "card security/verification code" and a colon, `=`, `#` or "is".
+ * It is card data, so `[CARD]`. A bare `cvv 123` stays, as a bare keyword value needs a shape that
+ * a 3-digit code never has.
+ */
+const CARD_VERIFICATION_CODE =
+  /(?<![\p{L}\p{N}_])(?:cv[vc]2?|cvn|card[ \t]+(?:security|verification)[ \t]+(?:code|value|number))(?:[ \t]*\/[ \t]*cv[vc]2?)?(?:[ \t]+(?:code|number|no\.?))?["'>]?(?:[ \t]*[:=#][ \t]*|[ \t]+(?:is|was)(?:[ \t]*:)?[ \t]+)["']?(?<v>\d{3,4})(?![\p{L}\p{N}_]|[.,/:-]\d)/giu;
+
+const CARD_VERIFICATION_RULE = regexRule("card", CARD_VERIFICATION_CODE, (match, text) => {
+  const span = valueSpan(match);
+  // "CVV: 123 characters" is a length ("CVV: 3 digits" cannot match).
+  return span === null || FOLLOWED_BY_UNIT.test(text.slice(span.end, span.end + 24)) ? null : span;
+});
 
 // ---------------------------------------------------------------------------------------------
 // Phones
@@ -1399,5 +1864,6 @@ const BUILT_IN_RULES: readonly Rule[] = [
   DOB_RULE,
   ...SSN_RULES,
   CARD_RULE,
+  CARD_VERIFICATION_RULE,
   ...PHONE_RULES,
 ];

@@ -2,6 +2,8 @@
 export const DEFAULT_DELEGATION_TIMEOUT_MS = 30_000;
 export const MAX_DELEGATION_TIMEOUT_MS = 10 * 60_000;
 export const MAX_DELEGATION_AGENTS = 1_000;
+/** What all the agents of one delegation may reply in total. */
+export const DEFAULT_DELEGATION_REPLY_BYTES = 8 * 1024 * 1024;
 /** How long a handoff may sit idle (no routed message) before it expires. */
 export const DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS = 60 * 60;
 /** How long the target has to answer a handoff request. */

@@ -21,6 +21,8 @@ export const ErrorCode = {
   NOT_FOUND: "NOT_FOUND",
   /** A unique record already exists (e.g. a conversation id reused). */
   ALREADY_EXISTS: "ALREADY_EXISTS",
+  /** A bounded resource is full (e.g. a tenant's agent directory). */
+  LIMIT_EXCEEDED: "LIMIT_EXCEEDED",
   /** The database failed in a way that is not the caller's fault. */
   STORAGE_ERROR: "STORAGE_ERROR",
   /** A delegation request was invalid (no agents, duplicates, unknown strategy, ...). */
@@ -148,7 +150,11 @@ export class PermissionDeniedError extends OrchestrationError {
 /** A storage-level failure (or NOT_FOUND / ALREADY_EXISTS for records). */
 export class StorageError extends OrchestrationError {
   constructor(
-    code: typeof ErrorCode.STORAGE_ERROR | typeof ErrorCode.NOT_FOUND | typeof ErrorCode.ALREADY_EXISTS,
+    code:
+      | typeof ErrorCode.STORAGE_ERROR
+      | typeof ErrorCode.NOT_FOUND
+      | typeof ErrorCode.ALREADY_EXISTS
+      | typeof ErrorCode.LIMIT_EXCEEDED,
     message: string,
     options: OrchestrationErrorOptions = {},
   ) {

@@ -35,7 +35,14 @@ import {
   ValidationError,
   type OrchestrationError,
 } from "../errors.js";
-import { BodyTooLargeError, CallScope, discardBody, readBody } from "./call-scope.js";
+import {
+  BodyTooLargeError,
+  CallScope,
+  ReplyTooLargeError,
+  discardBody,
+  readBody,
+  type ReplyBudget,
+} from "./call-scope.js";
 import {
   A2A_PROTOCOL_VERSION,
   AGENT_CARD_PATH,
@@ -46,6 +53,7 @@ import {
   DEFAULT_MAX_REPLY_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_TIMEOUT_MS,
+  MAX_CARD_BYTES,
   MAX_ERROR_BODY_BYTES,
 } from "./defaults.js";
 import { SseEventTooLargeError, SseParser, type SseEvent } from "./sse-parser.js";
@@ -114,6 +122,8 @@ export interface A2ACallOptions {
    * credentials), so one tenant's resolution is never reused for another's.
    */
   tenantId?: string;
+  /** A byte allowance this call's reply draws on together with others' (e.g. one delegation's). */
+  replyBudget?: ReplyBudget;
 }
 
 /** A message to send to an agent: text and/or data parts plus the A2A envelope fields. */
@@ -238,13 +248,6 @@ const STREAM_ACCEPT = "text/event-stream";
 /** How long a best-effort CancelTask may take. */
 const CANCEL_TIMEOUT_MS = 5_000;
 
-/** A streamed reply passed the client's total reply limit. */
-class ReplyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`reply exceeds ${limit} bytes`);
-    this.name = "ReplyTooLargeError";
-  }
-}
 const noop = (): void => {};
 const JSON_TYPE = "application/json";
 
@@ -639,7 +642,7 @@ export class A2AClient implements AsyncDisposable {
       const contentType = response.headers["content-type"];
       if (typeof contentType !== "string" || !contentType.startsWith(STREAM_ACCEPT)) {
         // A server may answer a streaming call with one JSON-RPC response (an error, or a single result).
-        const text = await this.#readOk(response);
+        const text = await this.#readOk(response, undefined, options.replyBudget);
         for (const event of toStreamEvents(rpcResult(parseJson(text, "response", scope), id, scope), scope)) {
           events += 1;
           yield event;
@@ -653,7 +656,10 @@ export class A2AClient implements AsyncDisposable {
       let received = 0;
       for await (const chunk of body) {
         received += (chunk as Buffer).length;
-        if (received > replyLimit) throw new ReplyTooLargeError(replyLimit);
+        if (received > replyLimit) throw new ReplyTooLargeError(replyLimit, false);
+        if (options.replyBudget && !options.replyBudget.take((chunk as Buffer).length)) {
+          throw new ReplyTooLargeError(options.replyBudget.limit, true);
+        }
         for (const frame of parser.push(decoder.write(chunk as Buffer))) {
           for (const event of frameEvents(frame, id, scope)) {
             events += 1;
@@ -762,7 +768,7 @@ export class A2AClient implements AsyncDisposable {
       });
       if (response.statusCode < 200 || response.statusCode > 299)
         throw await this.#httpError(response, scope);
-      const text = await this.#readOk(response);
+      const text = await this.#readOk(response, undefined, options.replyBudget);
       const value = convert(rpcResult(parseJson(text, "response", scope), id, scope), scope);
       span.end();
       this.#logger?.debug(
@@ -835,18 +841,17 @@ export class A2AClient implements AsyncDisposable {
     if (error instanceof ReplyTooLargeError) {
       return new AgentError(
         ErrorCode.AGENT_RESPONSE_TOO_LARGE,
-        `Agent ${scope.agentId} sent a reply larger than ${error.limit} bytes; its task was cancelled`,
+        error.shared
+          ? `Agent ${scope.agentId}'s reply passed the ${error.limit} bytes its call shares with others`
+          : `Agent ${scope.agentId} sent a reply larger than ${error.limit} bytes; its task was cancelled`,
         { cause: error, context: { agentId: scope.agentId, maxReplyBytes: error.limit } },
       );
     }
     if (error instanceof BodyTooLargeError || error instanceof SseEventTooLargeError) {
       return new AgentError(
         ErrorCode.AGENT_RESPONSE_TOO_LARGE,
-        `Agent ${scope.agentId} sent a response larger than ${this.#settings.maxResponseBytes} bytes`,
-        {
-          cause: error,
-          context: { agentId: scope.agentId, maxResponseBytes: this.#settings.maxResponseBytes },
-        },
+        `Agent ${scope.agentId} sent a response larger than ${error.limit} bytes`,
+        { cause: error, context: { agentId: scope.agentId, maxResponseBytes: error.limit } },
       );
     }
     return scope.toError(error);
@@ -871,14 +876,17 @@ export class A2AClient implements AsyncDisposable {
     );
   }
 
-  async #readOk(response: ResponseData): Promise<string> {
-    const limit = this.#settings.maxResponseBytes;
+  async #readOk(
+    response: ResponseData,
+    limit = this.#settings.maxResponseBytes,
+    budget?: ReplyBudget,
+  ): Promise<string> {
     const length = response.headers["content-length"];
     if (typeof length === "string" && Number(length) > limit) {
       discardBody(response.body);
       throw new BodyTooLargeError(limit);
     }
-    return readBody(response.body, limit);
+    return readBody(response.body, limit, budget);
   }
 
   async #httpError(response: ResponseData, scope: CallScope): Promise<AgentError> {
@@ -989,7 +997,7 @@ export class A2AClient implements AsyncDisposable {
           httpStatus: response.statusCode,
         });
       }
-      const text = await this.#readOk(response);
+      const text = await this.#readOk(response, Math.min(this.#settings.maxResponseBytes, MAX_CARD_BYTES));
       let json: unknown;
       try {
         json = JSON.parse(text);

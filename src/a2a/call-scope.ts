@@ -131,13 +131,45 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * A byte allowance several calls draw on together — every agent of one delegation — so that what
+ * they may return in all is bounded, not only each reply.
+ */
+export class ReplyBudget {
+  #used = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Counts `bytes`; false once the total is past the limit. */
+  take(bytes: number): boolean {
+    this.#used += bytes;
+    return this.#used <= this.limit;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+}
+
+/** A reply passed a limit on its total size: its own (`shared` false) or a shared budget's. */
+export class ReplyTooLargeError extends Error {
+  constructor(
+    readonly limit: number,
+    readonly shared: boolean,
+  ) {
+    super(`reply exceeds ${limit} bytes${shared ? " (a shared budget)" : ""}`);
+    this.name = "ReplyTooLargeError";
+  }
+}
+
 const noop = (): void => {};
 
 /**
  * Reads a whole body as UTF-8, refusing more than `limit` bytes: past the limit it stops reading,
- * destroys the body (undici then drops the connection) and rejects with BodyTooLargeError.
+ * destroys the body (undici then drops the connection) and rejects with BodyTooLargeError. Every
+ * chunk also draws on `budget`, when given (ReplyTooLargeError once it is spent).
  */
-export function readBody(body: Readable, limit: number): Promise<string> {
+export function readBody(body: Readable, limit: number, budget?: ReplyBudget): Promise<string> {
   // A late 'error' after we stopped listening must never become an uncaught exception.
   body.on("error", noop);
   return new Promise<string>((resolve, reject) => {
@@ -151,10 +183,15 @@ export function readBody(body: Readable, limit: number): Promise<string> {
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) {
+      const overBudget = budget !== undefined && !budget.take(chunk.length);
+      if (size > limit || overBudget) {
         cleanup();
         body.destroy();
-        reject(new BodyTooLargeError(limit));
+        reject(
+          overBudget && size <= limit
+            ? new ReplyTooLargeError(budget.limit, true)
+            : new BodyTooLargeError(limit),
+        );
         return;
       }
       chunks.push(chunk);

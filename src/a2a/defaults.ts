@@ -14,6 +14,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 64;
 /** How long an idle keep-alive connection is kept open. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 10_000;
+/** The largest A2A card the client reads (a card is metadata, not a payload). */
+export const MAX_CARD_BYTES = 1024 * 1024;
 /** The most of an error response body the client reads to explain a failure. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** The A2A protocol version OmniForge speaks. */

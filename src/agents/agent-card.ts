@@ -75,29 +75,96 @@ export const httpUrlSchema = z
   }, "must not contain credentials (user:password@); give them as service.auth")
   .meta({ format: "uri" });
 
-export const agentAuthSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("bearer"), token: z.string().min(1) }),
-  z.object({ type: z.literal("apiKey"), key: z.string().min(1), header: z.string().min(1).optional() }),
+/** How much one card may hold: a directory of cards is listed and kept in memory, so each is bounded. */
+export const AGENT_CARD_LIMITS = Object.freeze({
+  skills: 100,
+  skillIdLength: 128,
+  skillNameLength: 256,
+  descriptionLength: 4096,
+  tags: 32,
+  tagLength: 64,
+  examples: 20,
+  exampleLength: 1_000,
+  /** The whole card, serialized. */
+  cardBytes: 64 * 1024,
+});
+
+/**
+ * Headers a credential may not be sent in: they frame the request, route it (`host`), or are the
+ * protocol's own; a token in them would break or redirect the call.
+ */
+const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  "host",
+  "content-length",
+  "content-type",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "expect",
+  "te",
+  "trailer",
+  "proxy-authorization",
+  "proxy-connection",
+  "accept",
+  "a2a-version",
+  "a2a-extensions",
+  "traceparent",
+  "tracestate",
 ]);
+
+/** A credential value: printable, no line breaks (it becomes an HTTP header value). */
+const credentialValue = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .max(8192, "must be at most 8192 characters")
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters or line breaks");
+
+export const agentAuthSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("bearer"), token: credentialValue }),
+  z.object({
+    type: z.literal("apiKey"),
+    key: credentialValue,
+    header: z
+      .string({ error: "must be a string" })
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, "must be an HTTP header name (letters, digits, '-')")
+      .refine(
+        (name) => !RESERVED_HEADERS.has(name.toLowerCase()),
+        "is a header OmniForge or HTTP itself sets",
+      )
+      .optional(),
+  }),
+]);
+
+const boundedString = (max: number) =>
+  z.string({ error: "must be a string" }).max(max, `must be at most ${max} characters`);
+
+export const agentSkillSchema = z.object({
+  id: boundedString(AGENT_CARD_LIMITS.skillIdLength).min(1, "must not be empty"),
+  name: boundedString(AGENT_CARD_LIMITS.skillNameLength).min(1, "must not be empty"),
+  description: boundedString(AGENT_CARD_LIMITS.descriptionLength).optional(),
+  tags: z
+    .array(boundedString(AGENT_CARD_LIMITS.tagLength))
+    .max(AGENT_CARD_LIMITS.tags, `must list at most ${AGENT_CARD_LIMITS.tags} tags`)
+    .optional(),
+  examples: z
+    .array(boundedString(AGENT_CARD_LIMITS.exampleLength))
+    .max(AGENT_CARD_LIMITS.examples, `must list at most ${AGENT_CARD_LIMITS.examples} examples`)
+    .optional(),
+});
 
 export const agentCardSchema = z.object({
   identity: z.object({
     id: agentIdSchema,
     name: z.string().min(1).max(256),
-    description: z.string().max(4096).optional(),
+    description: z.string().max(AGENT_CARD_LIMITS.descriptionLength).optional(),
     version: z.string().max(64).optional(),
   }),
   service: z.object({ endpoint: httpUrlSchema, auth: agentAuthSchema.optional() }).optional(),
   skills: z
-    .array(
-      z.object({
-        id: z.string().min(1),
-        name: z.string().min(1),
-        description: z.string().optional(),
-        tags: z.array(z.string()).optional(),
-        examples: z.array(z.string()).optional(),
-      }),
-    )
+    .array(agentSkillSchema)
+    .max(AGENT_CARD_LIMITS.skills, `must list at most ${AGENT_CARD_LIMITS.skills} skills`)
     .optional(),
   capabilities: z.object({ streaming: z.boolean().optional(), handoff: z.boolean().optional() }).optional(),
   policy: z
@@ -131,5 +198,30 @@ export function parseAgentCard(value: unknown, field = "agentCard"): AgentCard {
     const path = issue && issue.path.length > 0 ? `${field}.${issue.path.join(".")}` : field;
     throw new ValidationError(path, issue?.message ?? "invalid agent card");
   }
+  if (Buffer.byteLength(JSON.stringify(result.data)) > AGENT_CARD_LIMITS.cardBytes) {
+    throw new ValidationError(field, `must be at most ${AGENT_CARD_LIMITS.cardBytes} bytes as JSON`);
+  }
   return result.data as AgentCard;
+}
+
+/**
+ * A skill list cut to what a card may hold: at most {@link AGENT_CARD_LIMITS} skills, tags and
+ * examples, each string truncated. For cards read from agents, which OmniForge does not control.
+ */
+export function boundedSkills(skills: readonly AgentSkill[]): AgentSkill[] {
+  const L = AGENT_CARD_LIMITS;
+  return skills
+    .filter((skill) => skill.id !== "" && skill.name !== "")
+    .slice(0, L.skills)
+    .map((skill) => ({
+      id: skill.id.slice(0, L.skillIdLength),
+      name: skill.name.slice(0, L.skillNameLength),
+      ...(skill.description ? { description: skill.description.slice(0, L.descriptionLength) } : {}),
+      ...(skill.tags?.length
+        ? { tags: skill.tags.slice(0, L.tags).map((t) => t.slice(0, L.tagLength)) }
+        : {}),
+      ...(skill.examples?.length
+        ? { examples: skill.examples.slice(0, L.examples).map((e) => e.slice(0, L.exampleLength)) }
+        : {}),
+    }));
 }

@@ -5,7 +5,13 @@
  */
 import type { A2AClient } from "../a2a/a2a-client.js";
 import { HANDOFF_EXTENSION_URI } from "../a2a/handoff-extension.js";
-import { parseAgentCard, type AgentCard, type AgentSkill } from "../agents/agent-card.js";
+import {
+  AGENT_CARD_LIMITS,
+  boundedSkills,
+  parseAgentCard,
+  type AgentCard,
+  type AgentSkill,
+} from "../agents/agent-card.js";
 import { ValidationError } from "../errors.js";
 import { NetworkPolicyError, type NetworkPolicy } from "../security/network-policy.js";
 
@@ -58,30 +64,32 @@ export async function discoverAgent(client: A2AClient, options: DiscoverAgentOpt
   });
   const id = options.id ?? slugify(remote.name);
   if (id === "") throw new ValidationError("id", "the agent's name gives no usable id; pass one");
-  const skills: AgentSkill[] = remote.skills
-    .filter((skill) => skill.id !== "" && skill.name !== "")
-    .map((skill) => ({
+  // The agent's card is its word: cut to what a card may hold, so a huge one cannot bloat a directory.
+  const skills = boundedSkills(
+    remote.skills.map((skill) => ({
       id: skill.id,
       name: skill.name,
-      ...(skill.description ? { description: skill.description } : {}),
-      ...(skill.tags.length > 0 ? { tags: [...skill.tags] } : {}),
-      ...(skill.examples.length > 0 ? { examples: [...skill.examples] } : {}),
-    }));
-  const handoff = remote.capabilities?.extensions.some((e) => e.uri === HANDOFF_EXTENSION_URI) ?? false;
-  return parseAgentCard(
-    {
-      identity: {
-        id,
-        name: remote.name.slice(0, 256) || id,
-        ...(remote.description ? { description: remote.description.slice(0, MAX_DESCRIPTION) } : {}),
-        ...(remote.version ? { version: remote.version.slice(0, 64) } : {}),
-      },
-      service: { endpoint },
-      ...(skills.length > 0 ? { skills } : {}),
-      capabilities: { streaming: remote.capabilities?.streaming ?? false, handoff },
-    },
-    "card",
+      description: skill.description,
+      tags: skill.tags,
+      examples: skill.examples,
+    })),
   );
+  const handoff = remote.capabilities?.extensions.some((e) => e.uri === HANDOFF_EXTENSION_URI) ?? false;
+  const card = (kept: AgentSkill[]): AgentCard => ({
+    identity: {
+      id,
+      name: remote.name.slice(0, 256) || id,
+      ...(remote.description ? { description: remote.description.slice(0, MAX_DESCRIPTION) } : {}),
+      ...(remote.version ? { version: remote.version.slice(0, 64) } : {}),
+    },
+    service: { endpoint },
+    ...(kept.length > 0 ? { skills: kept } : {}),
+    capabilities: { streaming: remote.capabilities?.streaming ?? false, handoff },
+  });
+  while (skills.length > 0 && Buffer.byteLength(JSON.stringify(card(skills))) > AGENT_CARD_LIMITS.cardBytes) {
+    skills.pop();
+  }
+  return parseAgentCard(card(skills), "card");
 }
 
 /** "Skill Creator (beta)" -> "skill-creator-beta". */

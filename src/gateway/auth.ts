@@ -9,13 +9,14 @@ import { GatewayErrorCode, GatewayHttpError } from "./http-errors.js";
 
 const principals = new WeakMap<FastifyRequest, ApiKeyPrincipal>();
 
-/** The key a request presents, if any (the Authorization header wins over `x-api-key`). */
+/** The key a request presents, if any (a Bearer Authorization header wins over `x-api-key`). */
 export function presentedKey(headers: FastifyRequest["headers"]): string | undefined {
   const authorization = headers.authorization;
   if (typeof authorization === "string") {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
-    return match?.[1];
+    if (match) return match[1];
   }
+  // Another Authorization scheme (Basic for a proxy, say) does not hide an x-api-key.
   const apiKey = headers["x-api-key"];
   return typeof apiKey === "string" && apiKey !== "" ? apiKey : undefined;
 }
@@ -46,25 +47,27 @@ export interface AuthHookOptions {
 }
 
 /**
- * An `onRequest` hook: 401 unless the request carries a valid, unrevoked key. A client address
- * that failed too often within the window gets 429 before its key is even looked at.
+ * An `onRequest` hook: 401 unless the request carries a valid, unrevoked key. Failed attempts are
+ * counted per client address; past the limit, that address's failures are answered 429. A valid
+ * key is never refused for its neighbours' failures: with 256-bit keys guessing is hopeless, and a
+ * NAT or proxy shared with a noisy client must not lock everyone out.
  */
 export function createAuthHook(options: AuthHookOptions) {
   const failures = options.failures;
   return async function authenticate(request: FastifyRequest): Promise<void> {
-    const counter = `auth-failure:${request.ip}`;
-    if (failures) {
-      const seen = await failures.limiter.peek(counter, failures.limit.timeWindowMs);
-      if (seen.count >= failures.limit.max) throw throttled(seen.resetMs);
-    }
-    const fail = async (message: string): Promise<never> => {
-      if (failures) await failures.limiter.hit(counter, failures.limit.timeWindowMs);
-      throw unauthorized(message);
-    };
     const key = presentedKey(request.headers);
-    if (key === undefined) return fail("Missing API key: send Authorization: Bearer <key> or x-api-key");
-    const principal = await options.apiKeys.verify(key);
-    if (!principal) return fail("Invalid or revoked API key");
+    const principal = key === undefined ? null : await options.apiKeys.verify(key);
+    if (!principal) {
+      if (failures) {
+        const hit = await failures.limiter.hit(`auth-failure:${request.ip}`, failures.limit.timeWindowMs);
+        if (hit.count > failures.limit.max) throw throttled(hit.resetMs);
+      }
+      throw unauthorized(
+        key === undefined
+          ? "Missing API key: send Authorization: Bearer <key> or x-api-key"
+          : "Invalid or revoked API key",
+      );
+    }
     principals.set(request, principal);
     // Request logs (pino child bindings) carry who called, never the key.
     request.log = request.log.child({ tenantId: principal.tenantId, keyId: principal.keyId });
@@ -77,7 +80,8 @@ function throttled(resetMs: number): GatewayHttpError {
     statusCode: 429,
     code: GatewayErrorCode.RATE_LIMITED,
     message: `Too many failed authentication attempts from this address; retry in ${seconds} s`,
-    headers: { "retry-after": String(seconds) },
+    // The connection is closed after the answer: a client may not keep a socket by sending slowly.
+    headers: { "retry-after": String(seconds), connection: "close" },
   });
 }
 
@@ -86,6 +90,6 @@ function unauthorized(message: string): GatewayHttpError {
     statusCode: 401,
     code: GatewayErrorCode.UNAUTHORIZED,
     message,
-    headers: { "www-authenticate": 'Bearer realm="omniforge"' },
+    headers: { "www-authenticate": 'Bearer realm="omniforge"', connection: "close" },
   });
 }

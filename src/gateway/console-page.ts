@@ -132,7 +132,7 @@ const SCRIPT = `
     state.key = key;
     try {
       var me = await api("GET", "/v1/me");
-      var agents = await api("GET", "/v1/agents");
+      var agents = await api("GET", "/v1/agents?limit=200");
       localStorage.setItem(KEY_STORAGE, key);
       state.me = me;
       state.agents = agents.agents;

@@ -2,6 +2,8 @@
 
 /** Largest accepted request body. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** How long a client may take to send a whole request. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Requests per API key per window (counted in the database, so shared by every replica). */
 export const DEFAULT_RATE_LIMIT = Object.freeze({ max: 120, timeWindowMs: 60_000 });
 /** Failed authentications one client address may make per window before it gets 429. */

@@ -65,6 +65,8 @@ export interface GatewayServiceConfig {
   defaultAgentIds?: readonly string[];
   /** Seals the credentials of registered agents. Default: `SecretKeyring.fromEnvironment()`. */
   secrets?: SecretKeyring;
+  /** The most agents one tenant may register. Default 500. */
+  maxAgentsPerTenant?: number;
   logger?: Logger;
   /** A handoff idle longer than this expires. Default: the HandoffManager's (3600). */
   handoffIdleTimeoutSeconds?: number;
@@ -139,6 +141,7 @@ export class GatewayService {
       database: config.database,
       staticAgents: config.agents ?? [],
       ...(secrets ? { secrets } : {}),
+      ...(config.maxAgentsPerTenant !== undefined ? { maxAgentsPerTenant: config.maxAgentsPerTenant } : {}),
     });
     this.conversationRepo = new SqlConversationRepository(config.database);
     this.#audit = new SqlAgentCallAudit(config.database);
@@ -456,12 +459,17 @@ export class GatewayService {
     return { handoffs: sessions.map(handoffSessionView) };
   }
 
-  /** The agents the tenant can use (static and registered), without credentials. */
-  async listAgents(options: PrincipalOptions): Promise<{ agents: AgentView[] }> {
+  /** The agents the tenant can use (static first, then registered by id), without credentials, paged. */
+  async listAgents(options: PrincipalOptions & PageOptions): Promise<{ agents: AgentView[]; page: Page }> {
     authorize(options.principal, "listAgents");
-    const agents = await this.directory.list(options.principal.tenantId);
-    const defaults = new Set(this.#defaultsAmong(agents.map((agent) => agent.card)).map(idOf));
-    return { agents: agents.map((agent) => agentView(agent, defaults)) };
+    const { limit, offset } = pageOf(options);
+    const agents = await this.directory.list(options.principal.tenantId, { limit: limit + 1, offset });
+    const shown = agents.slice(0, limit);
+    const defaults = new Set(this.#defaultsAmong(shown.map((agent) => agent.card)).map(idOf));
+    return {
+      agents: shown.map((agent) => agentView(agent, defaults)),
+      page: pageInfo(limit, offset, agents.length),
+    };
   }
 
   /**
@@ -482,7 +490,12 @@ export class GatewayService {
         ...(options.id !== undefined ? { id: options.id } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
-    } else if (card.service?.endpoint !== undefined) {
+    } else if (card.service?.endpoint === undefined) {
+      throw new ValidationError(
+        "card.service.endpoint",
+        "is required: the gateway reaches agents at their endpoint",
+      );
+    } else {
       checkAgentUrl(this.#client.networkPolicy, card.service.endpoint, "card.service.endpoint");
     }
     let agent: AgentDirectoryEntry;
@@ -503,10 +516,11 @@ export class GatewayService {
     return agentView(agent, new Set(this.#defaultsAmong([agent.card]).map(idOf)));
   }
 
-  /** Removes one of the tenant's registered agents. */
+  /** Removes one of the tenant's registered agents; the live handoffs it held end (noted in their threads). */
   async removeAgent(options: PrincipalOptions & { agentId: string }): Promise<void> {
     authorize(options.principal, "removeAgent");
     await this.directory.remove(options.principal.tenantId, options.agentId);
+    await this.handoffs.endHandoffsTo({ tenantId: options.principal.tenantId, agentId: options.agentId });
   }
 
   /** The static defaults when there are any; otherwise the general (non-handoff) agents among `cards`. */

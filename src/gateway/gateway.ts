@@ -3,6 +3,7 @@
  * rate limits, the body limit, the error edge, request logs without secrets, and the route table.
  */
 import rateLimit from "@fastify/rate-limit";
+import secureJson from "secure-json-parse";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -12,7 +13,7 @@ import Fastify, {
 import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import { A2AClient } from "../a2a/a2a-client.js";
 import type { AgentCard } from "../agents/agent-card.js";
-import { ConfigurationError } from "../errors.js";
+import { ConfigurationError, ErrorCode } from "../errors.js";
 import { defaultLogger, type Logger } from "../observability.js";
 import { ApiKeyService } from "../security/api-keys.js";
 import { NetworkPolicy, allowEntryFor, type NetworkPolicyConfig } from "../security/network-policy.js";
@@ -20,7 +21,12 @@ import type { SecretKeyring } from "../security/secret-keyring.js";
 import type { Database } from "../storage/database.js";
 import { SqlRateLimiter } from "../storage/sql-rate-limiter.js";
 import { createAuthHook, principalOf, type AuthFailureLimit } from "./auth.js";
-import { DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_RATE_LIMIT } from "./defaults.js";
+import {
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "./defaults.js";
 import { GatewayService } from "./gateway-service.js";
 import { GatewayErrorCode, GatewayHttpError, errorBody, toHttpFailure } from "./http-errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -53,12 +59,19 @@ export interface GatewayConfig {
   agents?: AgentCard[];
   /** Seals registered agents' credentials. Default: `SecretKeyring.fromEnvironment()` (`OMNIFORGE_SECRET_KEY`). */
   secrets?: SecretKeyring;
+  /** The most agents one tenant may register. Default 500. */
+  maxAgentsPerTenant?: number;
   /** Which of `agents` answer messages. Default: every static agent that is not handoff-capable. */
   defaultAgentIds?: string[];
   /** Request logs and the managers' logs. Default: silent. */
   logger?: Logger;
   /** Largest accepted body. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /**
+   * How long a client may take to send its whole request (headers and body); a slower one is cut
+   * off, so a trickling client cannot hold sockets. Answers may stream for longer. Default 30 000.
+   */
+  requestTimeoutMs?: number;
   /** Per API key, counted in the database (so shared by every replica). Default 120 per minute. */
   rateLimit?: GatewayRateLimit;
   /** Failed authentications per client address before 429. Default 20 per minute. */
@@ -116,6 +129,7 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
     agents: config.agents ?? [],
     ...(config.defaultAgentIds !== undefined ? { defaultAgentIds: config.defaultAgentIds } : {}),
     ...(config.secrets ? { secrets: config.secrets } : {}),
+    ...(config.maxAgentsPerTenant !== undefined ? { maxAgentsPerTenant: config.maxAgentsPerTenant } : {}),
     logger: baseLogger,
     ...(config.handoffIdleTimeoutSeconds !== undefined
       ? { handoffIdleTimeoutSeconds: config.handoffIdleTimeoutSeconds }
@@ -130,6 +144,15 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
     // Neither Fastify's logs nor ours carry headers or bodies.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimitBytes,
+    requestTimeout: settings.requestTimeoutMs,
+    // Node enforces requestTimeout only when the server is created with it, and only as often as it
+    // checks connections (every 30 s by default).
+    http: {
+      requestTimeout: settings.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, settings.requestTimeoutMs),
+    },
+    // Agent ids may be 128 characters long; the default (100) would answer 414 for longer ones.
+    routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
     ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
     // Errors Fastify raises before routing (a malformed URL) get the same JSON shape as the rest.
@@ -147,8 +170,32 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
     ...(config.sseHeartbeatMs !== undefined ? { heartbeatMs: config.sseHeartbeatMs } : {}),
   });
 
-  // A JSON API: any other body type is refused with 415.
+  // A JSON API: any other body type is refused with 415. An empty JSON body (a DELETE sent with
+  // a content type) is no body; prototype-poisoning keys are refused.
   app.removeContentTypeParser("text/plain");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = body.toString();
+    if (text === "") {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, secureJson.parse(text, null, { protoAction: "error", constructorAction: "error" }));
+    } catch (error) {
+      const poisoned = error instanceof SyntaxError && /forbidden prototype property/.test(error.message);
+      done(
+        new GatewayHttpError({
+          statusCode: 400,
+          code: ErrorCode.INVALID_INPUT,
+          message: poisoned
+            ? "body: must not use __proto__ or constructor.prototype keys"
+            : "body: must be valid, non-empty JSON",
+          field: "body",
+        }),
+      );
+    }
+  });
   app.addHook("onReady", async () => {
     await config.database.initialize();
     await service.prepare();
@@ -205,7 +252,7 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
         statusCode: 429,
         code: GatewayErrorCode.RATE_LIMITED,
         message: `Rate limit exceeded: ${context.max} requests per ${Math.round(settings.rateLimit.timeWindowMs / 1000)} s; retry in ${context.after}`,
-        headers: { "retry-after": String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+        headers: { "retry-after": String(Math.max(1, Math.ceil(context.ttl / 1000))), connection: "close" },
       }),
   });
 
@@ -287,6 +334,7 @@ function sqlStore(counters: SqlRateLimiter): FastifyRateLimitStoreCtor {
 
 function validateConfig(config: GatewayConfig): {
   bodyLimitBytes: number;
+  requestTimeoutMs: number;
   rateLimit: GatewayRateLimit;
   authFailureLimit: AuthFailureLimit;
 } {
@@ -312,5 +360,11 @@ function validateConfig(config: GatewayConfig): {
       }
     }
   }
-  return { bodyLimitBytes, rateLimit: rate, authFailureLimit: failures };
+  const requestTimeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
+    throw new ConfigurationError("requestTimeoutMs must be a positive integer", {
+      context: { field: "requestTimeoutMs" },
+    });
+  }
+  return { bodyLimitBytes, requestTimeoutMs, rateLimit: rate, authFailureLimit: failures };
 }

@@ -66,6 +66,7 @@ const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = Object.free
   [ErrorCode.NO_ACTIVE_HANDOFF]: 404,
   [ErrorCode.HANDOFF_ALREADY_ACTIVE]: 409,
   [ErrorCode.ALREADY_EXISTS]: 409,
+  [ErrorCode.LIMIT_EXCEEDED]: 409,
   [ErrorCode.INVALID_HANDOFF_TRANSITION]: 409,
   [ErrorCode.AGENT_UNAVAILABLE]: 502,
   [ErrorCode.AGENT_PROTOCOL_ERROR]: 502,
@@ -145,6 +146,7 @@ function frameworkFailure(error: unknown): HttpFailure | undefined {
   if (code === "FST_ERR_BAD_URL") {
     return fail(400, ErrorCode.INVALID_INPUT, "url: is not a valid URL", "url");
   }
+
   if (statusCode === 400 && (error instanceof SyntaxError || String(code).startsWith("FST_ERR_CTP_"))) {
     return fail(400, ErrorCode.INVALID_INPUT, "body: must be valid, non-empty JSON", "body");
   }

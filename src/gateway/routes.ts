@@ -324,9 +324,16 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
       url: "/v1/agents",
       operation: "listAgents",
       tag: "agents",
-      summary: "The agents the tenant can use (static and registered)",
-      response: { status: 200, description: "Agents", schema: agentListSchema },
-      handle: async ({ principal }) => service.listAgents({ principal }),
+      summary: "The agents the tenant can use (static first, then registered), paged",
+      query: pageQuerySchema,
+      response: { status: 200, description: "A page of agents", schema: agentListSchema },
+      errors: [400],
+      handle: async ({ principal, query }) =>
+        service.listAgents({
+          principal,
+          ...(query.limit !== undefined ? { limit: query.limit } : {}),
+          ...(query.offset !== undefined ? { offset: query.offset } : {}),
+        }),
     }),
     defineRoute({
       method: "POST",

@@ -21,20 +21,25 @@ export const threadParamsSchema = z.object({ threadId: uuidSchema.meta({ format:
 /** `:agentId`. */
 export const agentParamsSchema = z.object({ agentId: agentIdSchema });
 
+/** A whole number in a query string: digits only (no `1e2`, `0x10`, `1.5` or blank). */
+function queryInteger(min: number, max?: number) {
+  const bounded = z
+    .number()
+    .int()
+    .min(min, `must be at least ${min}`)
+    .max(max ?? Number.MAX_SAFE_INTEGER, `must be at most ${max ?? Number.MAX_SAFE_INTEGER}`);
+  return z
+    .string({ error: "must be a whole number" })
+    .regex(/^\d{1,15}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(bounded);
+}
+
 const pageFields = {
-  limit: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be an integer")
-    .min(1, "must be at least 1")
-    .max(MAX_PAGE_LIMIT, `must be at most ${MAX_PAGE_LIMIT}`)
+  limit: queryInteger(1, MAX_PAGE_LIMIT)
     .optional()
     .meta({ description: `Page size, 1-${MAX_PAGE_LIMIT}. Default 50.` }),
-  offset: z.coerce
-    .number({ error: "must be a number" })
-    .int("must be an integer")
-    .min(0, "must be >= 0")
-    .optional()
-    .meta({ description: "Items to skip. Default 0." }),
+  offset: queryInteger(0).optional().meta({ description: "Items to skip. Default 0." }),
 };
 
 /** `?limit&offset`. */
@@ -389,4 +394,6 @@ export const agentViewSchema = z
   .meta({ id: "Agent" });
 
 /** `GET /v1/agents`. */
-export const agentListSchema = z.object({ agents: z.array(agentViewSchema) }).meta({ id: "AgentList" });
+export const agentListSchema = z
+  .object({ agents: z.array(agentViewSchema), page: pageSchema })
+  .meta({ id: "AgentList" });

@@ -528,9 +528,11 @@ export class HandoffManager implements HandoffStateReader {
       }
       const card = await this.#directory.get(session.tenantId, session.targetAgentId);
       if (!card) {
+        // The tenant removed the agent: the handoff cannot go on, and must not hold the thread.
+        await this.#endForRemovedAgent(session);
         throw new HandoffError(
           ErrorCode.AGENT_UNAVAILABLE,
-          `Agent ${session.targetAgentId} is no longer in the tenant's agent directory`,
+          `Agent ${session.targetAgentId} is no longer in the tenant's agent directory; the handoff has ended and control is back with ${session.sourceAgentId}`,
           {
             context: {
               threadId: session.threadId,
@@ -595,6 +597,31 @@ export class HandoffManager implements HandoffStateReader {
     const card = await this.#directory.get(tenantId, agentId);
     if (!card) throw new ValidationError("targetAgentId", `unknown agent "${agentId}"`);
     return parseAgentCard(card, "targetAgentId");
+  }
+
+  /**
+   * Ends (CANCELLED, noted in each thread) every live handoff of `tenantId` whose specialist is the
+   * directory agent `agentId`: called when the tenant removes that agent. Returns how many ended.
+   */
+  async endHandoffsTo(input: { tenantId: string; agentId: string }): Promise<number> {
+    const { tenantId } = parseInput(z.object({ tenantId: identifierSchema }), input);
+    let ended = 0;
+    for (const session of await this.#store.listLiveTo(tenantId, input.agentId)) {
+      if (session.targetSource !== "directory") continue;
+      if (await this.#endForRemovedAgent(session)) ended++;
+    }
+    return ended;
+  }
+
+  async #endForRemovedAgent(session: HandoffSession): Promise<boolean> {
+    const reason = `agent ${session.targetAgentId} was removed from the tenant's directory`;
+    const ended = await this.#storeTransition(session, HandoffState.CANCELLED, {}, reason);
+    if (!ended) return false;
+    await this.#note(
+      ended,
+      `Handoff to ${session.targetAgentId} ended: the agent was removed; control returned to ${session.sourceAgentId}`,
+    );
+    return true;
   }
 
   /** Expires every live session idle past its limit (a sweeper may call this periodically). */

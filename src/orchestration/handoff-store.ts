@@ -201,6 +201,18 @@ export class SqlHandoffStore {
     return row ? toSession(row) : null;
   }
 
+  /** The tenant's live sessions whose specialist is `agentId`. */
+  async listLiveTo(tenantId: string, agentId: string): Promise<HandoffSession[]> {
+    const rows = await this.#database.db
+      .selectFrom("handoff_sessions")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("target_agent_id", "=", agentId)
+      .where("state", "in", LIVE_STATES)
+      .execute();
+    return rows.map(toSession);
+  }
+
   async get(handoffId: string, tenantId: string): Promise<HandoffSession | null> {
     const row = await this.#database.db
       .selectFrom("handoff_sessions")

@@ -10,7 +10,9 @@ import { handoffData, type DataObject, type PreviousResult } from "../a2a/handof
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../agents/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { ReplyBudget } from "../a2a/call-scope.js";
 import {
+  DEFAULT_DELEGATION_REPLY_BYTES,
   DEFAULT_DELEGATION_TIMEOUT_MS,
   MAX_DELEGATION_AGENTS,
   MAX_DELEGATION_TIMEOUT_MS,
@@ -78,6 +80,12 @@ export interface DelegateOptions {
   maxConcurrency?: number;
   /** false: send the message unsanitized (agents whose card opts out are never sanitized). */
   sanitize?: boolean;
+  /**
+   * What the agents' replies may total, all of them together (each is also bounded by the client's
+   * own limit). An agent whose reply would pass it is a failed result (AGENT_RESPONSE_TOO_LARGE).
+   * Default 8 MiB.
+   */
+  maxTotalReplyBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -86,7 +94,7 @@ export type AgentStreamItem = { type: "text"; text: string } | { type: "data"; d
 
 export interface StreamAgentOptions extends Omit<
   DelegateOptions,
-  "targetAgentCards" | "strategy" | "maxConcurrency"
+  "targetAgentCards" | "strategy" | "maxConcurrency" | "maxTotalReplyBytes"
 > {
   agentCard: AgentCard;
   /** Extra message metadata / extensions / data parts (the handoff turn uses these). */
@@ -329,19 +337,13 @@ export class OrchestrationManager {
           // ignore the abort.
           const response = await Promise.race([
             streaming
-              ? this.#collectStream(
-                  card,
-                  outgoing,
-                  identity.tenantId,
-                  linked.signal,
-                  request.timeoutMs,
-                  onTaskId,
-                )
+              ? this.#collectStream(card, outgoing, request, identity.tenantId, linked.signal, onTaskId)
               : this.#client
                   .sendMessage(card, outgoing, {
                     signal: linked.signal,
                     timeoutMs: request.timeoutMs + 1_000,
                     tenantId: identity.tenantId,
+                    replyBudget: request.replyBudget,
                   })
                   .then((result) => {
                     if (result.taskId) onTaskId(result.taskId);
@@ -387,16 +389,17 @@ export class OrchestrationManager {
   async #collectStream(
     card: AgentCard,
     message: OutgoingMessage,
+    request: ValidatedDelegation,
     tenantId: string,
     signal: AbortSignal,
-    timeoutMs: number,
     onTaskId: (taskId: string) => void,
   ): Promise<string> {
     let text = "";
     for await (const event of this.#client.sendStreamingMessage(card, message, {
       signal,
       tenantId,
-      timeoutMs: timeoutMs + 1_000,
+      timeoutMs: request.timeoutMs + 1_000,
+      replyBudget: request.replyBudget,
     })) {
       if ("taskId" in event && event.taskId) onTaskId(event.taskId);
       for (const item of streamItems(event)) if (item.type === "text") text += item.text;
@@ -452,6 +455,8 @@ interface ValidatedDelegation {
   maxConcurrency: number;
   sanitize: boolean;
   message: string;
+  /** What every agent's reply draws on together. */
+  replyBudget: ReplyBudget;
 }
 
 function validateDelegation(options: DelegateOptions): ValidatedDelegation {
@@ -503,6 +508,9 @@ function validateDelegation(options: DelegateOptions): ValidatedDelegation {
     throw fail("maxConcurrency", "must be a positive integer");
   if (options.sanitize !== undefined && typeof options.sanitize !== "boolean")
     throw fail("sanitize", "must be a boolean");
+  const maxTotalReplyBytes = options.maxTotalReplyBytes ?? DEFAULT_DELEGATION_REPLY_BYTES;
+  if (!Number.isInteger(maxTotalReplyBytes) || maxTotalReplyBytes < 1)
+    throw fail("maxTotalReplyBytes", "must be a positive integer");
   return {
     cards,
     strategy,
@@ -510,6 +518,7 @@ function validateDelegation(options: DelegateOptions): ValidatedDelegation {
     maxConcurrency,
     sanitize: options.sanitize !== false,
     message: options.message,
+    replyBudget: new ReplyBudget(maxTotalReplyBytes),
   };
 }
 

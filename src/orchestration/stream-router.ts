@@ -198,15 +198,14 @@ export class StreamRouter {
         (options.mayCancelHandoff ?? (await this.#handoffs.mayCancel(input)));
       // The user message is stored while the agent is already being asked (one round trip off
       // the time to first chunk); every path awaits it before it yields any of the reply.
-      const stored = Promise.all([
-        this.#repo.addMessage({
+      const stored = this.#repo
+        .addMessage({
           conversationId: input.threadId,
           tenantId: input.tenantId,
           role: MessageRole.USER,
           content: input.message,
-        }),
-        session && !isExit ? this.#handoffs.recordActivity(session) : undefined,
-      ]).then(() => undefined);
+        })
+        .then(() => undefined);
       // Observed here so a failure is never an unhandled rejection; awaited (and thrown) below.
       stored.catch(() => undefined);
       if (session && isExit) {
@@ -261,6 +260,9 @@ export class StreamRouter {
       metadata: { handoffId: session.handoffId },
       session,
     });
+    // Only a turn the specialist answered keeps the handoff alive: one that keeps failing lapses
+    // after its idle limit, however often the user tries.
+    await this.#handoffs.recordActivity(session);
   }
 
   async *#routeToOrchestrator(
@@ -340,7 +342,7 @@ export class StreamRouter {
         pending.push({ type: "chunk", agentId, text: item.text });
         return true;
       }
-      const ret = session && !returned ? findHandoffReturn([item.data]) : undefined;
+      const ret = session && !returned ? agentsHandoffReturn(item.data, agentId) : undefined;
       if (ret && session) {
         returned = true;
         const done = await this.#handoffs.finishFromAgent(session, ret);
@@ -488,6 +490,19 @@ function defaultAgentsResolver(value: StreamRouterConfig["defaultAgents"]): Defa
   }
   const cards = (value ?? []).map((card, i) => parseAgentCard(card, `defaultAgents[${i}]`));
   return () => cards;
+}
+
+/** The agent's `handoffReturn`, if the data part is one; a malformed one is the agent's fault. */
+function agentsHandoffReturn(data: Record<string, unknown>, agentId: string) {
+  try {
+    return findHandoffReturn([data]);
+  } catch (error) {
+    throw new AgentError(
+      ErrorCode.AGENT_PROTOCOL_ERROR,
+      `Agent ${agentId} sent an invalid handoffReturn: ${(error as Error).message}`,
+      { cause: error, context: { agentId } },
+    );
+  }
 }
 
 function errorCodeOf(error: unknown): string {

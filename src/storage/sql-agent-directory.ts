@@ -43,7 +43,22 @@ export interface SqlAgentDirectoryConfig {
    * configuration, which every replica must share). Tenants cannot register their ids.
    */
   staticAgents?: readonly AgentCard[];
+  /** The most agents one tenant may register. Default 500. */
+  maxAgentsPerTenant?: number;
 }
+
+/** Paging of {@link SqlAgentDirectory.list}. */
+export interface AgentListOptions {
+  /** Default: every agent. */
+  limit?: number;
+  offset?: number;
+}
+
+/** The most registered agents one list call returns. */
+const MAX_LIST = 100_000;
+
+/** The most agents one tenant may register, by default. */
+export const DEFAULT_MAX_AGENTS_PER_TENANT = 500;
 
 const tenantSchema = z.object({ tenantId: identifierSchema });
 
@@ -51,6 +66,7 @@ export class SqlAgentDirectory implements AgentDirectory {
   readonly #database: Database;
   readonly #secrets: SecretKeyring | undefined;
   readonly #static: ReadonlyMap<string, AgentCard>;
+  readonly #maxAgents: number;
 
   constructor(config: SqlAgentDirectoryConfig) {
     if (!config?.database) {
@@ -70,6 +86,12 @@ export class SqlAgentDirectory implements AgentDirectory {
       cards.set(parsed.identity.id, parsed);
     }
     this.#static = cards;
+    this.#maxAgents = config.maxAgentsPerTenant ?? DEFAULT_MAX_AGENTS_PER_TENANT;
+    if (!Number.isInteger(this.#maxAgents) || this.#maxAgents < 1) {
+      throw new ConfigurationError("maxAgentsPerTenant must be a positive integer", {
+        context: { field: "maxAgentsPerTenant" },
+      });
+    }
   }
 
   /** The operator-configured agents (without credentials), in configuration order. */
@@ -78,15 +100,23 @@ export class SqlAgentDirectory implements AgentDirectory {
   }
 
   /** The tenant's agents: static ones first (configuration order), then registered ones by id. */
-  async list(tenantId: string): Promise<AgentDirectoryEntry[]> {
+  async list(tenantId: string, options: AgentListOptions = {}): Promise<AgentDirectoryEntry[]> {
     parseInput(tenantSchema, { tenantId });
+    const statics = [...this.#static.values()].map(staticEntry);
+    const offset = options.offset ?? 0;
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    const fromStatic = statics.slice(offset, offset + limit);
+    const remaining = limit - fromStatic.length;
+    if (remaining <= 0) return fromStatic;
     const rows = await this.#database.db
       .selectFrom("tenant_agents")
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .orderBy("agent_id", "asc")
+      .limit(Math.min(remaining, MAX_LIST))
+      .offset(Math.max(0, offset - statics.length))
       .execute();
-    return [...[...this.#static.values()].map(staticEntry), ...rows.map(rowEntry)];
+    return [...fromStatic, ...rows.map(rowEntry)];
   }
 
   /** One agent of the tenant as it may be shown (no credentials), or undefined. */
@@ -146,6 +176,18 @@ export class SqlAgentDirectory implements AgentDirectory {
           `Agent "${agentId}"`,
         )
       : undefined;
+    const count = await this.#database.db
+      .selectFrom("tenant_agents")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("tenant_id", "=", tenantId)
+      .executeTakeFirstOrThrow();
+    if (Number(count.n) >= this.#maxAgents) {
+      throw new StorageError(
+        ErrorCode.LIMIT_EXCEEDED,
+        `The tenant already has ${this.#maxAgents} registered agents, the most allowed`,
+        { context: { field: "card", limit: this.#maxAgents } },
+      );
+    }
     const now = new Date().toISOString();
     const row: TenantAgentsTable = {
       tenant_id: tenantId,

@@ -4,13 +4,14 @@
  * ids, shared rate limits, failed-authentication throttling, the audit trail, honest validation
  * messages, a handoff on a tenant with no default agent, and a flooding agent.
  */
-import { createServer, type Server } from "node:net";
+import { once } from "node:events";
+import { connect, createServer, type Server } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGateway } from "../../src/gateway/index.js";
+import { createGateway, startGateway } from "../../src/gateway/index.js";
 import { CompletionStatus } from "../../src/orchestration/types.js";
 import { Database } from "../../src/storage/database.js";
-import { closedPort as unusedPort } from "../a2a/helpers.js";
+import { a2aCardJson, closedPort as unusedPort, startHttpServer } from "../a2a/helpers.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 import { LOOPBACK } from "../helpers/network.js";
@@ -363,14 +364,14 @@ describe("gateway security", () => {
       }
       expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(statuses.slice(5)).toEqual(Array(7).fill(429));
-      // The address is blocked even with a valid key; another address is not.
-      const blocked = await one.inject({
+      // A valid key is never refused for its neighbours' failures (a shared NAT or proxy).
+      const neighbour = await one.inject({
         method: "GET",
         url: "/v1/threads",
         remoteAddress: "203.0.113.9",
         headers: { authorization: `Bearer ${acme.viewer}` },
       });
-      expect(blocked.statusCode).toBe(429);
+      expect(neighbour.statusCode).toBe(200);
       const other = await one.inject({
         method: "GET",
         url: "/v1/threads",
@@ -427,9 +428,13 @@ describe("gateway security", () => {
       ["POST", "/v1/threads", { title: 5 }, "title", "title: must be a string"],
       ["POST", "/v1/threads/{thread}/messages", { message: 5 }, "message", "message: must be a string"],
       ["POST", "/v1/threads/{thread}/messages", {}, "message", "message: is required"],
-      ["GET", "/v1/threads?limit=1.5", undefined, "limit", "limit: must be an integer"],
+      ["GET", "/v1/threads?limit=1.5", undefined, "limit", "limit: must be a whole number"],
       ["GET", "/v1/threads?limit=1&limit=2", undefined, "limit", "limit: must be given once"],
-      ["GET", "/v1/threads?limit=abc", undefined, "limit", "limit: must be a number"],
+      ["GET", "/v1/threads?limit=abc", undefined, "limit", "limit: must be a whole number"],
+      ["GET", "/v1/threads?limit=1e2", undefined, "limit", "limit: must be a whole number"],
+      ["GET", "/v1/threads?limit=0x10", undefined, "limit", "limit: must be a whole number"],
+      ["GET", "/v1/threads?limit=", undefined, "limit", "limit: must be a whole number"],
+      ["GET", "/v1/threads?limit=0", undefined, "limit", "limit: must be at least 1"],
     ] as const)("%s %s %j -> %s", async (method, url, body, field, message) => {
       const threadId = await newThread(app, acme.end_user);
       const res = await call(app, {
@@ -475,6 +480,211 @@ describe("gateway security", () => {
       expect(String(reply.content).length).toBe(
         shown + "\n\n[Reply cut off: the agent exceeded the reply size limit.]".length,
       );
+    });
+  });
+
+  describe("what a red-team run found", () => {
+    it("a card is bounded: too many skills is a 400; a giant discovered card is cut to fit", async () => {
+      const many = await register(app, acme.admin, {
+        card: {
+          identity: { id: "many-skills", name: "Many" },
+          service: { endpoint: "https://agents.example.com" },
+          skills: Array.from({ length: 101 }, (_, i) => ({ id: `s${i}`, name: `Skill ${i}` })),
+        },
+      });
+      expect(many.statusCode).toBe(400);
+      expect(many.json().error).toMatchObject({
+        field: "card.skills",
+        message: "card.skills: must list at most 100 skills",
+      });
+      const noEndpoint = await register(app, acme.admin, {
+        card: { identity: { id: "nowhere", name: "Nowhere" } },
+      });
+      expect(noEndpoint.json().error.field).toBe("card.service.endpoint");
+
+      await using giant = await startHttpServer((_request, response) => {
+        response.setHeader("content-type", "application/json");
+        // Under the 1 MiB a card may weigh on the wire, far over what a stored card may hold.
+        const skills = Array.from({ length: 300 }, (_, i) => ({
+          id: `skill-${i}`,
+          name: `Skill ${i}`,
+          description: "d".repeat(2_500),
+          tags: Array.from({ length: 50 }, (_, t) => `tag-${t}`),
+          examples: [],
+        }));
+        response.end(JSON.stringify(a2aCardJson(`${giant.url}/rpc`, { name: "Giant", skills })));
+      });
+      const discovering = await gateway({ network: { allow: [`127.0.0.1:${giant.port}`] } });
+      const discovered = await register(discovering, acme.admin, { url: giant.url, id: "giant" });
+      expect(discovered.statusCode).toBe(201);
+      const card = discovered.json().card as { skills: Array<{ tags?: string[] }> };
+      expect(card.skills.length).toBeLessThanOrEqual(100);
+      expect(card.skills.every((skill) => (skill.tags?.length ?? 0) <= 32)).toBe(true);
+      expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThanOrEqual(64 * 1024);
+    });
+
+    it("a tenant's directory is bounded and listed in pages", async () => {
+      const bounded = await gateway({ maxAgentsPerTenant: 3 });
+      const keys = await createRoleKeys({ database, tenantId: "bounded", userId: "b" });
+      const add = (i: number) =>
+        register(bounded, keys.admin, {
+          card: {
+            identity: { id: `agent-${i}`, name: `Agent ${i}` },
+            service: { endpoint: "https://agents.example.com" },
+          },
+        });
+      for (const i of [1, 2, 3]) expect((await add(i)).statusCode).toBe(201);
+      const full = await add(4);
+      expect(full.statusCode).toBe(409);
+      expect(full.json().error.code).toBe("LIMIT_EXCEEDED");
+      const page = await call(bounded, {
+        method: "GET",
+        url: "/v1/agents?limit=2&offset=1",
+        key: keys.viewer,
+      });
+      expect(
+        page.json().agents.map((a: { card: { identity: { id: string } } }) => a.card.identity.id),
+      ).toEqual(["agent-2", "agent-3"]);
+      expect(page.json().page).toEqual({ limit: 2, offset: 1, nextOffset: null });
+    });
+
+    it("an agent's credential header may not be one HTTP or OmniForge sets; a value may not break a line", async () => {
+      for (const auth of [
+        { type: "apiKey", key: "v", header: "host" },
+        { type: "apiKey", key: "v", header: "Content-Length" },
+        { type: "apiKey", key: "v", header: "traceparent" },
+        { type: "apiKey", key: "v", header: "x bad" },
+        { type: "bearer", token: "abc\r\nX-Injected: 1" },
+      ]) {
+        const res = await register(app, acme.admin, {
+          card: {
+            identity: { id: "header-probe", name: "Probe" },
+            service: { endpoint: "https://agents.example.com", auth },
+          },
+        });
+        expect(res.statusCode, JSON.stringify(auth)).toBe(400);
+        expect(res.json().error.field).toMatch(/^card\.service\.auth\./);
+      }
+    });
+
+    it("a malformed handoffReturn is the agent's fault: 502 AGENT_PROTOCOL_ERROR, not 400", async () => {
+      const liar = await startAgent({
+        id: "liar",
+        onHandoffRequest: async () => ({ accepted: true }),
+        async *handle() {
+          yield "done, I think";
+          yield { data: { handoffReturn: { completionStatus: "bogus" } } };
+        },
+      });
+      try {
+        const liarApp = await gateway({ agents: [liar.card] });
+        const threadId = await newThread(liarApp, acme.end_user);
+        await call(liarApp, {
+          method: "POST",
+          url: `/v1/threads/${threadId}/handoff`,
+          key: acme.end_user,
+          body: { targetAgentId: "liar", contextSummary: "", handoffReason: "test" },
+        });
+        const res = await send(liarApp, acme.end_user, threadId, "finish");
+        expect(res.statusCode).toBe(502);
+        expect(res.json().error.code).toBe("AGENT_PROTOCOL_ERROR");
+      } finally {
+        await liar.close();
+      }
+    });
+
+    it("removing a specialist from the directory ends the handoffs it held; the user is not stuck", async () => {
+      const keys = await createRoleKeys({ database, tenantId: "umbrella", userId: "ursula" });
+      await register(app, keys.admin, {
+        card: { ...specialistCard(acmeAgent, "acme-token"), identity: { id: "temp-spec", name: "Temp" } },
+      });
+      const threadId = await newThread(app, keys.end_user);
+      await call(app, {
+        method: "POST",
+        url: `/v1/threads/${threadId}/handoff`,
+        key: keys.end_user,
+        body: { targetAgentId: "temp-spec", contextSummary: "", handoffReason: "test" },
+      });
+      expect(
+        (await call(app, { method: "DELETE", url: "/v1/agents/temp-spec", key: keys.admin })).statusCode,
+      ).toBe(204);
+      const handoff = await call(app, {
+        method: "GET",
+        url: `/v1/threads/${threadId}/handoff`,
+        key: keys.end_user,
+      });
+      expect(handoff.json()).toEqual({ active: null });
+      const history = await call(app, {
+        method: "GET",
+        url: `/v1/threads/${threadId}/handoffs`,
+        key: keys.end_user,
+      });
+      expect(history.json().handoffs.map((h: Json) => h.state)).toEqual(["cancelled"]);
+      const messages = await call(app, {
+        method: "GET",
+        url: `/v1/threads/${threadId}/messages`,
+        key: keys.end_user,
+      });
+      expect(JSON.stringify(messages.json())).toContain("the agent was removed");
+    });
+
+    it("long agent ids are removable; a DELETE with a JSON content type and no body is fine", async () => {
+      const id = `a${"b".repeat(127)}`;
+      await register(app, acme.admin, {
+        card: { identity: { id, name: "Long" }, service: { endpoint: "https://agents.example.com" } },
+      });
+      const removed = await call(app, {
+        method: "DELETE",
+        url: `/v1/agents/${id}`,
+        key: acme.admin,
+        headers: { "content-type": "application/json" },
+      });
+      expect(removed.statusCode).toBe(204);
+    });
+
+    it("a __proto__ key is named as the problem; Basic authorization does not hide an x-api-key", async () => {
+      const poisoned = await app.inject({
+        method: "POST",
+        url: "/v1/threads",
+        headers: { authorization: `Bearer ${acme.admin}`, "content-type": "application/json" },
+        payload: '{"__proto__":{"admin":true}}',
+      });
+      expect(poisoned.statusCode).toBe(400);
+      expect(poisoned.json().error.message).toBe(
+        "body: must not use __proto__ or constructor.prototype keys",
+      );
+      const viaHeader = await app.inject({
+        method: "GET",
+        url: "/v1/me",
+        headers: { authorization: "Basic cHJveHk6cGFzcw==", "x-api-key": acme.viewer },
+      });
+      expect(viaHeader.statusCode).toBe(200);
+    });
+
+    it("a client that sends its request too slowly is cut off, and a refused one is not kept", async () => {
+      const quick = await startGateway({ database, secrets: TEST_SECRETS, requestTimeoutMs: 1_000, port: 0 });
+      opened.push(quick);
+      const { hostname: host, port } = new URL(quick.url);
+      const trickle = connect(Number(port), host);
+      let cutOff = "";
+      trickle.on("data", (chunk: Buffer) => (cutOff += chunk.toString()));
+      trickle.on("error", () => undefined); // the server hangs up while we are still writing
+      trickle.write(`POST /v1/threads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${acme.admin}\r\n`);
+      trickle.write("Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{");
+      const dripping = setInterval(() => trickle.write(" "), 200);
+      try {
+        await once(trickle, "close");
+      } finally {
+        clearInterval(dripping);
+      }
+      expect(cutOff).toMatch(/^HTTP\/1\.1 408/);
+      const refused = connect(Number(port), host);
+      refused.write("GET /v1/threads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer of_wrong\r\n\r\n");
+      let answer = "";
+      refused.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+      await once(refused, "close");
+      expect(answer).toMatch(/^HTTP\/1\.1 401/);
+      expect(answer.toLowerCase()).toContain("connection: close");
     });
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/a2a-client.js";
 import type { ServedAgent } from "../../src/agents/serve-agent.js";
 import { EXAMPLE_AGENTS } from "../../src/agents/examples/index.js";
+import { tenantSkillsFolder } from "../../src/agents/examples/skill-file.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
@@ -111,7 +112,7 @@ describe("example agents behind the real OmniForge managers", () => {
       expect(textOf(events)).toMatch(question);
     }
     const last = await collect(router.routeEvents({ ...ids, message: "yes" }));
-    const file = path.join(skillsDir, "cpu-alerts.md");
+    const file = path.join(skillsDir, tenantSkillsFolder(TENANT), "cpu-alerts.md");
     expect(last.find((event) => event.type === "handoff_returned")).toMatchObject({
       completionStatus: "completed",
       artifactsCreated: [file],

@@ -6,6 +6,7 @@ import { A2AClient } from "../../src/a2a/a2a-client.js";
 import { HANDOFF_EXTENSION_URI, handoffData } from "../../src/a2a/handoff-extension.js";
 import type { ServedAgent } from "../../src/agents/serve-agent.js";
 import { startSkillCreationAgent } from "../../src/agents/examples/index.js";
+import { tenantSkillsFolder } from "../../src/agents/examples/skill-file.js";
 import { ErrorCode } from "../../src/errors.js";
 import {
   TENANT,
@@ -31,12 +32,15 @@ describe("skill creation agent", () => {
   const client = new A2AClient({ network: LOOPBACK });
   const dirs = new TempDirs();
   let skillsDir: string;
+  /** Where TENANT's skills go: every tenant has its own folder. */
+  let tenantDir: string;
   let stateDir: string;
   let agent: ServedAgent;
 
   beforeEach(async () => {
     const root = await dirs.make("omniforge-skills-");
     skillsDir = path.join(root, "skills");
+    tenantDir = path.join(skillsDir, tenantSkillsFolder(TENANT));
     stateDir = path.join(root, "state");
     agent = await startSkillCreationAgent({ skillsDir, stateDir });
   });
@@ -49,12 +53,16 @@ describe("skill creation agent", () => {
   });
 
   /** One workflow on one thread, driven as the stream router drives it. */
-  async function open(contextSummary = SUMMARY) {
+  async function open(contextSummary = SUMMARY, tenantId = TENANT) {
     const threadId = randomUUID();
-    const { handoffId, accept } = await requestHandoff(client, agent.card, { threadId, contextSummary });
+    const { handoffId, accept } = await requestHandoff(client, agent.card, {
+      threadId,
+      contextSummary,
+      tenantId,
+    });
     expect(accept).toEqual({ accepted: true, estimatedDurationSeconds: 300 });
     const say = (text: string, target: ServedAgent = agent): Promise<StreamedReply> =>
-      streamTurn(client, target.card, { text, threadId, handoffId });
+      streamTurn(client, target.card, { text, threadId, handoffId, tenantId });
     const state = async (): Promise<StoredState> =>
       JSON.parse(await readFile(path.join(stateDir, `${threadId}.json`), "utf8")) as StoredState;
     return { threadId, handoffId, say, state };
@@ -114,12 +122,12 @@ describe("skill creation agent", () => {
     expectOneQuestion(redrafted, /Shall I save this skill\?/);
     expect(redrafted.text).toContain("- pipeline turned red");
     expect(redrafted.text).not.toContain("rollback started");
-    expect(await readdir(skillsDir).catch(() => [])).toEqual([]); // nothing saved before confirmation
+    expect(await readdir(tenantDir).catch(() => [])).toEqual([]); // nothing saved before confirmation
 
     const done = await say("looks good");
     expect(done.state).toBe("TASK_STATE_COMPLETED");
     expect(questionCount(done.text)).toBe(0);
-    const file = path.join(skillsDir, "deploy-failure-pager.md");
+    const file = path.join(tenantDir, "deploy-failure-pager.md");
     expect(done.handoffReturn).toEqual({
       completionStatus: "completed",
       resultSummary: 'Created skill "Deploy Failure Pager" (3 steps, 2 triggers) as deploy-failure-pager.md',
@@ -154,12 +162,12 @@ describe("skill creation agent", () => {
       ].join("\n"),
     );
     expect(await state()).toMatchObject({ phase: "completed" });
-    expect(await readdir(skillsDir)).toEqual(["deploy-failure-pager.md"]); // no temp files left
+    expect(await readdir(tenantDir)).toEqual(["deploy-failure-pager.md"]); // no temp files left
 
     // A repeated turn of the finished handoff repeats the return (it may have been lost) ...
     const again = await say("hello");
     expect(again.handoffReturn).toEqual(done.handoffReturn);
-    expect(await readdir(skillsDir)).toEqual(["deploy-failure-pager.md"]);
+    expect(await readdir(tenantDir)).toEqual(["deploy-failure-pager.md"]);
   });
 
   it('"as described" keeps the handoff summary as the description', async () => {
@@ -192,7 +200,7 @@ describe("skill creation agent", () => {
     });
     expect(questionCount(cancelled.text)).toBe(0);
     expect(await state()).toMatchObject({ phase: "cancelled" });
-    expect(await readdir(skillsDir).catch(() => [])).toEqual([]);
+    expect(await readdir(tenantDir).catch(() => [])).toEqual([]);
   });
 
   it("a handoffCancel from the orchestrator clears the thread's state", async () => {
@@ -232,7 +240,7 @@ describe("skill creation agent", () => {
     );
     expectOneQuestion(await say("every weekday at 9am, standup", restarted), /Shall I save this skill\?/);
     const done = await say("yes", restarted);
-    const file = path.join(skillsDir, "incident-digest.md");
+    const file = path.join(tenantDir, "incident-digest.md");
     expect(done.handoffReturn).toMatchObject({ completionStatus: "completed", artifactsCreated: [file] });
     const content = await readFile(file, "utf8");
     expect(content).toContain('description: "Summarize yesterday\'s incidents for the morning standup"');
@@ -242,8 +250,8 @@ describe("skill creation agent", () => {
   });
 
   it("names files safely: no path traversal, and an existing skill is never overwritten", async () => {
-    await mkdir(skillsDir, { recursive: true });
-    await writeFile(path.join(skillsDir, "etc-passwd.md"), "existing skill\n");
+    await mkdir(tenantDir, { recursive: true });
+    await writeFile(path.join(tenantDir, "etc-passwd.md"), "existing skill\n");
     const files: string[] = [];
     for (let i = 0; i < 2; i++) {
       const { say } = await open();
@@ -255,14 +263,31 @@ describe("skill creation agent", () => {
       const done = await say("confirm");
       files.push(...(done.handoffReturn?.artifactsCreated ?? []));
     }
-    expect(files).toEqual([path.join(skillsDir, "etc-passwd-2.md"), path.join(skillsDir, "etc-passwd-3.md")]);
-    expect(await readFile(path.join(skillsDir, "etc-passwd.md"), "utf8")).toBe("existing skill\n");
-    expect((await readdir(skillsDir)).sort()).toEqual([
+    expect(files).toEqual([path.join(tenantDir, "etc-passwd-2.md"), path.join(tenantDir, "etc-passwd-3.md")]);
+    expect(await readFile(path.join(tenantDir, "etc-passwd.md"), "utf8")).toBe("existing skill\n");
+    expect((await readdir(tenantDir)).sort()).toEqual([
       "etc-passwd-2.md",
       "etc-passwd-3.md",
       "etc-passwd.md",
     ]);
     expect(await readFile(files[0] ?? "", "utf8")).toContain('name: "../../etc/passwd"');
+  });
+
+  it("keeps each tenant's skills in its own folder: a same-named skill never shows another tenant's", async () => {
+    const saved: string[] = [];
+    for (const tenantId of [TENANT, "globex"]) {
+      const { say } = await open(SUMMARY, tenantId);
+      await say("hi");
+      await say("Rotate the on-call");
+      await say("rotation");
+      await say("do it");
+      await say("weekly");
+      saved.push(...((await say("confirm")).handoffReturn?.artifactsCreated ?? []));
+    }
+    expect(saved).toEqual([
+      path.join(skillsDir, tenantSkillsFolder(TENANT), "rotation.md"),
+      path.join(skillsDir, tenantSkillsFolder("globex"), "rotation.md"),
+    ]);
   });
 
   it("refuses a handoff without a contextSummary or with a non-UUID thread, with a reason", async () => {

@@ -21,7 +21,7 @@ import { isUuid, parseInput } from "../../validation.js";
 import { serveAgent, type AgentMessageContext, type AgentOutput, type ServedAgent } from "../serve-agent.js";
 import { DEFAULT_SKILL_ESTIMATED_DURATION_SECONDS } from "./defaults.js";
 import { exampleAgentConfigShape, type ExampleAgentConfig } from "./example-agent.js";
-import { writeSkillFile } from "./skill-file.js";
+import { tenantSkillsFolder, writeSkillFile } from "./skill-file.js";
 import {
   advanceWorkflow,
   completeWorkflow,
@@ -216,8 +216,9 @@ class SkillCreator {
       createdBy: SKILL_CREATION_AGENT_ID,
       createdAt: now,
     });
-    const file = await writeSkillFile({
-      skillsDir: this.#skillsDir,
+        const file = await writeSkillFile({
+      // Each tenant has its own folder: one tenant's skill names never show through another's.
+      skillsDir: path.join(this.#skillsDir, tenantSkillsFolder(state.tenantId)),
       name: state.draft.name ?? "skill",
       content,
     });

@@ -4,7 +4,7 @@
  * overwritten (a `-2`, `-3`, ... suffix is added), and the content appears all at once (written
  * to a temp file, flushed, then hard-linked into place, which fails instead of replacing).
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { link, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
 import { ConfigurationError } from "../../errors.js";
@@ -24,6 +24,16 @@ export function skillSlug(name: string): string {
     .slice(0, MAX_SKILL_SLUG_CHARS)
     .replace(/-+$/, "");
   return RESERVED.test(slug) ? `skill-${slug}` : slug;
+}
+
+/**
+ * The folder (under the skills directory) one tenant's skills go to: its slug plus a short hash of
+ * the id, so two tenants never share a folder — one tenant's skill names never show through
+ * another's (`-2` suffixes) — and no tenant id can name a path.
+ */
+export function tenantSkillsFolder(tenantId: string): string {
+  const hash = createHash("sha256").update(tenantId, "utf8").digest("hex").slice(0, 10);
+  return `${skillSlug(tenantId).slice(0, 40) || "tenant"}-${hash}`;
 }
 
 function errnoCode(error: unknown): string | undefined {

@@ -216,7 +216,7 @@ class SkillCreator {
       createdBy: SKILL_CREATION_AGENT_ID,
       createdAt: now,
     });
-        const file = await writeSkillFile({
+    const file = await writeSkillFile({
       // Each tenant has its own folder: one tenant's skill names never show through another's.
       skillsDir: path.join(this.#skillsDir, tenantSkillsFolder(state.tenantId)),
       name: state.draft.name ?? "skill",

@@ -49,7 +49,7 @@ export {
   checkPermission,
   type PermissionChecker,
 } from "./security/rbac.js";
-export { parseAgentCard, type AgentCard, type AgentAuth, type AgentSkill } from "./agents/agent-card.js";
+export { parseAgentCard, type AgentCard, type AgentAuth, type AgentSkill } from "./a2a/agent-card.js";
 export * from "./a2a/index.js";
 export {
   serveAgent,
@@ -59,7 +59,7 @@ export {
   type AgentHandoffContext,
   type AgentMessageContext,
   type AgentOutput,
-} from "./agents/serve-agent.js";
+} from "./a2a/server/serve-agent.js";
 export {
   OrchestrationManager,
   synthesizeResponses,

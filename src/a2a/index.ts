@@ -12,7 +12,7 @@ export {
   type A2AStatusEvent,
   type A2AMessageEvent,
   type A2AArtifactEvent,
-} from "./a2a-client.js";
+} from "./client/a2a-client.js";
 export {
   HANDOFF_EXTENSION_URI,
   OMNIFORGE_METADATA_KEY,

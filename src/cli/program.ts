@@ -10,11 +10,11 @@ import {
   startResearchAgent,
   startSkillCreationAgent,
 } from "../agents/examples/index.js";
-import type { ServedAgent } from "../agents/serve-agent.js";
+import type { ServedAgent } from "../a2a/server/serve-agent.js";
 import { runDemo } from "../demo/run-demo.js";
 import { pino } from "pino";
-import { A2AClient } from "../a2a/a2a-client.js";
-import type { AgentCard } from "../agents/agent-card.js";
+import { A2AClient } from "../a2a/client/a2a-client.js";
+import type { AgentCard } from "../a2a/agent-card.js";
 import { discoverAgent, startGateway } from "../gateway/index.js";
 import { NetworkPolicy, allowEntryFor } from "../security/network-policy.js";
 import { SecretKeyring } from "../security/secret-keyring.js";

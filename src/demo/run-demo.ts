@@ -8,14 +8,14 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { A2AClient } from "../a2a/a2a-client.js";
+import { A2AClient } from "../a2a/client/a2a-client.js";
 import { allowEntryFor } from "../security/network-policy.js";
 import {
   startKnowledgeAgent,
   startResearchAgent,
   startSkillCreationAgent,
 } from "../agents/examples/index.js";
-import type { ServedAgent } from "../agents/serve-agent.js";
+import type { ServedAgent } from "../a2a/server/serve-agent.js";
 import { ConversationType, MessageRole } from "../conversation/models.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
 import { HandoffManager } from "../orchestration/handoff-manager.js";

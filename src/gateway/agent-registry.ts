@@ -3,7 +3,7 @@
  * URL. Both are checked against the outbound network policy before anything is stored; the tenant
  * directory ({@link SqlAgentDirectory}) stores them.
  */
-import type { A2AClient } from "../a2a/a2a-client.js";
+import type { A2AClient } from "../a2a/client/a2a-client.js";
 import { HANDOFF_EXTENSION_URI } from "../a2a/handoff-extension.js";
 import {
   AGENT_CARD_LIMITS,
@@ -11,7 +11,7 @@ import {
   parseAgentCard,
   type AgentCard,
   type AgentSkill,
-} from "../agents/agent-card.js";
+} from "../a2a/agent-card.js";
 import { ValidationError } from "../errors.js";
 import { NetworkPolicyError, type NetworkPolicy } from "../security/network-policy.js";
 

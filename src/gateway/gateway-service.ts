@@ -6,8 +6,8 @@
  * and write to the principal's tenant.
  */
 import { sql } from "kysely";
-import type { A2AClient } from "../a2a/a2a-client.js";
-import type { AgentCard } from "../agents/agent-card.js";
+import type { A2AClient } from "../a2a/client/a2a-client.js";
+import type { AgentCard } from "../a2a/agent-card.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
 import type { Conversation, ConversationType } from "../conversation/models.js";
 import {

@@ -11,8 +11,8 @@ import Fastify, {
   type FastifyReply,
 } from "fastify";
 import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
-import { A2AClient } from "../a2a/a2a-client.js";
-import type { AgentCard } from "../agents/agent-card.js";
+import { A2AClient } from "../a2a/client/a2a-client.js";
+import type { AgentCard } from "../a2a/agent-card.js";
 import { ConfigurationError, ErrorCode } from "../errors.js";
 import { defaultLogger, type Logger } from "../observability.js";
 import { ApiKeyService } from "../security/api-keys.js";

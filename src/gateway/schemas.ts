@@ -3,7 +3,7 @@
  * response types are inferred from them, and the OpenAPI document is generated from them.
  */
 import { z } from "zod";
-import { agentCardSchema, agentIdSchema, httpUrlSchema } from "../agents/agent-card.js";
+import { agentCardSchema, agentIdSchema, httpUrlSchema } from "../a2a/agent-card.js";
 import { ConversationType, MessageRole } from "../conversation/models.js";
 import { MAX_DELEGATION_AGENTS, MAX_DELEGATION_TIMEOUT_MS } from "../defaults.js";
 import { AgentCallKind, AgentCallOutcome } from "../orchestration/agent-call-audit.js";

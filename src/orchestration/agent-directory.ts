@@ -3,7 +3,7 @@
  * behind it is the source of truth for every replica: nothing here is a process-wide map keyed
  * without the tenant.
  */
-import type { AgentCard } from "../agents/agent-card.js";
+import type { AgentCard } from "../a2a/agent-card.js";
 
 /** A tenant's agents, looked up by id. */
 export interface AgentDirectory {

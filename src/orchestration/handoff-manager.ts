@@ -5,14 +5,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { A2AClient } from "../a2a/a2a-client.js";
+import type { A2AClient } from "../a2a/client/a2a-client.js";
 import {
   HANDOFF_EXTENSION_URI,
   findHandoffAccept,
   handoffData,
   withOmniforgeMetadata,
 } from "../a2a/handoff-extension.js";
-import { agentEndpoint, parseAgentCard, type AgentCard } from "../agents/agent-card.js";
+import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";

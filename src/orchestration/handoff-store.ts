@@ -4,7 +4,7 @@
  * every transition is a conditional update guarded by the state it was read in, so concurrent
  * processes cannot both win.
  */
-import type { AgentCard } from "../agents/agent-card.js";
+import type { AgentCard } from "../a2a/agent-card.js";
 import { handoffCredentialsContext } from "../security/agent-credentials.js";
 import type { SealedSecret, SecretKeyring } from "../security/secret-keyring.js";
 import { parseJsonObject, timestamp } from "../conversation/sql-conversation-repository.js";

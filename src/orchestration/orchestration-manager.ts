@@ -5,12 +5,12 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
-import type { A2AClient, A2AStreamEvent, OutgoingMessage } from "../a2a/a2a-client.js";
+import type { A2AClient, A2AStreamEvent, OutgoingMessage } from "../a2a/client/a2a-client.js";
 import { handoffData, type DataObject, type PreviousResult } from "../a2a/handoff-extension.js";
-import { agentEndpoint, parseAgentCard, type AgentCard } from "../agents/agent-card.js";
+import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
-import { ReplyBudget } from "../a2a/call-scope.js";
+import { ReplyBudget } from "../a2a/client/call-scope.js";
 import {
   DEFAULT_DELEGATION_REPLY_BYTES,
   DEFAULT_DELEGATION_TIMEOUT_MS,

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { HANDOFF_EXTENSION_URI, findHandoffReturn } from "../a2a/handoff-extension.js";
-import { parseAgentCard, type AgentCard } from "../agents/agent-card.js";
+import { parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
 import { DEFAULT_EXIT_COMMANDS, DEFAULT_ROUTE_TIMEOUT_MS } from "../defaults.js";

@@ -2,7 +2,7 @@
  * Agent credentials at rest: an {@link AgentAuth} sealed with the keyring, bound to the place it
  * is stored, and opened (and validated) again when a call needs it.
  */
-import { agentAuthSchema, type AgentAuth, type AgentCard } from "../agents/agent-card.js";
+import { agentAuthSchema, type AgentAuth, type AgentCard } from "../a2a/agent-card.js";
 import { ConfigurationError, ErrorCode, StorageError } from "../errors.js";
 import {
   SECRET_KEY_ENV,

@@ -5,7 +5,7 @@
  * {@link SqlAgentDirectory.get}, which the managers use to call the agent, and never listed.
  */
 import { z } from "zod";
-import { parseAgentCard, type AgentCard } from "../agents/agent-card.js";
+import { parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import { ConfigurationError, ErrorCode, StorageError, ValidationError } from "../errors.js";
 import type { AgentDirectory } from "../orchestration/agent-directory.js";
 import {

@@ -3,8 +3,8 @@
  * resolution — made with its credentials — is never reused for another tenant or credential.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
-import type { AgentCard } from "../../src/agents/agent-card.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { LOOPBACK } from "../helpers/network.js";
 import { a2aCardJson, readRequestBody, startHttpServer, type LoopbackServer } from "./helpers.js";
 

@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { A2AClient, type A2AStreamEvent } from "../../src/a2a/a2a-client.js";
+import { A2AClient, type A2AStreamEvent } from "../../src/a2a/client/a2a-client.js";
 import { AbortedError, AgentError } from "../../src/errors.js";
 import {
   a2aCardJson,

@@ -15,7 +15,7 @@ import {
   defaultServerCallContextBuilder,
   type AgentExecutor,
 } from "@a2a-js/sdk/server";
-import type { AgentCard } from "../../src/agents/agent-card.js";
+import type { AgentCard } from "../../src/a2a/agent-card.js";
 
 /** A promise with its resolve exposed: the tests' only synchronization primitive. */
 export interface Deferred<T> {

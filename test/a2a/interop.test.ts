@@ -14,9 +14,9 @@ import {
   type ExecutionEventBus,
   type RequestContext,
 } from "@a2a-js/sdk/server";
-import { A2AClient, type A2AStreamEvent } from "../../src/a2a/a2a-client.js";
+import { A2AClient, type A2AStreamEvent } from "../../src/a2a/client/a2a-client.js";
 import { HANDOFF_EXTENSION_URI, withOmniforgeMetadata } from "../../src/a2a/handoff-extension.js";
-import { serveAgent, type ServedAgent } from "../../src/agents/serve-agent.js";
+import { serveAgent, type ServedAgent } from "../../src/a2a/server/serve-agent.js";
 import {
   collect,
   deferred,

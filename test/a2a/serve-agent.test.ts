@@ -17,7 +17,7 @@ import {
 } from "@opentelemetry/api";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient, type A2AStreamEvent } from "../../src/a2a/a2a-client.js";
+import { A2AClient, type A2AStreamEvent } from "../../src/a2a/client/a2a-client.js";
 import {
   HANDOFF_EXTENSION_URI,
   findHandoffAccept,
@@ -27,7 +27,7 @@ import {
   type HandoffCancelPayload,
   type HandoffRequestPayload,
 } from "../../src/a2a/handoff-extension.js";
-import { serveAgent, type AgentMessageContext, type ServedAgent } from "../../src/agents/serve-agent.js";
+import { serveAgent, type AgentMessageContext, type ServedAgent } from "../../src/a2a/server/serve-agent.js";
 import {
   collect,
   deferred,

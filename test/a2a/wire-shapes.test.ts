@@ -11,7 +11,7 @@ import {
   readOmniforgeMetadata,
   withOmniforgeMetadata,
 } from "../../src/a2a/handoff-extension.js";
-import { SseEventTooLargeError, SseParser } from "../../src/a2a/sse-parser.js";
+import { SseEventTooLargeError, SseParser } from "../../src/a2a/client/sse-parser.js";
 import { ValidationError } from "../../src/errors.js";
 
 const request = {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { A2AClient } from "../../src/a2a/a2a-client.js";
+import type { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import {
   HANDOFF_EXTENSION_URI,
   findHandoffAccept,
@@ -13,7 +13,7 @@ import {
   type HandoffReturnPayload,
   type PreviousResult,
 } from "../../src/a2a/handoff-extension.js";
-import type { AgentCard } from "../../src/agents/agent-card.js";
+import type { AgentCard } from "../../src/a2a/agent-card.js";
 
 export const TENANT = "acme";
 export const USER = "alice";

@@ -1,8 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
-import type { ServedAgent } from "../../src/agents/serve-agent.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { ServedAgent } from "../../src/a2a/server/serve-agent.js";
 import { EXAMPLE_AGENTS } from "../../src/agents/examples/index.js";
 import { tenantSkillsFolder } from "../../src/agents/examples/skill-file.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";

@@ -3,7 +3,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { createGateway } from "../../src/gateway/index.js";
 import { ApiKeyService } from "../../src/security/api-keys.js";
 import { Role } from "../../src/security/rbac.js";

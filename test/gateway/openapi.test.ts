@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { createGateway, gatewayRoutes, GatewayService } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
 import { call, createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "./helpers.js";

@@ -4,7 +4,7 @@
  */
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { startGateway, type RunningGateway } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";

@@ -3,7 +3,7 @@
  * what it received so tests can assert what crossed the wire.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { serveAgent, type ServedAgent, type AgentMessageContext } from "../../src/agents/serve-agent.js";
+import { serveAgent, type ServedAgent, type AgentMessageContext } from "../../src/a2a/server/serve-agent.js";
 
 export interface RecordingAgent {
   url: string;

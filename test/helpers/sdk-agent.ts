@@ -7,7 +7,7 @@ import { Role, TaskState } from "@a2a-js/sdk";
 import type { Message } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor } from "@a2a-js/sdk/server";
 import { randomUUID } from "node:crypto";
-import type { AgentCard } from "../../src/agents/agent-card.js";
+import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { startSdkAgent as startSdkServer } from "../a2a/helpers.js";
 
 export interface SdkAgent {

@@ -4,7 +4,7 @@
  */
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
-import type { AgentCard } from "../../src/agents/agent-card.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
 import { DelegationError, ErrorCode, PermissionDeniedError, ThreadAccessError } from "../../src/errors.js";
 import { OrchestrationManager, synthesizeResponses } from "../../src/orchestration/orchestration-manager.js";

@@ -5,7 +5,7 @@
  * AGENT_RESPONSE_TOO_LARGE, has its task cancelled, and what was shown is kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
 import { ErrorCode } from "../../src/errors.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";

@@ -6,8 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
-import type { AgentCard } from "../../src/agents/agent-card.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { MessageRole } from "../../src/conversation/models.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
-import type { AgentCard } from "../../src/agents/agent-card.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { SqlHandoffStore } from "../../src/orchestration/handoff-store.js";

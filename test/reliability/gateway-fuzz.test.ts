@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { createGateway } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
 import { tempSqlitePath } from "../helpers/databases.js";

@@ -5,8 +5,8 @@
  * Memory per thread (heap growth after GC / threads) is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/a2a-client.js";
-import type { AgentCard } from "../../src/agents/agent-card.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
 import { MessageRole } from "../../src/conversation/models.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";

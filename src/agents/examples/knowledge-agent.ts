@@ -2,7 +2,7 @@
  * The knowledge agent: answers questions about OmniForge itself from a bundled set of markdown
  * documents (`data/knowledge/*.md`), quoting the best passages with their sources.
  */
-import type { ServedAgent } from "../serve-agent.js";
+import type { ServedAgent } from "../../a2a/server/serve-agent.js";
 import { startSearchAgent, type SearchAgentConfig, type SearchAgentDefinition } from "./search-agent.js";
 
 /** Options of {@link startKnowledgeAgent}. */

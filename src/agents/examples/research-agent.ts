@@ -3,7 +3,7 @@
  * systems, A2A, retrieval and BM25, privacy, rate limiting, SSE, state machines, durability...)
  * from a bundled set of notes (`data/research/*.md`), with findings and their sources.
  */
-import type { ServedAgent } from "../serve-agent.js";
+import type { ServedAgent } from "../../a2a/server/serve-agent.js";
 import { startSearchAgent, type SearchAgentConfig, type SearchAgentDefinition } from "./search-agent.js";
 
 /** Options of {@link startResearchAgent}. */

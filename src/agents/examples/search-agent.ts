@@ -5,8 +5,13 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { parseInput } from "../../validation.js";
-import type { AgentCard, AgentSkill } from "../agent-card.js";
-import { serveAgent, type AgentMessageContext, type AgentOutput, type ServedAgent } from "../serve-agent.js";
+import type { AgentCard, AgentSkill } from "../../a2a/agent-card.js";
+import {
+  serveAgent,
+  type AgentMessageContext,
+  type AgentOutput,
+  type ServedAgent,
+} from "../../a2a/server/serve-agent.js";
 import { DEFAULT_MAX_PASSAGES } from "./defaults.js";
 import { exampleAgentConfigShape, type ExampleAgentConfig } from "./example-agent.js";
 import { PassageIndex, renderAnswer, renderNoMatch, type AnswerStyle } from "./document-search.js";

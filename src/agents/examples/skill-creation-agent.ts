@@ -18,7 +18,12 @@ import type {
   HandoffReturnPayload,
 } from "../../a2a/handoff-extension.js";
 import { isUuid, parseInput } from "../../validation.js";
-import { serveAgent, type AgentMessageContext, type AgentOutput, type ServedAgent } from "../serve-agent.js";
+import {
+  serveAgent,
+  type AgentMessageContext,
+  type AgentOutput,
+  type ServedAgent,
+} from "../../a2a/server/serve-agent.js";
 import { DEFAULT_SKILL_ESTIMATED_DURATION_SECONDS } from "./defaults.js";
 import { exampleAgentConfigShape, type ExampleAgentConfig } from "./example-agent.js";
 import { tenantSkillsFolder, writeSkillFile } from "./skill-file.js";

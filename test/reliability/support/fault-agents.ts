@@ -4,7 +4,7 @@
  * particular way on SendMessage and on SendStreamingMessage alike.
  */
 import type { ServerResponse } from "node:http";
-import type { AgentCard } from "../../../src/agents/agent-card.js";
+import type { AgentCard } from "../../../src/a2a/agent-card.js";
 import { ErrorCode } from "../../../src/errors.js";
 import {
   a2aCardJson,

@@ -25,8 +25,12 @@ import {
 import type { Logger } from "pino";
 import { Agent, type Dispatcher } from "undici";
 import { createHash } from "node:crypto";
-import { agentEndpoint, type AgentAuth, type AgentCard } from "../agents/agent-card.js";
-import { NetworkPolicy, NetworkPolicyError, type NetworkPolicyConfig } from "../security/network-policy.js";
+import { agentEndpoint, type AgentAuth, type AgentCard } from "../agent-card.js";
+import {
+  NetworkPolicy,
+  NetworkPolicyError,
+  type NetworkPolicyConfig,
+} from "../../security/network-policy.js";
 import {
   AbortedError,
   AgentError,
@@ -34,7 +38,7 @@ import {
   ErrorCode,
   ValidationError,
   type OrchestrationError,
-} from "../errors.js";
+} from "../../errors.js";
 import {
   BodyTooLargeError,
   CallScope,
@@ -55,7 +59,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   MAX_CARD_BYTES,
   MAX_ERROR_BODY_BYTES,
-} from "./defaults.js";
+} from "../defaults.js";
 import { SseEventTooLargeError, SseParser, type SseEvent } from "./sse-parser.js";
 import {
   isFailedTaskState,
@@ -72,7 +76,7 @@ import {
   type WireMessage,
   type WirePart,
   type WireTask,
-} from "./wire.js";
+} from "../wire.js";
 
 /** The agent's own A2A card (the SDK's type), as served at `/.well-known/agent-card.json`. */
 export type RemoteAgentCard = A2AAgentCard;

@@ -4,7 +4,7 @@
  * typed error the caller sees. Listeners and the timer are removed in `dispose()`.
  */
 import type { Readable } from "node:stream";
-import { AbortedError, AgentError, ErrorCode, OrchestrationError } from "../errors.js";
+import { AbortedError, AgentError, ErrorCode, OrchestrationError } from "../../errors.js";
 
 /** Why a call's signal fired. */
 export type AbortKind = "timeout" | "caller" | "closed";

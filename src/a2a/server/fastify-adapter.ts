@@ -42,7 +42,7 @@ import type {
   RawServerDefault,
 } from "fastify";
 import type { Logger } from "pino";
-import { REQUEST_SIGNAL_STATE_KEY } from "./omniforge-agent-executor.js";
+import { REQUEST_SIGNAL_STATE_KEY } from "./agent-executor.js";
 
 export interface A2ARoutesOptions {
   requestHandler: A2ARequestHandler;

@@ -25,8 +25,8 @@ import {
   type HandoffReturnPayload,
   type OmniforgeMetadata,
   type PreviousResult,
-} from "../a2a/handoff-extension.js";
-import type { WirePart } from "../a2a/wire.js";
+} from "../handoff-extension.js";
+import type { WirePart } from "../wire.js";
 
 /** What `handleMessage` yields: a text chunk, or a data object sent as a data part. */
 export type AgentOutput = string | { data: Record<string, unknown> };

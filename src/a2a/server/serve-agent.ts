@@ -11,25 +11,25 @@ import { trace, type Tracer } from "@opentelemetry/api";
 import Fastify from "fastify";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { HANDOFF_EXTENSION_URI } from "../a2a/handoff-extension.js";
+import { HANDOFF_EXTENSION_URI } from "../handoff-extension.js";
 import {
   A2A_PROTOCOL_VERSION,
   AGENT_CARD_PATH,
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_MAX_BODY_BYTES,
   JSONRPC_PATH,
-} from "../a2a/defaults.js";
-import { ConfigurationError, ValidationError } from "../errors.js";
-import { agentCardSchema, type AgentCard, type AgentSkill } from "./agent-card.js";
-import { registerA2ARoutes, type RequestAuthenticator } from "./a2a-fastify-adapter.js";
-import { OmniforgeAgentExecutor, type AgentHandlers } from "./omniforge-agent-executor.js";
+} from "../defaults.js";
+import { ConfigurationError, ValidationError } from "../../errors.js";
+import { agentCardSchema, type AgentCard, type AgentSkill } from "../agent-card.js";
+import { registerA2ARoutes, type RequestAuthenticator } from "./fastify-adapter.js";
+import { OmniforgeAgentExecutor, type AgentHandlers } from "./agent-executor.js";
 
 export type {
   AgentHandlers,
   AgentHandoffContext,
   AgentMessageContext,
   AgentOutput,
-} from "./omniforge-agent-executor.js";
+} from "./agent-executor.js";
 
 /** Configuration of {@link serveAgent}. */
 export interface ServeAgentConfig extends AgentHandlers {

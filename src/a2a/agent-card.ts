@@ -31,6 +31,11 @@ export interface AgentCard {
     /** The agent's base URL; its A2A card is read from `{endpoint}/.well-known/agent-card.json`. */
     endpoint: string;
     auth?: AgentAuth;
+    /**
+     * Which of the agent's interfaces to use, best first: `"JSONRPC"`, `"HTTP+JSON/0.3"`, `"GRPC/1.0"`...
+     * (binding, optionally `/version`). Default: the client's order.
+     */
+    interfacePreference?: string[];
   };
   skills?: AgentSkill[];
   capabilities?: {
@@ -161,7 +166,24 @@ export const agentCardSchema = z.object({
     description: z.string().max(AGENT_CARD_LIMITS.descriptionLength).optional(),
     version: z.string().max(64).optional(),
   }),
-  service: z.object({ endpoint: httpUrlSchema, auth: agentAuthSchema.optional() }).optional(),
+  service: z
+    .object({
+      endpoint: httpUrlSchema,
+      auth: agentAuthSchema.optional(),
+      interfacePreference: z
+        .array(
+          z
+            .string({ error: "must be a string" })
+            .regex(
+              /^\s*(?:JSONRPC|HTTP\+JSON|REST|GRPC)\s*(?:[/@]\s*v?(?:1(?:\.0)*|0\.3(?:\.\d+)?))?\s*$/i,
+              "must be JSONRPC, HTTP+JSON or GRPC, optionally with /1.0 or /0.3",
+            ),
+        )
+        .min(1, "must list at least one interface")
+        .max(10, "must list at most 10 interfaces")
+        .optional(),
+    })
+    .optional(),
   skills: z
     .array(agentSkillSchema)
     .max(AGENT_CARD_LIMITS.skills, `must list at most ${AGENT_CARD_LIMITS.skills} skills`)

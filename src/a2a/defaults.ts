@@ -22,6 +22,10 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export const A2A_PROTOCOL_VERSION = "1.0";
 /** The path of the A2A card under an agent's base URL. */
 export const AGENT_CARD_PATH = "/.well-known/agent-card.json";
+/** Where some v0.3 agents still serve their card (tried when the first path answers 404). */
+export const LEGACY_AGENT_CARD_PATH = "/.well-known/agent.json";
+/** How often a stream that broke is polled with GetTask (first wait; doubled up to 1 s). */
+export const DEFAULT_RESUME_POLL_MS = 100;
 /** The path of the JSON-RPC interface on agents built with serveAgent. */
 export const JSONRPC_PATH = "/a2a/jsonrpc";
 /** Request bodies larger than this are refused by serveAgent (HTTP 413). */

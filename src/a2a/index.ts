@@ -1,18 +1,28 @@
 /** The A2A layer's public surface (named re-exports; `src/index.ts` picks from here). */
+export { A2AClient } from "./client/a2a-client.js";
+export type {
+  A2AClientConfig,
+  A2ACallOptions,
+  OutgoingMessage,
+  SendResult,
+  CancelTaskResult,
+  TaskSnapshot,
+  ResolvedInterface,
+  RemoteAgentCard,
+  A2AStreamEvent,
+  A2ATaskEvent,
+  A2AStatusEvent,
+  A2AMessageEvent,
+  A2AArtifactEvent,
+} from "./client/types.js";
 export {
-  A2AClient,
-  type A2AClientConfig,
-  type A2ACallOptions,
-  type OutgoingMessage,
-  type SendResult,
-  type CancelTaskResult,
-  type RemoteAgentCard,
-  type A2AStreamEvent,
-  type A2ATaskEvent,
-  type A2AStatusEvent,
-  type A2AMessageEvent,
-  type A2AArtifactEvent,
-} from "./client/a2a-client.js";
+  A2ABinding,
+  A2AProtocolVersion,
+  DEFAULT_INTERFACE_PREFERENCE,
+  parseInterfacePreference,
+  type AgentInterface,
+  type InterfacePreference,
+} from "./client/interfaces.js";
 export {
   HANDOFF_EXTENSION_URI,
   OMNIFORGE_METADATA_KEY,

@@ -5,7 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
-import type { A2AClient, A2AStreamEvent, OutgoingMessage } from "../a2a/client/a2a-client.js";
+import type { A2AClient } from "../a2a/client/a2a-client.js";
+import type { A2AStreamEvent, OutgoingMessage } from "../a2a/client/types.js";
 import { handoffData, type DataObject, type PreviousResult } from "../a2a/handoff-extension.js";
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";

@@ -4,7 +4,8 @@
  */
 import type { ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { A2AClient, type A2AStreamEvent } from "../../src/a2a/client/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../src/a2a/client/types.js";
 import { AbortedError, AgentError } from "../../src/errors.js";
 import {
   a2aCardJson,
@@ -215,10 +216,14 @@ describe("A2A card failures and caching", () => {
   it.each([
     ["not JSON", () => "<html>"],
     [
-      "no JSONRPC 1.0 interface",
+      "no interface this client speaks",
       (rpcUrl: string) =>
         a2aCardJson(rpcUrl, {
-          supportedInterfaces: [{ url: rpcUrl, protocolBinding: "JSONRPC", protocolVersion: "0.3" }],
+          supportedInterfaces: [
+            { url: rpcUrl, protocolBinding: "JSONRPC", protocolVersion: "0.2" },
+            { url: rpcUrl, protocolBinding: "WEBSOCKET", protocolVersion: "1.0" },
+            { url: "localhost:1", protocolBinding: "GRPC", protocolVersion: "0.3" },
+          ],
         }),
     ],
     ["no interfaces", () => ({ name: "x" })],
@@ -391,7 +396,7 @@ describe("stream failures", () => {
     }
   });
 
-  it("a stream that closes without a terminal state simply ends", async () => {
+  it("a stream the agent closes before its task ends, on an agent that cannot be asked about the task, simply ends", async () => {
     const events = await collect(client.sendStreamingMessage(server.card, { text: "no-terminal" }));
     expect(events).toEqual([{ type: "task", taskId: "t1", contextId: "c1", state: "TASK_STATE_SUBMITTED" }]);
   });

@@ -14,7 +14,8 @@ import {
   type ExecutionEventBus,
   type RequestContext,
 } from "@a2a-js/sdk/server";
-import { A2AClient, type A2AStreamEvent } from "../../src/a2a/client/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../src/a2a/client/types.js";
 import { HANDOFF_EXTENSION_URI, withOmniforgeMetadata } from "../../src/a2a/handoff-extension.js";
 import { serveAgent, type ServedAgent } from "../../src/a2a/server/serve-agent.js";
 import {

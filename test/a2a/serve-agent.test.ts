@@ -17,7 +17,8 @@ import {
 } from "@opentelemetry/api";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient, type A2AStreamEvent } from "../../src/a2a/client/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../src/a2a/client/types.js";
 import {
   HANDOFF_EXTENSION_URI,
   findHandoffAccept,

@@ -11,7 +11,8 @@
 import type { ServerResponse } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient, type A2AStreamEvent, type SendResult } from "../../src/a2a/client/a2a-client.js";
+import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent, SendResult } from "../../src/a2a/client/types.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
 import { ErrorCode, isOrchestrationError } from "../../src/errors.js";

@@ -1,0 +1,228 @@
+/**
+ * No reply lost to a dropped stream. A streamed call whose connection breaks (or whose stream ends)
+ * before its task does is resumed: first by subscribing to the task again (`SubscribeToTask` /
+ * `tasks/resubscribe`), then, failing that, by polling `GetTask` until the task ends or the call's
+ * deadline passes. What a snapshot repeats is not delivered twice: per artifact, only text and data
+ * beyond what the consumer already has are passed on.
+ */
+import type { Logger } from "pino";
+import { ErrorCode, isOrchestrationError } from "../../errors.js";
+import { A2ATaskState, isTerminalTaskState } from "../wire.js";
+import type { CallScope } from "./call-scope.js";
+import type { A2ATransport, TransportCall } from "./transports/transport.js";
+import type { A2AArtifactEvent, A2AStatusEvent, A2AStreamEvent, TaskSnapshot } from "./types.js";
+
+/** How many times a broken stream is resubscribed before falling back to polling. */
+const MAX_RESUBSCRIBES = 2;
+const MAX_POLL_INTERVAL_MS = 1_000;
+
+/** States after which a stream has nothing more to say this turn. */
+function turnEnded(state: A2ATaskState | undefined): boolean {
+  return (
+    state !== undefined &&
+    (isTerminalTaskState(state) ||
+      state === A2ATaskState.INPUT_REQUIRED ||
+      state === A2ATaskState.AUTH_REQUIRED)
+  );
+}
+
+interface Delivered {
+  chars: number;
+  data: number;
+}
+
+/** What the consumer has been given so far. */
+class Progress {
+  taskId: string | undefined;
+  state: A2ATaskState | undefined;
+  /** A message-only reply: nothing to resume. */
+  messageOnly = false;
+  #statusDelivered = false;
+  readonly #artifacts = new Map<string, Delivered>();
+
+  /**
+   * The events to pass on for `event`. A live chunk is passed whole; a snapshot's artifact only past
+   * what was delivered. With `baseline` (the snapshot leading a stream that continues a task: its
+   * artifacts and question are earlier turns'), a snapshot is recorded and nothing is passed on.
+   */
+  admit(event: A2AStreamEvent, baseline: boolean): A2AStreamEvent[] {
+    switch (event.type) {
+      case "task":
+        this.taskId = event.taskId;
+        if (!baseline) this.state = event.state;
+        return [event];
+      case "message":
+        if (this.taskId === undefined) this.messageOnly = true;
+        return [event];
+      case "status": {
+        if (event.taskId) this.taskId ??= event.taskId;
+        if (event.snapshot && baseline) return [];
+        if (event.snapshot && event.state === this.state && this.#statusDelivered) return [];
+        this.state = event.state;
+        if (turnEnded(event.state)) this.#statusDelivered = true;
+        return [event];
+      }
+      case "artifact": {
+        if (event.taskId) this.taskId ??= event.taskId;
+        let seen = this.#artifacts.get(event.artifactId);
+        if (seen === undefined) {
+          seen = { chars: 0, data: 0 };
+          this.#artifacts.set(event.artifactId, seen);
+        }
+        if (!event.snapshot) {
+          seen.chars += event.text.length;
+          seen.data += event.data.length;
+          return [event];
+        }
+        const text = event.text.slice(seen.chars);
+        const data = event.data.slice(seen.data);
+        seen.chars = Math.max(seen.chars, event.text.length);
+        seen.data = Math.max(seen.data, event.data.length);
+        if (baseline || (text === "" && data.length === 0)) return [];
+        return [{ ...event, text, data, append: true, snapshot: false }];
+      }
+    }
+  }
+
+  /** The events standing for a task read with GetTask. */
+  fromSnapshot(snapshot: TaskSnapshot): A2AStreamEvent[] {
+    const events: A2AStreamEvent[] = [];
+    const raw = snapshot.raw;
+    for (const artifact of raw.artifacts ?? []) {
+      const text: string[] = [];
+      const data: Record<string, unknown>[] = [];
+      for (const part of artifact.parts ?? []) {
+        if (typeof part.text === "string") text.push(part.text);
+        else if (part.data !== null && typeof part.data === "object" && !Array.isArray(part.data)) {
+          data.push(part.data as Record<string, unknown>);
+        }
+      }
+      const event: A2AArtifactEvent = {
+        type: "artifact",
+        taskId: snapshot.taskId,
+        contextId: snapshot.contextId,
+        artifactId: artifact.artifactId ?? "",
+        text: text.join(""),
+        data,
+        append: false,
+        lastChunk: true,
+        snapshot: true,
+      };
+      events.push(...this.admit(event, false));
+    }
+    const status: A2AStatusEvent = {
+      type: "status",
+      taskId: snapshot.taskId,
+      contextId: snapshot.contextId,
+      state: snapshot.state,
+      text: snapshot.statusText,
+      data: [],
+      snapshot: true,
+    };
+    events.push(...this.admit(status, false));
+    return events;
+  }
+}
+
+/** Errors a resumption can recover from: the connection went, not the agent's answer or our deadline. */
+function isBreak(error: unknown, scope: CallScope): boolean {
+  if (scope.abortKind !== undefined || !isOrchestrationError(error)) return false;
+  if (error.code === ErrorCode.AGENT_UNAVAILABLE) return error.context.httpStatus === undefined;
+  // A frame cut off when the connection closed mid-event.
+  return (
+    error.code === ErrorCode.AGENT_PROTOCOL_ERROR &&
+    error.context.rpcCode === undefined &&
+    error.context.a2aReason === undefined
+  );
+}
+
+/** Options of {@link resumableStream}. */
+export interface ResumeOptions {
+  transport: A2ATransport;
+  call: TransportCall;
+  /** Whether the message continues an existing task (its leading snapshot is then the baseline). */
+  continuesTask: boolean;
+  pollIntervalMs: number;
+  logger: Logger | undefined;
+  /** Told each time the stream had to be resumed (for spans and logs). */
+  onResume?: (how: "resubscribe" | "poll") => void;
+}
+
+/** The events of `source`, with the task resumed if the stream breaks before it ends. */
+export async function* resumableStream(
+  source: AsyncGenerator<A2AStreamEvent, void, undefined>,
+  options: ResumeOptions,
+): AsyncGenerator<A2AStreamEvent, void, undefined> {
+  const progress = new Progress();
+  let broken: unknown;
+  // The snapshot leading a stream that continues a task is the baseline, until the first new event.
+  let leading = options.continuesTask;
+  try {
+    for await (const event of source) {
+      if (event.type !== "task" && !(event.type !== "message" && event.snapshot)) leading = false;
+      yield* progress.admit(event, leading);
+    }
+  } catch (error) {
+    if (!isBreak(error, options.call.scope) || progress.taskId === undefined || turnEnded(progress.state))
+      throw error;
+    broken = error;
+  }
+  if (progress.messageOnly || progress.taskId === undefined || turnEnded(progress.state)) return;
+  // The stream ended (or broke) while the task had more to say.
+  const taskId = progress.taskId;
+  options.logger?.info(
+    { agentId: options.call.scope.agentId, taskId, broken: broken !== undefined },
+    "a2a stream ended before its task; resuming",
+  );
+  for (let attempt = 0; attempt < MAX_RESUBSCRIBES; attempt++) {
+    options.onResume?.("resubscribe");
+    try {
+      for await (const event of options.transport.resubscribe(taskId, options.call)) {
+        yield* progress.admit(event, false);
+      }
+      if (turnEnded(progress.state)) return;
+    } catch (error) {
+      if (options.call.scope.abortKind !== undefined) throw options.call.scope.toError(error);
+      options.logger?.debug(
+        { agentId: options.call.scope.agentId, taskId, code: (error as { code?: string }).code },
+        "resubscribe failed; polling the task",
+      );
+      break;
+    }
+  }
+  options.onResume?.("poll");
+  let wait = options.pollIntervalMs;
+  for (;;) {
+    options.call.scope.throwIfAborted();
+    let snapshot: TaskSnapshot;
+    try {
+      snapshot = await options.transport.getTask(taskId, options.call);
+    } catch (error) {
+      if (options.call.scope.abortKind !== undefined) throw options.call.scope.toError(error);
+      // An agent that cannot be asked about its task: a stream it ended itself simply ends; a broken
+      // one fails with what broke it.
+      options.logger?.warn(
+        { agentId: options.call.scope.agentId, taskId, code: (error as { code?: string }).code },
+        "the task could not be read after its stream ended",
+      );
+      if (broken !== undefined) throw broken;
+      return;
+    }
+    yield* progress.fromSnapshot(snapshot);
+    if (turnEnded(progress.state)) return;
+    await sleep(wait, options.call.scope.signal);
+    wait = Math.min(wait * 2, MAX_POLL_INTERVAL_MS);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

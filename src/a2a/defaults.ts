@@ -28,6 +28,8 @@ export const LEGACY_AGENT_CARD_PATH = "/.well-known/agent.json";
 export const DEFAULT_RESUME_POLL_MS = 100;
 /** The path of the JSON-RPC interface on agents built with serveAgent. */
 export const JSONRPC_PATH = "/a2a/jsonrpc";
+/** The base path of the HTTP+JSON (REST) interface on agents built with serveAgent. */
+export const REST_PATH = "/a2a/rest";
 /** Request bodies larger than this are refused by serveAgent (HTTP 413). */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** How long serveAgent's close() waits for open responses to end before destroying them. */

@@ -133,6 +133,36 @@ export interface TenantAgentsTable {
   updated_at: string | null;
 }
 
+/** The task an agent left waiting for input in a thread (migration 0004). */
+export interface OpenTasksTable {
+  tenant_id: string;
+  thread_id: string;
+  agent_id: string;
+  task_id: string;
+  context_id: string | null;
+  /** TASK_STATE_INPUT_REQUIRED or TASK_STATE_AUTH_REQUIRED. */
+  state: string;
+  /** What the agent asked (its status message's text). */
+  question: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Tasks of agents served with serveAgent on a database: the SDK's DatabaseTaskStore layout (migration 0004). */
+export interface A2ATasksTable {
+  tenant: string;
+  owner: string;
+  id: string;
+  context_id: string;
+  status_last_updated: number | string;
+  status_state: string | null;
+  status: string | null;
+  artifacts: string | null;
+  history: string | null;
+  metadata: string | null;
+  protocol_version: string | null;
+}
+
 export interface OmniForgeSchema {
   conversations: ConversationsTable;
   messages: MessagesTable;
@@ -143,4 +173,6 @@ export interface OmniForgeSchema {
   role_assignments: RoleAssignmentsTable;
   api_keys: ApiKeysTable;
   tenant_agents: TenantAgentsTable;
+  open_tasks: OpenTasksTable;
+  a2a_tasks: A2ATasksTable;
 }

@@ -460,31 +460,40 @@ describe("serveAgent basics", () => {
     expect(error.context?.httpStatus).toBe(413);
   });
 
-  it("answers a request without A2A-Version: 1.0 with JSON-RPC VersionNotSupported", async () => {
-    await using agent = await serveAgent({
-      card: { identity: { id: "versioned", name: "Versioned" } },
-      async *handleMessage() {
-        yield "ok";
-      },
-    });
-    const dispatcher = new Agent();
-    try {
-      const response = await request(`${agent.url}/a2a/jsonrpc`, {
-        dispatcher,
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 7,
-          method: "SendMessage",
-          params: { message: { messageId: "m", role: "ROLE_USER", parts: [{ text: "hi" }] } },
-        }),
+  it.each([
+    ["no A2A-Version, v0.3 not served", { legacy: false }, {}, -32009],
+    ["A2A-Version 2.0", {}, { "a2a-version": "2.0" }, -32009],
+    // Without the header a request is v0.3, where SendMessage is not a method (message/send is).
+    ["no A2A-Version, v0.3 served", {}, {}, -32601],
+  ])(
+    "answers a v1.0 method with the wrong version (%s) with a JSON-RPC error",
+    async (_label, options, headers, code) => {
+      await using agent = await serveAgent({
+        card: { identity: { id: "versioned", name: "Versioned" } },
+        ...options,
+        async *handleMessage() {
+          yield "ok";
+        },
       });
-      expect(await response.body.json()).toMatchObject({ jsonrpc: "2.0", id: 7, error: { code: -32009 } });
-    } finally {
-      await dispatcher.close();
-    }
-  });
+      const dispatcher = new Agent();
+      try {
+        const response = await request(`${agent.url}/a2a/jsonrpc`, {
+          dispatcher,
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 7,
+            method: "SendMessage",
+            params: { message: { messageId: "m", role: "ROLE_USER", parts: [{ text: "hi" }] } },
+          }),
+        });
+        expect(await response.body.json()).toMatchObject({ jsonrpc: "2.0", id: 7, error: { code } });
+      } finally {
+        await dispatcher.close();
+      }
+    },
+  );
 
   it("rejects an invalid configuration naming the field", async () => {
     await expect(

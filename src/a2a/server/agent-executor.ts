@@ -65,6 +65,24 @@ export interface AgentMessageContext {
   readonly signal: AbortSignal;
   /** Hands control back to the orchestrator: emits a `handoffReturn` data part in the reply stream. */
   returnControl(ret: HandoffReturnPayload): void;
+  /**
+   * Asks the user a question: when the handler returns, the turn ends `TASK_STATE_INPUT_REQUIRED`
+   * with `question` as its status message (what was yielded before stays the turn's reply). The
+   * user's answer arrives as a new message on the same task: `ctx.taskId` is the same, `ctx.answerTo`
+   * is the question, and `ctx.state` is what this turn left in it.
+   */
+  askUser(question: string): void;
+  /**
+   * The question this message answers, when it continues a task whose previous turn asked
+   * (`askUser`, or any agent's INPUT_REQUIRED turn); undefined for a new task.
+   */
+  readonly answerTo: string | undefined;
+  /**
+   * What the handler keeps between the turns of one task: a JSON object, saved with the task when a
+   * turn asks (`askUser`) and handed back on the next turn — through the task store, so a task
+   * waiting for input survives a restart on a database store. At most 64 KiB as JSON.
+   */
+  readonly state: Record<string, unknown>;
 }
 
 /** The user-supplied behaviour of an agent. */
@@ -89,6 +107,12 @@ export interface OmniforgeAgentExecutorConfig extends AgentHandlers {
 /** Key in `ServerCallContext.state` under which an adapter puts an AbortSignal that fires on client disconnect. */
 export const REQUEST_SIGNAL_STATE_KEY = "omniforge.requestSignal";
 
+/** Key in a task's metadata under which a handler's `ctx.state` is kept between turns. */
+export const HANDLER_STATE_METADATA_KEY = "omniforgeState";
+
+/** The largest `ctx.state`, as JSON. */
+export const MAX_HANDLER_STATE_BYTES = 64 * 1024;
+
 type StopReason = "canceled" | "disconnected" | "shutdown" | "handoffCancelled";
 
 interface RunningTask {
@@ -100,6 +124,7 @@ interface RunningTask {
   chunks: number;
   returned: boolean;
   settled: boolean;
+  question: string | undefined;
 }
 
 const ARTIFACT_ID = "response";
@@ -126,6 +151,15 @@ function dataPart(data: Record<string, unknown>): Part {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The text of a status message (an earlier turn's question). */
+function statusText(message: Message | undefined): string {
+  if (message === undefined) return "";
+  return message.parts
+    .map((part) => (part.content?.$case === "text" ? part.content.value : ""))
+    .filter((text) => text !== "")
+    .join("\n");
 }
 
 function errorMessage(error: unknown): string {
@@ -369,7 +403,15 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
       chunks: 0,
       returned: false,
       settled: false,
+      question: undefined,
     };
+    const previous = requestContext.task;
+    const continues =
+      previous !== undefined &&
+      (previous.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED ||
+        previous.status?.state === TaskState.TASK_STATE_AUTH_REQUIRED);
+    const saved = continues ? previous.metadata?.[HANDLER_STATE_METADATA_KEY] : undefined;
+    const state: Record<string, unknown> = isRecord(saved) ? structuredClone(saved) : {};
     this.#running.set(taskId, entry);
     const onRequestAbort = (): void => this.#stop(entry, "disconnected");
     requestSignal?.addEventListener("abort", onRequestAbort, { once: true });
@@ -393,6 +435,14 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
       handoff,
       signal: entry.controller.signal,
       returnControl: (ret) => this.#returnControl(entry, handoff, ret),
+      askUser: (question) => {
+        if (typeof question !== "string" || question.trim() === "") {
+          throw new TypeError("ctx.askUser(question) needs a non-empty question");
+        }
+        entry.question = question;
+      },
+      answerTo: continues ? statusText(previous.status?.message) : undefined,
+      state,
     };
     this.#logger?.debug(
       { taskId, contextId, tenantId: ctx.tenantId, handoffId: entry.handoffId },
@@ -410,7 +460,8 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
       }
       if (!entry.settled) {
         if (entry.chunks > 0) this.#publishChunk(entry, textPart(""), true);
-        this.#settle(entry, TaskState.TASK_STATE_COMPLETED);
+        if (entry.question === undefined) this.#settle(entry, TaskState.TASK_STATE_COMPLETED);
+        else this.#ask(entry, entry.question, state);
       }
     } catch (error) {
       if (!entry.settled) {
@@ -508,6 +559,23 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
     }
   }
 
+  /** Ends the turn INPUT_REQUIRED with the question, keeping the handler's state with the task. */
+  #ask(entry: RunningTask, question: string, state: Record<string, unknown>): void {
+    const json = JSON.stringify(state);
+    if (Buffer.byteLength(json) > MAX_HANDLER_STATE_BYTES) {
+      throw new RangeError(`ctx.state is larger than ${MAX_HANDLER_STATE_BYTES} bytes as JSON`);
+    }
+    entry.settled = true;
+    this.#publishStatus(
+      entry.eventBus,
+      entry.taskId,
+      entry.contextId,
+      TaskState.TASK_STATE_INPUT_REQUIRED,
+      question,
+      { [HANDLER_STATE_METADATA_KEY]: JSON.parse(json) as Record<string, unknown> },
+    );
+  }
+
   #settle(entry: RunningTask, state: TaskState, text?: string): void {
     if (entry.settled) return;
     entry.settled = true;
@@ -520,6 +588,7 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
     contextId: string,
     state: TaskState,
     text?: string,
+    metadata?: Record<string, unknown>,
   ): void {
     eventBus.publish(
       AgentEvent.statusUpdate({
@@ -530,7 +599,7 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
           message: text === undefined ? undefined : this.#message(contextId, taskId, [textPart(text)], []),
           timestamp: new Date().toISOString(),
         },
-        metadata: undefined,
+        metadata,
       }),
     );
   }

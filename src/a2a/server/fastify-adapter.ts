@@ -5,22 +5,20 @@
  * (through an AbortSignal in the call context), SSE writes respect backpressure, the trace context
  * of the caller is continued, and open responses are tracked so the server can close cleanly.
  */
-import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import {
+  A2A_CONTENT_TYPE,
   AgentCard as A2AAgentCardCodec,
-  Extensions,
   SSE_HEADERS,
   formatSSEErrorEvent,
   formatSSEEvent,
 } from "@a2a-js/sdk";
 import type { AgentCard as A2AAgentCard } from "@a2a-js/sdk";
-import {
-  JsonRpcTransportHandler,
-  UnauthenticatedUser,
-  defaultServerCallContextBuilder,
-  validateVersion,
-} from "@a2a-js/sdk/server";
+import { JsonRpcTransportHandler, validateVersion } from "@a2a-js/sdk/server";
 import type { A2ARequestHandler } from "@a2a-js/sdk/server";
+import { LegacyJsonRpcTransportHandler } from "@a2a-js/sdk/compat/v0_3/server";
+import { legacyRestRouter } from "@a2a-js/sdk/compat/v0_3/server/express";
+import { RequestMalformedError } from "@a2a-js/sdk/errors";
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -32,6 +30,7 @@ import {
   type Context,
   type Tracer,
 } from "@opentelemetry/api";
+import express from "express";
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -42,18 +41,29 @@ import type {
   RawServerDefault,
 } from "fastify";
 import type { Logger } from "pino";
-import { REQUEST_SIGNAL_STATE_KEY } from "./agent-executor.js";
+import {
+  RequestUser,
+  callContextBuilder,
+  disconnectSignal,
+  httpCallContext,
+  isLegacyVersion,
+} from "./call-context.js";
+import { handleRest, restError, restStreamEvent } from "./rest-binding.js";
 
 export interface A2ARoutesOptions {
   requestHandler: A2ARequestHandler;
-  /** The card served at `cardPath`; read on every request, so it may be completed after registration. */
+  /** The card served at `cardPaths`; read on every request, so it may be completed after registration. */
   getCard: () => A2AAgentCard;
+  /** The card as v0.3 clients read it (v0.3 fields plus the v1.0 ones), when v0.3 is served. */
+  getLegacyCard?: () => Record<string, unknown>;
   rpcPath: string;
-  cardPath: string;
+  /** Base path of the HTTP+JSON interface (v1.0 routes below it; v0.3 routes below `{restPath}/v1`). */
+  restPath: string;
+  cardPaths: readonly string[];
   maxBodyBytes: number;
   tracer: Tracer;
   logger?: Logger;
-  /** Decides whether a JSON-RPC request may be served (its headers: e.g. a bearer token); refused -> 401. */
+  /** Decides whether a request may be served (its headers: e.g. a bearer token); refused -> 401. */
   authenticate?: RequestAuthenticator;
 }
 
@@ -62,7 +72,7 @@ export type RequestAuthenticator = (headers: IncomingHttpHeaders) => boolean | P
 
 /** Handle on the routes' in-flight work, for a clean shutdown. */
 export interface A2ARoutes {
-  /** Resolves when every JSON-RPC request in flight has finished (or immediately when none is). */
+  /** Resolves when every request in flight has finished (or immediately when none is). */
   drain(): Promise<void>;
   readonly inFlight: number;
 }
@@ -72,6 +82,14 @@ interface JsonRpcEnvelope {
   id: string | number | null;
   result?: unknown;
   error?: unknown;
+}
+
+/** How one binding writes a stream: each event's JSON, and the JSON of an error. */
+interface StreamFormat<T> {
+  event(value: T): unknown;
+  error(error: unknown): unknown;
+  /** The answer when the stream fails before its first event. */
+  early(error: unknown): { status: number; body: unknown; type: string };
 }
 
 const JSON_TYPE = "application/json";
@@ -104,8 +122,14 @@ function extractTraceContext(request: FastifyRequest): Context {
   });
 }
 
-function errorEnvelope(id: string | number | null, error: unknown): JsonRpcEnvelope {
-  return { jsonrpc: "2.0", id, error: JsonRpcTransportHandler.mapToJSONRPCError(error) };
+function errorEnvelope(id: string | number | null, error: unknown, legacy: boolean): JsonRpcEnvelope {
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: legacy
+      ? LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError(error)
+      : JsonRpcTransportHandler.mapToJSONRPCError(error),
+  };
 }
 
 /** Writes respecting backpressure; false once the client is gone. */
@@ -124,22 +148,20 @@ async function write(raw: ServerResponse, chunk: string): Promise<boolean> {
   return !raw.destroyed;
 }
 
-async function streamSse(
+/** Streams `stream` as SSE; a failure before the first event is a plain answer instead. */
+async function streamSse<T>(
   reply: FastifyReply,
-  stream: AsyncGenerator<JsonRpcEnvelope, void, undefined>,
-  id: string | number | null,
+  stream: AsyncIterable<T>,
+  format: StreamFormat<T>,
   logger: Logger | undefined,
 ): Promise<void> {
   const iterator = stream[Symbol.asyncIterator]();
-  let first: IteratorResult<JsonRpcEnvelope, void>;
+  let first: IteratorResult<T, unknown>;
   try {
     first = await iterator.next();
   } catch (error) {
-    // Nothing streamed yet: answer with a plain JSON-RPC error, as the SDK's adapters do.
-    await reply
-      .code(200)
-      .type(JSON_TYPE)
-      .send(JSON.stringify(errorEnvelope(id, error)));
+    const early = format.early(error);
+    await reply.code(early.status).type(early.type).send(JSON.stringify(early.body));
     return;
   }
   reply.hijack();
@@ -149,49 +171,79 @@ async function streamSse(
   try {
     let next = first;
     while (next.done !== true) {
-      if (!(await write(raw, formatSSEEvent(next.value)))) break;
+      if (!(await write(raw, formatSSEEvent(format.event(next.value))))) break;
       next = await iterator.next();
     }
   } catch (error) {
     logger?.warn({ err: error instanceof Error ? error.message : String(error) }, "a2a stream failed");
-    await write(raw, formatSSEErrorEvent(errorEnvelope(id, error)));
+    await write(raw, formatSSEErrorEvent(format.error(error)));
   } finally {
     if (!raw.writableEnded && !raw.destroyed) raw.end();
     // Runs the SDK generator's cleanup (it stops listening to the task's event bus).
-    await iterator.return(undefined).catch(() => undefined);
+    await iterator.return?.(undefined)?.catch(() => undefined);
   }
 }
 
-/** Registers the card and JSON-RPC routes on `app` (which the caller owns and closes). */
+/** Registers the card, JSON-RPC and HTTP+JSON routes on `app` (which the caller owns and closes). */
 export function registerA2ARoutes<L extends FastifyBaseLogger>(
   app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, L>,
   options: A2ARoutesOptions,
 ): A2ARoutes {
-  const transport = new JsonRpcTransportHandler(options.requestHandler);
+  const handler = options.requestHandler;
+  const jsonRpc = new JsonRpcTransportHandler(handler);
+  const legacyJsonRpc = options.getLegacyCard ? new LegacyJsonRpcTransportHandler(handler) : undefined;
+  const legacyRest = options.getLegacyCard ? legacyRestApp(handler, options.restPath) : undefined;
   const inFlight = new Set<Promise<void>>();
+  const track = (work: Promise<void>): Promise<void> => {
+    inFlight.add(work);
+    const forget = (): void => {
+      inFlight.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
+  };
 
-  // The transport handler parses JSON itself and reports malformed bodies as JSON-RPC errors.
+  // Bodies are parsed here (malformed JSON is the binding's own error, not Fastify's 400).
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser(
-    "application/json",
-    { parseAs: "string", bodyLimit: options.maxBodyBytes },
-    (_request, body, done) => done(null, body),
-  );
+  for (const type of [JSON_TYPE, A2A_CONTENT_TYPE]) {
+    app.addContentTypeParser(
+      type,
+      { parseAs: "string", bodyLimit: options.maxBodyBytes },
+      (_request, body, done) => done(null, body),
+    );
+  }
 
-  app.get(options.cardPath, (_request, reply) => {
-    void reply
-      .header("cache-control", "no-cache")
-      .type(JSON_TYPE)
-      .send(JSON.stringify(A2AAgentCardCodec.toJSON(options.getCard())));
-  });
+  for (const path of options.cardPaths) {
+    app.get(path, (request, reply) => {
+      const legacy = options.getLegacyCard !== undefined && isLegacyVersion(header(request, "a2a-version"));
+      void reply
+        .header("cache-control", "no-cache")
+        .header("vary", "A2A-Version")
+        .type(JSON_TYPE)
+        .send(
+          JSON.stringify(
+            legacy && options.getLegacyCard
+              ? options.getLegacyCard()
+              : A2AAgentCardCodec.toJSON(options.getCard()),
+          ),
+        );
+    });
+  }
+
+  /** Refuses an unauthenticated request; true when it may go on. */
+  const admitted = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    refuse: (raw: ServerResponse) => void,
+  ) => {
+    if (options.authenticate === undefined || (await options.authenticate(request.headers))) return true;
+    refuse(reply.raw);
+    return false;
+  };
 
   const handleRpc = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const raw = reply.raw;
-    const disconnected = new AbortController();
-    const onClose = (): void => {
-      if (!raw.writableFinished) disconnected.abort(new Error("client disconnected"));
-    };
-    raw.on("close", onClose);
+    const legacy = legacyJsonRpc !== undefined && isLegacyVersion(header(request, "a2a-version"));
+    const disconnect = disconnectSignal(reply.raw);
     const text = typeof request.body === "string" ? request.body : "";
     let body: unknown = text;
     try {
@@ -205,37 +257,40 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
     const parent = extractTraceContext(request);
     const span = options.tracer.startSpan(
       `a2a.server.${method}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { "rpc.system": "jsonrpc", "rpc.method": method },
-      },
+      { kind: SpanKind.SERVER, attributes: { "rpc.system": "jsonrpc", "rpc.method": method } },
       parent,
     );
+    const answer = (envelope: unknown, status = 200) =>
+      reply.code(status).type(JSON_TYPE).send(JSON.stringify(envelope));
     try {
-      const callContext = defaultServerCallContextBuilder({
-        extensions: Extensions.parseServiceParameter(header(request, "a2a-extensions")),
-        user: new UnauthenticatedUser(),
-        headers: request.headers,
-        requestedVersion: header(request, "a2a-version") || undefined,
-      });
-      callContext.state.set(REQUEST_SIGNAL_STATE_KEY, disconnected.signal);
+      const callContext = httpCallContext(request.headers, disconnect.signal, legacy);
       try {
         validateVersion(callContext.requestedVersion, options.getCard(), "JSONRPC");
       } catch (error) {
-        await reply
-          .code(200)
-          .type(JSON_TYPE)
-          .send(JSON.stringify(errorEnvelope(id, error)));
+        await answer(errorEnvelope(id, error, legacy));
         return;
       }
       const result = await context.with(trace.setSpan(parent, span), () =>
-        transport.handle(body as string | Record<string, unknown>, callContext),
+        (legacy && legacyJsonRpc ? legacyJsonRpc : jsonRpc).handle(
+          body as string | Record<string, unknown>,
+          callContext,
+        ),
       );
       if (isAsyncIterable(result)) {
-        await streamSse(reply, result, id, options.logger);
+        await streamSse(
+          reply,
+          result,
+          {
+            event: (value) => value,
+            error: (error) => errorEnvelope(id, error, legacy),
+            // Nothing streamed yet: a plain JSON-RPC error, as the SDK's adapters answer.
+            early: (error) => ({ status: 200, body: errorEnvelope(id, error, legacy), type: JSON_TYPE }),
+          },
+          options.logger,
+        );
       } else {
-        if (result.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
-        await reply.code(200).type(JSON_TYPE).send(JSON.stringify(result));
+        if ((result as JsonRpcEnvelope).error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
+        await answer(result);
       }
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR });
@@ -243,42 +298,146 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
         { err: error instanceof Error ? error.message : String(error), method },
         "a2a request failed",
       );
-      if (!reply.sent && !raw.headersSent) {
-        await reply
-          .code(500)
-          .type(JSON_TYPE)
-          .send(JSON.stringify(errorEnvelope(id, error)));
-      } else if (!raw.writableEnded && !raw.destroyed) {
-        raw.end();
-      }
+      if (!reply.sent && !reply.raw.headersSent) await answer(errorEnvelope(id, error, legacy), 500);
+      else if (!reply.raw.writableEnded && !reply.raw.destroyed) reply.raw.end();
     } finally {
-      raw.off("close", onClose);
+      disconnect.dispose();
       span.end();
     }
   };
 
-  const authenticate = options.authenticate;
-  app.post(options.rpcPath, (request, reply) => {
-    const work = (async () => {
-      if (authenticate && !(await authenticate(request.headers))) {
+  const handleRestRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const url = new URL(request.url, "http://agent");
+    const path = url.pathname.slice(options.restPath.length);
+    const disconnect = disconnectSignal(reply.raw);
+    const parent = extractTraceContext(request);
+    const span = options.tracer.startSpan(
+      `a2a.server.rest ${request.method} ${path.replace(/^\/tasks\/[^/:]+/, "/tasks/{id}")}`,
+      { kind: SpanKind.SERVER, attributes: { "rpc.system": "http", "http.request.method": request.method } },
+      parent,
+    );
+    const fail = async (error: unknown) => {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      const { status, body } = restError(error);
+      if (!reply.sent && !reply.raw.headersSent)
+        await reply.code(status).type(A2A_CONTENT_TYPE).send(JSON.stringify(body));
+      else if (!reply.raw.writableEnded && !reply.raw.destroyed) reply.raw.end();
+    };
+    try {
+      const callContext = httpCallContext(request.headers, disconnect.signal, false);
+      validateVersion(callContext.requestedVersion, options.getCard(), "HTTP+JSON");
+      let body: unknown;
+      if (request.method === "POST" && typeof request.body === "string" && request.body !== "") {
+        try {
+          body = JSON.parse(request.body);
+        } catch {
+          throw new RequestMalformedError("the request body is not valid JSON");
+        }
+      }
+      const outcome = await context.with(trace.setSpan(parent, span), () =>
+        handleRest(handler, request.method, path, url.searchParams, body ?? {}, callContext),
+      );
+      if (outcome.kind === "none") {
         await reply
-          .code(401)
-          .header("www-authenticate", "Bearer")
-          .type(JSON_TYPE)
+          .code(404)
+          .type(A2A_CONTENT_TYPE)
           .send(
-            JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32001, message: "Unauthorized" } }),
+            JSON.stringify({
+              error: { code: 404, status: "NOT_FOUND", message: `No A2A route ${request.method} ${path}` },
+            }),
           );
+      } else if (outcome.kind === "json") {
+        await reply.code(outcome.status).type(A2A_CONTENT_TYPE).send(JSON.stringify(outcome.body));
+      } else {
+        await streamSse(
+          reply,
+          outcome.events,
+          {
+            event: restStreamEvent,
+            error: (error) => restError(error).body,
+            early: (error) => ({ ...restError(error), type: A2A_CONTENT_TYPE }),
+          },
+          options.logger,
+        );
+      }
+    } catch (error) {
+      await fail(error);
+    } finally {
+      disconnect.dispose();
+      span.end();
+    }
+  };
+
+  app.post(options.rpcPath, (request, reply) =>
+    track(
+      (async () => {
+        const ok = await admitted(request, reply, (raw) =>
+          sendRaw(raw, 401, JSON_TYPE, {
+            jsonrpc: "2.0",
+            id: null,
+            error: { code: -32001, message: "Unauthorized" },
+          }),
+        );
+        if (ok) await handleRpc(request, reply);
+        else reply.hijack();
+      })(),
+    ).then(() => reply),
+  );
+
+  app.route({
+    method: ["GET", "POST"],
+    url: `${options.restPath}/*`,
+    handler: (request, reply) =>
+      track(
+        (async () => {
+          const ok = await admitted(request, reply, (raw) =>
+            sendRaw(raw, 401, A2A_CONTENT_TYPE, {
+              error: { code: 401, status: "UNAUTHENTICATED", message: "Unauthorized" },
+            }),
+          );
+          if (ok) await handleRestRequest(request, reply);
+          else reply.hijack();
+        })(),
+      ).then(() => reply),
+  });
+
+  if (legacyRest !== undefined) {
+    // v0.3 REST (`{restPath}/v1/...`) is the SDK's express router: its v0.3 ProtoJSON converters are
+    // not exported. It takes the raw request before Fastify reads the body.
+    const prefix = `${options.restPath}/v1/`;
+    app.addHook("onRequest", (request, reply, done) => {
+      if (!request.url.startsWith(prefix) || !isLegacyVersion(header(request, "a2a-version"))) {
+        done();
         return;
       }
-      await handleRpc(request, reply);
-    })();
-    inFlight.add(work);
-    const forget = (): void => {
-      inFlight.delete(work);
-    };
-    work.then(forget, forget);
-    return work.then(() => reply);
-  });
+      reply.hijack();
+      void track(
+        (async () => {
+          const ok = await admitted(request, reply, (raw) =>
+            sendRaw(raw, 401, JSON_TYPE, { code: -32001, message: "Unauthorized" }),
+          );
+          if (!ok) return;
+          const raw = reply.raw;
+          await new Promise<void>((resolve) => {
+            raw.once("close", resolve);
+            legacyRest(request.raw, raw, () => {
+              sendRaw(raw, 404, JSON_TYPE, {
+                code: -32601,
+                message: `No A2A route ${request.method} ${request.url}`,
+              });
+            });
+          });
+        })().catch((error: unknown) => {
+          options.logger?.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            "a2a v0.3 REST request failed",
+          );
+          if (!reply.raw.headersSent)
+            sendRaw(reply.raw, 500, JSON_TYPE, { code: -32603, message: "Internal error" });
+        }),
+      );
+    });
+  }
 
   return {
     drain: async () => {
@@ -287,5 +446,41 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
     get inFlight() {
       return inFlight.size;
     },
+  };
+}
+
+/** A whole answer written on the raw response, closing the connection (a refusal keeps nothing open). */
+function sendRaw(raw: ServerResponse, status: number, type: string, body: unknown): void {
+  if (raw.headersSent || raw.destroyed) return;
+  const text = JSON.stringify(body);
+  raw.writeHead(status, {
+    "content-type": type,
+    "content-length": Buffer.byteLength(text),
+    ...(status === 401 ? { "www-authenticate": "Bearer", connection: "close" } : {}),
+  });
+  raw.end(text);
+}
+
+/**
+ * The SDK's v0.3 REST router in a bare express app; its calls get the request's disconnect signal
+ * through the call context (the same user and context as every other binding).
+ */
+function legacyRestApp(
+  handler: A2ARequestHandler,
+  restPath: string,
+): (request: IncomingMessage, response: ServerResponse, next: () => void) => void {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(
+    restPath,
+    legacyRestRouter({
+      requestHandler: handler,
+      userBuilder: (request) =>
+        Promise.resolve(new RequestUser(disconnectSignal(request.res as ServerResponse).signal)),
+      contextBuilder: callContextBuilder,
+    }),
+  );
+  return (request, response, next) => {
+    app(request as express.Request, response as express.Response, next);
   };
 }

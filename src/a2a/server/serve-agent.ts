@@ -1,12 +1,14 @@
 /**
- * `serveAgent`: build a real A2A v1.0 agent (JSON-RPC + SSE) from one async generator. The server
- * side of `@a2a-js/sdk` does the protocol work (DefaultRequestHandler, InMemoryTaskStore,
- * JsonRpcTransportHandler) behind a thin Fastify adapter, so any A2A client, the SDK's included,
- * can call it; OmniForge's handoff extension and metadata are decoded into `ctx`.
+ * `serveAgent`: build a real A2A agent from one async generator, reachable by every A2A client: v1.0
+ * over JSON-RPC and HTTP+JSON (and gRPC on request), and v0.3 over JSON-RPC and HTTP+JSON. The
+ * server side of `@a2a-js/sdk` does the protocol work (DefaultRequestHandler, its transport
+ * handlers and v0.3 compat layer) behind a thin Fastify adapter; tasks live in a bounded memory store
+ * or in a database; OmniForge's handoff extension and metadata are decoded into `ctx`.
  */
 import { AgentCard as A2AAgentCardCodec } from "@a2a-js/sdk";
 import type { AgentCard as A2AAgentCard } from "@a2a-js/sdk";
-import { DefaultRequestHandler, InMemoryTaskStore } from "@a2a-js/sdk/server";
+import { DefaultRequestHandler } from "@a2a-js/sdk/server";
+import { duplicateInterfacesForLegacy } from "@a2a-js/sdk/compat/v0_3";
 import { trace, type Tracer } from "@opentelemetry/api";
 import Fastify from "fastify";
 import type { Logger } from "pino";
@@ -18,11 +20,19 @@ import {
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_MAX_BODY_BYTES,
   JSONRPC_PATH,
+  LEGACY_AGENT_CARD_PATH,
+  REST_PATH,
 } from "../defaults.js";
 import { ConfigurationError, ValidationError } from "../../errors.js";
 import { agentCardSchema, type AgentCard, type AgentSkill } from "../agent-card.js";
 import { registerA2ARoutes, type RequestAuthenticator } from "./fastify-adapter.js";
 import { OmniforgeAgentExecutor, type AgentHandlers } from "./agent-executor.js";
+import { startGrpcBinding, type GrpcBinding, type GrpcBindingConfig } from "./grpc-binding.js";
+import { createAgentTaskStore, type AgentTaskStoreConfig } from "./task-stores.js";
+import { legacyCardJson } from "./legacy-card.js";
+
+export type { GrpcBindingConfig } from "./grpc-binding.js";
+export type { AgentTaskStoreConfig, TaskDatabase } from "./task-stores.js";
 
 export type {
   AgentHandlers,
@@ -47,6 +57,19 @@ export interface ServeAgentConfig extends AgentHandlers {
   /** Largest accepted request body; larger ones get HTTP 413. Default 4 MiB. */
   maxBodyBytes?: number;
   /**
+   * Also answer A2A v0.3 clients (JSON-RPC and HTTP+JSON at the same URLs, told apart by the
+   * `A2A-Version` header; the card carries the v0.3 fields too). Default true.
+   */
+  legacy?: boolean;
+  /** Also serve v1.0 gRPC (on its own port): `true`, or where and how to listen. Default off. */
+  grpc?: boolean | GrpcBindingConfig;
+  /**
+   * Where tasks are kept: in memory (default: at most 10,000, each for 24 h after its last update) or
+   * in a Database (`{ database }`: shared by replicas, kept over restarts, so a task waiting for input
+   * survives a restart).
+   */
+  tasks?: AgentTaskStoreConfig;
+  /**
    * Decides from a JSON-RPC request's headers whether to serve it (e.g. check the bearer token an
    * orchestrator sends from `service.auth`); a refused request gets HTTP 401. The A2A card stays public.
    */
@@ -63,8 +86,10 @@ export interface ServedAgent extends AsyncDisposable {
   readonly port: number;
   /** The card an orchestrator uses: `service.endpoint = url`, `capabilities.handoff` set when handoffs are accepted. */
   readonly card: AgentCard;
-  /** The A2A card the server publishes. */
+  /** The A2A card the server publishes (v1.0 shape; v0.3 clients get the same with the v0.3 fields). */
   readonly a2aCard: A2AAgentCard;
+  /** `host:port` of the gRPC binding, when it is served. */
+  readonly grpcTarget?: string;
   /** Stops accepting requests, ends running handlers and open streams, frees the port. Idempotent. */
   close(): Promise<void>;
 }
@@ -77,6 +102,33 @@ const serveAgentConfigSchema = z.object({
   host: z.string().min(1).optional(),
   publicUrl: agentCardSchema.shape.service.unwrap().shape.endpoint.optional(),
   maxBodyBytes: z.number().int().positive().optional(),
+  legacy: z.boolean().optional(),
+  grpc: z
+    .union([
+      z.boolean(),
+      z.object({
+        port: z.number().int().min(0).max(65_535).optional(),
+        host: z.string().min(1).optional(),
+        credentials: z.custom<unknown>((value) => typeof value === "object" && value !== null).optional(),
+        publicTarget: z
+          .string()
+          .regex(/^[^\s/:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, "must be host:port")
+          .optional(),
+      }),
+    ])
+    .optional(),
+  tasks: z
+    .object({
+      database: z
+        .custom<unknown>(
+          (value) => typeof value === "object" && value !== null && "initialize" in value,
+          "must be a Database",
+        )
+        .optional(),
+      maxTasks: z.number().int().positive().optional(),
+      ttlMs: z.number().int().positive().optional(),
+    })
+    .optional(),
   handleMessage: z.custom<unknown>(isFunction, "must be a function"),
   onHandoffRequest: z.custom<unknown>(isFunction, "must be a function").optional(),
   onHandoffCancel: z.custom<unknown>(isFunction, "must be a function").optional(),
@@ -97,8 +149,8 @@ function buildA2ACard(config: ServeAgentConfig): A2AAgentCard {
     name: identity.name,
     description: identity.description ?? identity.name,
     version: identity.version ?? "1.0.0",
-    // The URL is completed once the OS has assigned the port.
-    supportedInterfaces: [{ url: "", protocolBinding: "JSONRPC", protocolVersion: A2A_PROTOCOL_VERSION }],
+    // The interfaces are filled in once the OS has assigned the ports.
+    supportedInterfaces: [],
     capabilities: {
       streaming: true,
       pushNotifications: false,
@@ -139,6 +191,7 @@ function buildA2ACard(config: ServeAgentConfig): A2AAgentCard {
 export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent> {
   validateConfig(config);
   const host = config.host ?? "127.0.0.1";
+  const legacy = config.legacy ?? true;
   const logger = config.logger?.child({ agentId: config.card.identity.id });
   const a2aCard = buildA2ACard(config);
   const executor = new OmniforgeAgentExecutor({
@@ -147,7 +200,21 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
     ...(config.onHandoffCancel ? { onHandoffCancel: config.onHandoffCancel } : {}),
     ...(logger ? { logger } : {}),
   });
-  const requestHandler = new DefaultRequestHandler(a2aCard, new InMemoryTaskStore(), executor);
+  const tasks = createAgentTaskStore(config.tasks, logger);
+  await tasks.ready();
+  // No event bus outlives its turn: a task waiting for input is continued from the task store, the
+  // same way on this process, after a restart, or on another replica.
+  const requestHandler = new DefaultRequestHandler(
+    a2aCard,
+    tasks.store,
+    executor,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    { keepBusAliveStates: [] },
+  );
   const app = Fastify({
     ...(logger ? { loggerInstance: logger, disableRequestLogging: true } : { logger: false }),
     bodyLimit: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -155,18 +222,33 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
   const routes = registerA2ARoutes(app, {
     requestHandler,
     getCard: () => a2aCard,
+    ...(legacy ? { getLegacyCard: () => legacyCardJson(a2aCard) } : {}),
     rpcPath: JSONRPC_PATH,
-    cardPath: AGENT_CARD_PATH,
+    restPath: REST_PATH,
+    cardPaths: legacy ? [AGENT_CARD_PATH, LEGACY_AGENT_CARD_PATH] : [AGENT_CARD_PATH],
     maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     tracer: config.tracer ?? trace.getTracer("omniforge"),
     ...(logger ? { logger } : {}),
     ...(config.authenticate ? { authenticate: config.authenticate } : {}),
   });
 
+  let grpc: GrpcBinding | undefined;
   try {
     await app.listen({ port: config.port ?? 0, host });
+    if (config.grpc) {
+      const options = config.grpc === true ? {} : config.grpc;
+      grpc = await startGrpcBinding(
+        requestHandler,
+        { ...options, host: options.host ?? host },
+        config.authenticate,
+        logger,
+      );
+    }
   } catch (error) {
     await app.close().catch(() => undefined);
+    await grpc?.close();
+    tasks.close();
+    if (error instanceof ConfigurationError) throw error;
     throw new ConfigurationError(
       `serveAgent could not listen on ${host}:${config.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error, context: { agentId: config.card.identity.id } },
@@ -176,8 +258,24 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
   const port = typeof address === "object" && address !== null ? address.port : (config.port ?? 0);
   const url =
     config.publicUrl?.replace(/\/+$/, "") ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const jsonRpcInterface = a2aCard.supportedInterfaces[0];
-  if (jsonRpcInterface) jsonRpcInterface.url = `${url}${JSONRPC_PATH}`;
+  const v1 = [
+    {
+      url: `${url}${JSONRPC_PATH}`,
+      protocolBinding: "JSONRPC",
+      protocolVersion: A2A_PROTOCOL_VERSION,
+      tenant: "",
+    },
+    {
+      url: `${url}${REST_PATH}`,
+      protocolBinding: "HTTP+JSON",
+      protocolVersion: A2A_PROTOCOL_VERSION,
+      tenant: "",
+    },
+    ...(grpc
+      ? [{ url: grpc.target, protocolBinding: "GRPC", protocolVersion: A2A_PROTOCOL_VERSION, tenant: "" }]
+      : []),
+  ];
+  a2aCard.supportedInterfaces = legacy ? duplicateInterfacesForLegacy(v1, ["JSONRPC", "HTTP+JSON"]) : v1;
 
   const card: AgentCard = {
     identity: { ...config.card.identity },
@@ -185,7 +283,7 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
     ...(config.card.skills ? { skills: config.card.skills.map((skill) => ({ ...skill })) } : {}),
     capabilities: { streaming: true, handoff: config.onHandoffRequest !== undefined },
   };
-  logger?.info({ url }, "agent listening");
+  logger?.info({ url, grpc: grpc?.target, legacy, tasks: tasks.kind }, "agent listening");
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -203,7 +301,8 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
       // ... then whatever is left (idle keep-alive sockets, stuck responses) is cut.
       const closed = app.close();
       app.server.closeAllConnections();
-      await closed;
+      await Promise.all([closed, grpc?.close()]);
+      tasks.close();
       logger?.info({ url }, "agent closed");
     })();
     return closing;
@@ -212,6 +311,7 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
   return Object.freeze({
     url,
     port,
+    ...(grpc ? { grpcTarget: grpc.target } : {}),
     card,
     a2aCard,
     close,

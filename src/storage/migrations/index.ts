@@ -268,9 +268,67 @@ const sealedTenants: MigrationFactory = () => ({
   },
 });
 
+/**
+ * Tasks that wait for input: the task an agent left open in a thread (INPUT_REQUIRED or
+ * AUTH_REQUIRED), per tenant, thread and agent, so the next message continues it on any replica;
+ * and the tasks of agents served with `serveAgent` on a database (the SDK's DatabaseTaskStore
+ * layout, under OmniForge's migrations).
+ */
+const openTasks: MigrationFactory = () => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("open_tasks")
+      .addColumn("tenant_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("thread_id", "varchar(64)", (c) =>
+        c.notNull().references("conversations.id").onDelete("cascade"),
+      )
+      .addColumn("agent_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("task_id", "varchar(255)", (c) => c.notNull())
+      .addColumn("context_id", "varchar(255)")
+      .addColumn("state", "varchar(32)", (c) => c.notNull())
+      .addColumn("question", "text", (c) => c.notNull())
+      .addColumn("created_at", "varchar(32)", (c) => c.notNull())
+      .addColumn("updated_at", "varchar(32)", (c) => c.notNull())
+      .addPrimaryKeyConstraint("open_tasks_pk", ["tenant_id", "thread_id", "agent_id"])
+      .execute();
+
+    await db.schema
+      .createTable("a2a_tasks")
+      .addColumn("tenant", "varchar(255)", (c) => c.notNull())
+      .addColumn("owner", "varchar(255)", (c) => c.notNull())
+      .addColumn("id", "varchar(255)", (c) => c.notNull())
+      .addColumn("context_id", "varchar(255)", (c) => c.notNull())
+      .addColumn("status_last_updated", "bigint", (c) => c.notNull())
+      .addColumn("status_state", "varchar(64)")
+      .addColumn("status", "text")
+      .addColumn("artifacts", "text")
+      .addColumn("history", "text")
+      .addColumn("metadata", "text")
+      .addColumn("protocol_version", "varchar(32)")
+      .addPrimaryKeyConstraint("a2a_tasks_pk", ["tenant", "owner", "id"])
+      .execute();
+    await db.schema
+      .createIndex("a2a_tasks_scope_updated")
+      .on("a2a_tasks")
+      .columns(["tenant", "owner", "status_last_updated", "id"])
+      .execute();
+    await db.schema
+      .createIndex("a2a_tasks_scope_context")
+      .on("a2a_tasks")
+      .columns(["tenant", "owner", "context_id", "status_last_updated", "id"])
+      .execute();
+    await db.schema.createIndex("a2a_tasks_updated").on("a2a_tasks").column("status_last_updated").execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable("a2a_tasks").ifExists().execute();
+    await db.schema.dropTable("open_tasks").ifExists().execute();
+  },
+});
+
 /** Migration name -> factory, in the order they apply (names sort lexicographically). */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: MigrationFactory]> = [
   ["0001_initial", initial],
   ["0002_tenant_agents", tenantAgents],
   ["0003_sealed_tenants", sealedTenants],
+  ["0004_open_tasks", openTasks],
 ];

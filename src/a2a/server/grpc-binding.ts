@@ -1,0 +1,136 @@
+/**
+ * A2A v1.0 over gRPC for a served agent: the SDK's service implementation (`@a2a-js/sdk/server/grpc`)
+ * on a grpc-js server, with the same request handler, user and disconnect signal as the HTTP
+ * bindings, and the same `authenticate` check on the call's metadata (refused: UNAUTHENTICATED).
+ * grpc-js is loaded only when an agent asks for gRPC.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import type { A2ARequestHandler } from "@a2a-js/sdk/server";
+import type { Server, ServerCredentials } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { ConfigurationError } from "../../errors.js";
+import { RequestUser, callContextBuilder } from "./call-context.js";
+import type { RequestAuthenticator } from "./fastify-adapter.js";
+
+/** gRPC options of serveAgent. */
+export interface GrpcBindingConfig {
+  /** TCP port; 0 (the default) lets the OS pick. */
+  port?: number;
+  /** Interface to listen on. Default: the agent's `host`. */
+  host?: string;
+  /** Server credentials (TLS). Default: plaintext, which suits loopback and private networks. */
+  credentials?: ServerCredentials;
+  /** The `host:port` clients dial, when it differs from the listening address; published in the card. */
+  publicTarget?: string;
+}
+
+/** A running gRPC binding. */
+export interface GrpcBinding {
+  /** `host:port`, as the card publishes it. */
+  readonly target: string;
+  readonly port: number;
+  /** Ends calls in flight and frees the port. */
+  close(): Promise<void>;
+}
+
+type AnyCall = {
+  metadata: { getMap(): Record<string, unknown> };
+  on(event: "cancelled", listener: () => void): unknown;
+  cancelled?: boolean;
+};
+type AnyHandler = (call: AnyCall, callback?: (error: unknown, value?: unknown) => void) => unknown;
+
+const UNAUTHENTICATED = 16;
+
+function headersOf(call: AnyCall): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(call.metadata.getMap())) {
+    headers[name.toLowerCase()] = Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
+  }
+  return headers;
+}
+
+/** Starts the gRPC binding of `handler`. */
+export async function startGrpcBinding(
+  handler: A2ARequestHandler,
+  config: GrpcBindingConfig & { host: string },
+  authenticate: RequestAuthenticator | undefined,
+  logger: Logger | undefined,
+): Promise<GrpcBinding> {
+  const [grpc, { A2AService, grpcService }] = await Promise.all([
+    import("@grpc/grpc-js"),
+    import("@a2a-js/sdk/server/grpc"),
+  ]);
+  const signals = new WeakMap<object, AbortSignal>();
+  const service = grpcService({
+    requestHandler: handler,
+    userBuilder: (call) =>
+      Promise.resolve(new RequestUser(signals.get(call) ?? new AbortController().signal)),
+    contextBuilder: callContextBuilder,
+  }) as unknown as Record<string, AnyHandler>;
+
+  // Every method: the caller authenticated first, and its cancellation reaching the executor.
+  const guarded: Record<string, AnyHandler> = {};
+  for (const [name, method] of Object.entries(service)) {
+    guarded[name] = (call, callback) => {
+      const controller = new AbortController();
+      call.on("cancelled", () => controller.abort(new Error("client cancelled")));
+      signals.set(call, controller.signal);
+      void (async () => {
+        if (authenticate !== undefined && !(await authenticate(headersOf(call)))) {
+          const error = Object.assign(new Error("Unauthorized"), {
+            code: UNAUTHENTICATED,
+            details: "Unauthorized",
+          });
+          if (callback) callback(error, null);
+          else {
+            const stream = call as unknown as { emit(event: string, error: unknown): void; end(): void };
+            stream.emit("error", error);
+            stream.end();
+          }
+          return;
+        }
+        await method.call(service, call, callback);
+      })().catch((error: unknown) => {
+        logger?.error(
+          { err: error instanceof Error ? error.message : String(error), method: name },
+          "a2a gRPC call failed",
+        );
+      });
+    };
+  }
+
+  const server: Server = new grpc.Server();
+  server.addService(A2AService, guarded as never);
+  const listenHost = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(
+      `${listenHost}:${config.port ?? 0}`,
+      config.credentials ?? grpc.ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
+    );
+  }).catch((error: unknown) => {
+    throw new ConfigurationError(
+      `serveAgent could not listen for gRPC on ${listenHost}:${config.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  });
+  const target = config.publicTarget ?? `${listenHost}:${port}`;
+  logger?.info({ target }, "agent gRPC listening");
+  return {
+    target,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Graceful first; calls still open after a moment are cut.
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 1_000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

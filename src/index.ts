@@ -59,7 +59,11 @@ export {
   type AgentHandoffContext,
   type AgentMessageContext,
   type AgentOutput,
+  type GrpcBindingConfig,
+  type AgentTaskStoreConfig,
+  type TaskDatabase,
 } from "./a2a/server/serve-agent.js";
+export { BoundedTaskStore } from "./a2a/server/task-stores.js";
 export {
   OrchestrationManager,
   synthesizeResponses,
@@ -68,7 +72,10 @@ export {
   type DelegationResult,
   type StreamAgentOptions,
   type AgentStreamItem,
+  type InputRequiredState,
 } from "./orchestration/orchestration-manager.js";
+export type { OpenTask, OpenTaskStore } from "./orchestration/open-tasks.js";
+export { SqlOpenTaskStore } from "./storage/sql-open-task-store.js";
 export {
   HandoffManager,
   type HandoffManagerConfig,

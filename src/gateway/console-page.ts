@@ -58,6 +58,8 @@ main { display: grid; grid-template-columns: 260px minmax(0, 1fr) 300px; gap: 1r
 .msg.user .who { color: #dbe4ff; }
 .msg.assistant { align-self: flex-start; background: var(--bg); border: 1px solid var(--line); border-bottom-left-radius: 4px; }
 .msg.system { align-self: center; color: var(--muted); font-size: .84rem; background: none; padding: .1rem .4rem; }
+.msg.asking { border-color: var(--accent, #2563eb); }
+.msg .asking-note { display: block; margin-top: .35rem; font-size: .8rem; color: var(--muted); font-style: italic; }
 .msg.streaming::after { content: "\\258D"; animation: blink 1s steps(2) infinite; color: var(--accent); }
 .msg.failed { border-color: #f4b4ad; background: var(--err-bg); }
 @keyframes blink { 50% { opacity: 0; } }
@@ -203,8 +205,25 @@ const SCRIPT = `
     var box = $("messages");
     box.replaceChildren();
     if (data.messages.length === 0) box.append(el("p", "empty", "Say hello to start the conversation."));
-    data.messages.forEach(function (m) { box.append(messageNode(m.role, m.content, m.agentId)); });
+        data.messages.forEach(function (m) {
+      var node = messageNode(m.role, m.content, m.agentId);
+      if (m.metadata && m.metadata.inputRequired) markAsking(node, m.agentId);
+      box.append(node);
+    });
+    var last = data.messages[data.messages.length - 1];
+    setAsking(last && last.metadata && last.metadata.inputRequired ? last.agentId : null);
     box.scrollTop = box.scrollHeight;
+  }
+  /** A reply that ends with the agent asking: marked, and the composer says who waits for the answer. */
+  function markAsking(node, agentId) {
+    node.classList.add("asking");
+    node.setAttribute("data-testid", "asking");
+    node.append(el("span", "asking-note", (agentId || "The agent") + " is waiting for your answer"));
+  }
+  function setAsking(agentId) {
+    $("composer-input").placeholder = agentId
+      ? "Answer " + agentId + " (your message continues its task)"
+      : "Type a message. Enter sends, Shift+Enter adds a line.";
   }
   function messageNode(role, content, agentId) {
     var node = el("div", "msg " + role);
@@ -244,8 +263,9 @@ const SCRIPT = `
     var text = input.value.trim();
     if (!text || !state.threadId || state.busy) return;
     state.busy = true; $("send").disabled = true; showError("chat-error", null);
-    input.value = "";
+        input.value = "";
     appendMessage("user", text);
+    setAsking(null);
     var bubble = null;
     var ensureBubble = function (agentId) {
       if (!bubble) {
@@ -295,6 +315,9 @@ const SCRIPT = `
       var bubble = ensureBubble(data.agentId);
       bubble.querySelector(".who").textContent = data.agentId;
       bubble.querySelector(".text").textContent += data.text;
+        } else if (type === "input_required") {
+      markAsking(ensureBubble(data.agentId), data.agentId);
+      setAsking(data.agentId);
     } else if (type === "delegation") {
       renderTimings(data.results.map(function (r) { return { agentId: r.agentId, latencyMs: r.latencyMs, success: r.success }; }));
     } else if (type === "handoff_returned") {

@@ -174,7 +174,7 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
       description:
         "Routes the message to the active handoff's specialist, or to the default agents. With " +
         "`Accept: text/event-stream` the reply streams as SSE frames (`event: route|chunk|" +
-        "handoff_returned|handoff_cancelled|delegation|done|error`, `data: <JSON>`); closing the " +
+        "handoff_returned|handoff_cancelled|delegation|input_required|done|error`, `data: <JSON>`); closing the " +
         "connection stops the agent. Otherwise the whole turn is returned as JSON.",
       params: threadParamsSchema,
       body: postMessageBodySchema,

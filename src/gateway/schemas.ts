@@ -316,6 +316,19 @@ export const routerEventSchema = z
       reason: z.string(),
     }),
     z.object({ type: z.literal("delegation"), results: z.array(delegationResultSchema) }),
+    z
+      .object({
+        type: z.literal("input_required"),
+        agentId: z.string(),
+        taskId: z.string(),
+        state: enumSchema(["TASK_STATE_INPUT_REQUIRED", "TASK_STATE_AUTH_REQUIRED"]),
+        question: z.string(),
+        handoffId: z.string().optional(),
+      })
+      .meta({
+        description:
+          "The agent ended its turn asking the user something; the thread's next message continues the same task.",
+      }),
     z.object({
       type: z.literal("done"),
       agentId: z.string(),

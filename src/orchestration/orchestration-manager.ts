@@ -90,8 +90,24 @@ export interface DelegateOptions {
   signal?: AbortSignal;
 }
 
-/** A single agent's reply, streamed: text chunks and data parts as they arrive. */
-export type AgentStreamItem = { type: "text"; text: string } | { type: "data"; data: DataObject };
+/**
+ * A single agent's reply, streamed: text chunks and data parts as they arrive, and — when the agent
+ * ends its turn asking the user something (A2A INPUT_REQUIRED or AUTH_REQUIRED) — `input_required`
+ * with the task to continue and the question (whose text also came as the reply's last chunk).
+ */
+export type AgentStreamItem =
+  | { type: "text"; text: string }
+  | { type: "data"; data: DataObject }
+  | {
+      type: "input_required";
+      taskId: string;
+      contextId?: string;
+      state: InputRequiredState;
+      question: string;
+    };
+
+/** The A2A task states in which a task waits for the user. */
+export type InputRequiredState = "TASK_STATE_INPUT_REQUIRED" | "TASK_STATE_AUTH_REQUIRED";
 
 export interface StreamAgentOptions extends Omit<
   DelegateOptions,
@@ -100,6 +116,8 @@ export interface StreamAgentOptions extends Omit<
   agentCard: AgentCard;
   /** Extra message metadata / extensions / data parts (the handoff turn uses these). */
   metadata?: Record<string, unknown>;
+  /** Continues this task of the agent's (one it left waiting for the user's input). */
+  taskId?: string;
   extensions?: string[];
   data?: DataObject[];
   /** Skip the thread and RBAC checks (the caller already made them). */
@@ -231,6 +249,7 @@ export class OrchestrationManager {
         : options.data;
     }
     if (options.extensions) message.extensions = options.extensions;
+    if (options.taskId !== undefined) message.taskId = options.taskId;
     const started = performance.now();
     const agentId = card.identity.id;
     let response = "";
@@ -256,6 +275,15 @@ export class OrchestrationManager {
         }
         const failed = failedState(event);
         if (failed) throw new AgentError(ErrorCode.AGENT_TASK_FAILED, failed, { context: { agentId } });
+        if (event.type === "status" && INPUT_STATES.has(event.state) && event.taskId) {
+          yield {
+            type: "input_required",
+            taskId: event.taskId,
+            ...(event.contextId ? { contextId: event.contextId } : {}),
+            state: event.state as InputRequiredState,
+            question: event.text,
+          };
+        }
       }
       completed = true;
       return { agentId, success: true, response, latencyMs: round(performance.now() - started) };
@@ -735,6 +763,12 @@ export function streamItems(event: A2AStreamEvent): AgentStreamItem[] {
 
 const REPLY_STATES: ReadonlySet<string> = new Set([
   "TASK_STATE_COMPLETED",
+  "TASK_STATE_INPUT_REQUIRED",
+  "TASK_STATE_AUTH_REQUIRED",
+]);
+
+/** States in which an agent's task waits for the user. */
+const INPUT_STATES: ReadonlySet<string> = new Set<InputRequiredState>([
   "TASK_STATE_INPUT_REQUIRED",
   "TASK_STATE_AUTH_REQUIRED",
 ]);

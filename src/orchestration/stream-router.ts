@@ -19,9 +19,17 @@ import { linkSignals } from "../observability.js";
 import { LIMITS, boundedText, identifierSchema, parseInput, uuidSchema } from "../validation.js";
 import { AgentCallKind } from "./agent-call-audit.js";
 import type { HandoffManager, HandoffSession } from "./handoff-manager.js";
-import type { AgentStreamItem, DelegationResult, OrchestrationManager } from "./orchestration-manager.js";
+import type {
+  AgentStreamItem,
+  DelegationResult,
+  InputRequiredState,
+  OrchestrationManager,
+} from "./orchestration-manager.js";
 import { ThreadManager } from "./thread-manager.js";
 import type { CompletionStatus } from "./types.js";
+import type { OpenTask, OpenTaskStore } from "./open-tasks.js";
+import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { SqlOpenTaskStore } from "../storage/sql-open-task-store.js";
 import { DelegationStrategy } from "./types.js";
 
 /** The orchestrator's own id in events and stored replies. */
@@ -47,6 +55,14 @@ export type RouterEvent =
     }
   | { type: "handoff_cancelled"; handoffId: string; agentId: string; reason: string }
   | { type: "delegation"; results: DelegationResult[] }
+  | {
+      type: "input_required";
+      agentId: string;
+      taskId: string;
+      state: InputRequiredState;
+      question: string;
+      handoffId?: string;
+    }
   | { type: "done"; agentId: string; text: string; messageId?: string }
   | { type: "error"; code: string; message: string; agentId?: string; error: OrchestrationError };
 
@@ -74,6 +90,11 @@ export interface StreamRouterConfig {
   timeoutMs?: number;
   /** Where user messages and replies are stored. Default: the handoff manager's repository. */
   conversationRepo?: ConversationRepository;
+  /**
+   * Where the tasks agents leave waiting for input are remembered, so the thread's next message
+   * continues them. Default: the repository's database (SQL repositories); none otherwise.
+   */
+  openTasks?: OpenTaskStore;
 }
 
 export interface RouteMessageOptions {
@@ -113,6 +134,8 @@ interface Relay {
   metadata: Record<string, unknown>;
   /** The handoff whose specialist answers, if any. */
   session?: HandoffSession;
+  /** The task this turn continued, if any. */
+  open: OpenTask | undefined;
 }
 
 /** After a specialist returned control, this long is allowed for the rest of its reply to arrive. */
@@ -134,6 +157,7 @@ export class StreamRouter {
   readonly #strategy: DelegationStrategy;
   readonly #exitCommands: ReadonlySet<string>;
   readonly #timeoutMs: number;
+  readonly #openTasks: OpenTaskStore | undefined;
 
   constructor(config: StreamRouterConfig) {
     if (!config?.handoffManager)
@@ -153,6 +177,11 @@ export class StreamRouter {
       (config.exitCommands ?? DEFAULT_EXIT_COMMANDS).map((c) => c.trim().toLowerCase()),
     );
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_ROUTE_TIMEOUT_MS;
+    this.#openTasks =
+      config.openTasks ??
+      (this.#repo instanceof SqlConversationRepository
+        ? new SqlOpenTaskStore(this.#repo.database)
+        : undefined);
   }
 
   /** True when a handoff holds the thread. */
@@ -241,16 +270,23 @@ export class StreamRouter {
   ): AsyncGenerator<RouterEvent> {
     const agentId = session.targetAgentId;
     yield { type: "route", target: "handoff", agentId, agentIds: [agentId], handoffId: session.handoffId };
-    const stream = this.#orchestrator.streamAgent({
-      ...input,
-      agentCard: await this.#handoffs.targetCardFor(session),
-      metadata: { omniforge: { handoffId: session.handoffId } },
-      extensions: [HANDOFF_EXTENSION_URI],
-      timeoutMs: this.#timeoutMs,
-      trusted: true,
-      audit: { kind: AgentCallKind.HANDOFF_TURN, handoffId: session.handoffId },
-      signal: turn.signal,
-    });
+    const [agentCard, open] = await Promise.all([
+      this.#handoffs.targetCardFor(session),
+      this.#findOpenTask(input, agentId, session.handoffId),
+    ]);
+    const stream = this.#continuing(open, (taskId) =>
+      this.#orchestrator.streamAgent({
+        ...input,
+        agentCard,
+        metadata: { omniforge: { handoffId: session.handoffId } },
+        extensions: [HANDOFF_EXTENSION_URI],
+        timeoutMs: this.#timeoutMs,
+        trusted: true,
+        audit: { kind: AgentCallKind.HANDOFF_TURN, handoffId: session.handoffId },
+        signal: turn.signal,
+        ...(taskId ? { taskId } : {}),
+      }),
+    );
     yield* this.#relay({
       input,
       agentId,
@@ -259,6 +295,7 @@ export class StreamRouter {
       turn,
       metadata: { handoffId: session.handoffId },
       session,
+      open,
     });
     // Only a turn the specialist answered keeps the handoff alive: one that keeps failing lapses
     // after its idle limit, however often the user tries.
@@ -284,13 +321,17 @@ export class StreamRouter {
       const card = agents[0]!;
       const agentId = card.identity.id;
       yield { type: "route", target: "orchestrator", agentId, agentIds };
-      const stream = this.#orchestrator.streamAgent({
-        ...input,
-        agentCard: card,
-        timeoutMs: this.#timeoutMs,
-        signal,
-      });
-      yield* this.#relay({ input, agentId, stream, stored, turn, metadata: {} });
+      const open = await this.#findOpenTask(input, agentId, undefined);
+      const stream = this.#continuing(open, (taskId) =>
+        this.#orchestrator.streamAgent({
+          ...input,
+          agentCard: card,
+          timeoutMs: this.#timeoutMs,
+          signal,
+          ...(taskId ? { taskId } : {}),
+        }),
+      );
+      yield* this.#relay({ input, agentId, stream, stored, turn, metadata: {}, open });
       return;
     }
     yield { type: "route", target: "orchestrator", agentId: ORCHESTRATOR_AGENT_ID, agentIds };
@@ -322,7 +363,9 @@ export class StreamRouter {
    * still be read and stored before the upstream is closed.
    */
   async *#relay(relay: Relay): AsyncGenerator<RouterEvent> {
-    const { input, agentId, stream, stored, turn, metadata, session } = relay;
+    const { input, agentId, stream, stored, turn, session } = relay;
+    let metadata = relay.metadata;
+    let asked: Extract<AgentStreamItem, { type: "input_required" }> | undefined;
     let text = "";
     let returned = false;
     let outcome: "ended" | "failed" | "left" = "left";
@@ -340,6 +383,18 @@ export class StreamRouter {
       if (item.type === "text") {
         text += item.text;
         pending.push({ type: "chunk", agentId, text: item.text });
+        return true;
+      }
+      if (item.type === "input_required") {
+        asked = item;
+        pending.push({
+          type: "input_required",
+          agentId,
+          taskId: item.taskId,
+          state: item.state,
+          question: item.question,
+          ...(session ? { handoffId: session.handoffId } : {}),
+        });
         return true;
       }
       const ret = session && !returned ? agentsHandoffReturn(item.data, agentId) : undefined;
@@ -396,7 +451,69 @@ export class StreamRouter {
       }
     }
     await stored;
+    await this.#settleOpenTask(relay, asked);
+    if (asked) metadata = { ...metadata, inputRequired: { taskId: asked.taskId, state: asked.state } };
     yield* this.#finish(input, agentId, text, metadata);
+  }
+
+  /** The task `agentId` left waiting in this thread (in this handoff, or outside any), if any. */
+  async #findOpenTask(
+    input: RouteInput,
+    agentId: string,
+    handoffId: string | undefined,
+  ): Promise<OpenTask | undefined> {
+    if (this.#openTasks === undefined) return undefined;
+    return this.#openTasks.find({
+      tenantId: input.tenantId,
+      threadId: input.threadId,
+      agentId,
+      ...(handoffId ? { handoffId } : {}),
+    });
+  }
+
+  /**
+   * The agent's reply stream, continuing `open`'s task when there is one. An agent that no longer
+   * knows the task (or will not take it on: finished, expired, restarted without its store) refuses
+   * before it says anything; then the task is forgotten and the message goes out as a new task.
+   */
+  async *#continuing(
+    open: OpenTask | undefined,
+    start: (taskId: string | undefined) => AsyncGenerator<AgentStreamItem, DelegationResult, undefined>,
+  ): AsyncGenerator<AgentStreamItem, DelegationResult, undefined> {
+    if (open === undefined) return yield* start(undefined);
+    const stream = start(open.taskId);
+    let first: IteratorResult<AgentStreamItem, DelegationResult>;
+    try {
+      first = await stream.next();
+    } catch (error) {
+      if (!isOrchestrationError(error) || error.code !== ErrorCode.AGENT_PROTOCOL_ERROR) throw error;
+      await this.#openTasks?.remove({ ...open, taskId: open.taskId });
+      return yield* start(undefined);
+    }
+    if (first.done) return first.value;
+    yield first.value;
+    return yield* stream;
+  }
+
+  /** After a turn: the task the agent left waiting is remembered; one it finished is forgotten. */
+  async #settleOpenTask(
+    relay: Relay,
+    asked: Extract<AgentStreamItem, { type: "input_required" }> | undefined,
+  ): Promise<void> {
+    if (this.#openTasks === undefined) return;
+    const ref = { tenantId: relay.input.tenantId, threadId: relay.input.threadId, agentId: relay.agentId };
+    if (asked !== undefined) {
+      await this.#openTasks.save({
+        ...ref,
+        ...(relay.session ? { handoffId: relay.session.handoffId } : {}),
+        taskId: asked.taskId,
+        ...(asked.contextId ? { contextId: asked.contextId } : {}),
+        state: asked.state,
+        question: asked.question,
+      });
+    } else if (relay.open !== undefined) {
+      await this.#openTasks.remove({ ...ref, taskId: relay.open.taskId });
+    }
   }
 
   async *#cancelByExitWord(input: RouteInput, session: HandoffSession): AsyncGenerator<RouterEvent> {
@@ -406,6 +523,11 @@ export class StreamRouter {
       tenantId: input.tenantId,
       userId: input.userId,
       reason,
+    });
+    await this.#openTasks?.remove({
+      tenantId: input.tenantId,
+      threadId: input.threadId,
+      agentId: session.targetAgentId,
     });
     yield { type: "handoff_cancelled", handoffId: session.handoffId, agentId: session.targetAgentId, reason };
     const text = `Cancelled the handoff to ${session.targetAgentId}. You are back with the main assistant.`;

@@ -138,6 +138,8 @@ export interface OpenTasksTable {
   tenant_id: string;
   thread_id: string;
   agent_id: string;
+  /** The handoff whose specialist asked; null outside a handoff. */
+  handoff_id: string | null;
   task_id: string;
   context_id: string | null;
   /** TASK_STATE_INPUT_REQUIRED or TASK_STATE_AUTH_REQUIRED. */

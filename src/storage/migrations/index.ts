@@ -283,6 +283,7 @@ const openTasks: MigrationFactory = () => ({
         c.notNull().references("conversations.id").onDelete("cascade"),
       )
       .addColumn("agent_id", "varchar(128)", (c) => c.notNull())
+      .addColumn("handoff_id", "varchar(64)")
       .addColumn("task_id", "varchar(255)", (c) => c.notNull())
       .addColumn("context_id", "varchar(255)")
       .addColumn("state", "varchar(32)", (c) => c.notNull())

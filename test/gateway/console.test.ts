@@ -58,6 +58,14 @@ describe("web console in headless Chromium", () => {
     streaming = await startAgent({
       id: "streaming-agent",
       async *handle(ctx) {
+        if (ctx.text === "book a table") {
+          ctx.askUser("Which day?");
+          return;
+        }
+        if (ctx.answerTo !== undefined) {
+          yield `Booked for ${ctx.text}`;
+          return;
+        }
         yield "Streaming ";
         await gate.wait(ctx.signal);
         yield `reply to ${ctx.text}`;
@@ -146,6 +154,26 @@ describe("web console in headless Chromium", () => {
       expect(await testId("messages").locator("img, b").count()).toBe(0);
       await gate.open();
       await expect.poll(() => testId("send").isDisabled()).toBe(false);
+
+      // An agent that asks: its question is marked, the composer says who waits for the answer,
+      // and the answer continues the same task.
+      await testId("message-input").fill("book a table");
+      await testId("send").click();
+      const asking = page.locator(".msg.assistant").last();
+      await expect.poll(() => asking.getAttribute("class")).toContain("asking");
+      expect(await asking.locator(".text").textContent()).toBe("Which day?");
+      expect(await asking.locator(".asking-note").textContent()).toBe(
+        "streaming-agent is waiting for your answer",
+      );
+      await expect
+        .poll(() => testId("message-input").getAttribute("placeholder"))
+        .toBe("Answer streaming-agent (your message continues its task)");
+      await testId("message-input").fill("Friday");
+      await testId("send").click();
+      await expect
+        .poll(() => page.locator(".msg.assistant").last().locator(".text").textContent())
+        .toBe("Booked for Friday");
+      expect(await testId("message-input").getAttribute("placeholder")).toContain("Type a message");
 
       // Hand off to the specialist: the holder changes and the next reply comes from it.
       expect(await testId("handoff-agent").locator("option").allTextContents()).toEqual([

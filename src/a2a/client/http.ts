@@ -65,8 +65,9 @@ export class AgentHttp {
   /**
    * A `fetch` for the SDK's HTTP transports: through this pool, with the call's signal, counting every
    * body against the call's limits (past them the body errors with the limit's error).
+   * `observeStream` sees every chunk of an event stream before the SDK does.
    */
-  fetchFor(scope: CallScope, limits: CallLimits): typeof fetch {
+  fetchFor(scope: CallScope, limits: CallLimits, observeStream?: (chunk: Uint8Array) => void): typeof fetch {
     const dispatcher = this.dispatcher;
     return (async (input: string | URL | Request, init?: RequestInit) => {
       const response = await undiciFetch(
@@ -78,7 +79,11 @@ export class AgentHttp {
         } as Parameters<typeof undiciFetch>[1],
       );
       if (response.body === null) return response as unknown as Response;
-      return new Response(countedStream(response.body as ReadableStream<Uint8Array>, limits), {
+      const observe =
+        observeStream !== undefined && response.headers.get("content-type")?.startsWith("text/event-stream")
+          ? observeStream
+          : undefined;
+      return new Response(countedStream(response.body as ReadableStream<Uint8Array>, limits, observe), {
         status: response.status,
         statusText: response.statusText,
         headers: response.headers as unknown as Headers,
@@ -96,7 +101,11 @@ export class AgentHttp {
  * `maxResponseBytes` cannot pass unnoticed either: the reply limit is never larger in practice, and
  * the SDK parses what it reads.
  */
-function countedStream(body: ReadableStream<Uint8Array>, limits: CallLimits): ReadableStream<Uint8Array> {
+function countedStream(
+  body: ReadableStream<Uint8Array>,
+  limits: CallLimits,
+  observe?: (chunk: Uint8Array) => void,
+): ReadableStream<Uint8Array> {
   let received = 0;
   const cap = Math.max(limits.maxReplyBytes, 1);
   return body.pipeThrough(
@@ -111,6 +120,7 @@ function countedStream(body: ReadableStream<Uint8Array>, limits: CallLimits): Re
           controller.error(new ReplyTooLargeError(limits.replyBudget.limit, true));
           return;
         }
+        observe?.(chunk);
         controller.enqueue(chunk);
       },
     }),

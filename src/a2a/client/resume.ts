@@ -10,7 +10,13 @@ import { ErrorCode, isOrchestrationError } from "../../errors.js";
 import { A2ATaskState, isTerminalTaskState } from "../wire.js";
 import type { CallScope } from "./call-scope.js";
 import type { A2ATransport, TransportCall } from "./transports/transport.js";
-import type { A2AArtifactEvent, A2AStatusEvent, A2AStreamEvent, TaskSnapshot } from "./types.js";
+import type {
+  A2AArtifactEvent,
+  A2AStatusEvent,
+  A2AStreamEvent,
+  A2ATaskEvent,
+  TaskSnapshot,
+} from "./types.js";
 
 /** How many times a broken stream is resubscribed before falling back to polling. */
 const MAX_RESUBSCRIBES = 2;
@@ -39,13 +45,52 @@ class Progress {
   messageOnly = false;
   #statusDelivered = false;
   readonly #artifacts = new Map<string, Delivered>();
+  /**
+   * The task announced again (the snapshot leading a resubscription): its state is news only after
+   * the snapshot's artifacts, so it is held until they are in.
+   */
+  #held: A2ATaskEvent | undefined;
 
   /**
    * The events to pass on for `event`. A live chunk is passed whole; a snapshot's artifact only past
    * what was delivered. With `baseline` (the snapshot leading a stream that continues a task: its
    * artifacts and question are earlier turns'), a snapshot is recorded and nothing is passed on.
+   * A known task announced again is not repeated: a change of state it brings is passed on as a
+   * status snapshot after that snapshot's artifacts (see {@link Progress.flush}).
    */
   admit(event: A2AStreamEvent, baseline: boolean): A2AStreamEvent[] {
+    if (event.type === "task" && event.taskId === this.taskId) {
+      if (!baseline) this.#held = event;
+      return [];
+    }
+    const partOfSnapshot = event.type !== "task" && event.type !== "message" && event.snapshot === true;
+    // A snapshot's status says where the task stands: the held state is stale beside it.
+    if (partOfSnapshot && event.type === "status") this.#held = undefined;
+    if (partOfSnapshot || this.#held === undefined) return this.#admit(event, baseline);
+    return [...this.flush(), ...this.#admit(event, baseline)];
+  }
+
+  /** The held state of a task announced again, as a status event if it changed anything. */
+  flush(): A2AStreamEvent[] {
+    const held = this.#held;
+    this.#held = undefined;
+    if (held === undefined || held.state === this.state) return [];
+    this.state = held.state;
+    if (turnEnded(held.state)) this.#statusDelivered = true;
+    return [
+      {
+        type: "status",
+        taskId: held.taskId,
+        contextId: held.contextId,
+        state: held.state,
+        text: "",
+        data: [],
+        snapshot: true,
+      },
+    ];
+  }
+
+  #admit(event: A2AStreamEvent, baseline: boolean): A2AStreamEvent[] {
     switch (event.type) {
       case "task":
         this.taskId = event.taskId;
@@ -65,13 +110,16 @@ class Progress {
       case "artifact": {
         if (event.taskId) this.taskId ??= event.taskId;
         let seen = this.#artifacts.get(event.artifactId);
+        const known = seen !== undefined;
         if (seen === undefined) {
           seen = { chars: 0, data: 0 };
           this.#artifacts.set(event.artifactId, seen);
         }
         if (!event.snapshot) {
-          seen.chars += event.text.length;
-          seen.data += event.data.length;
+          // A chunk that does not append replaces the artifact (a new turn of a continued task
+          // may reuse its artifact id): what the agent now holds starts with it.
+          seen.chars = (event.append ? seen.chars : 0) + event.text.length;
+          seen.data = (event.append ? seen.data : 0) + event.data.length;
           return [event];
         }
         const text = event.text.slice(seen.chars);
@@ -79,7 +127,8 @@ class Progress {
         seen.chars = Math.max(seen.chars, event.text.length);
         seen.data = Math.max(seen.data, event.data.length);
         if (baseline || (text === "" && data.length === 0)) return [];
-        return [{ ...event, text, data, append: true, snapshot: false }];
+        // The rest of an artifact the consumer has part of continues it; an unseen one starts.
+        return [{ ...event, text, data, append: known, snapshot: false }];
       }
     }
   }
@@ -126,7 +175,10 @@ class Progress {
 
 /** Errors a resumption can recover from: the connection went, not the agent's answer or our deadline. */
 function isBreak(error: unknown, scope: CallScope): boolean {
-  if (scope.abortKind !== undefined || !isOrchestrationError(error)) return false;
+  if (scope.abortKind !== undefined) return false;
+  // The hand-written JSON-RPC transport leaves a failed body read as the socket's own error
+  // (UND_ERR_SOCKET, ECONNRESET, ...): typed at the client's edge, but a break all the same.
+  if (!isOrchestrationError(error)) return typeof (error as { code?: unknown } | null)?.code === "string";
   if (error.code === ErrorCode.AGENT_UNAVAILABLE) return error.context.httpStatus === undefined;
   // A frame cut off when the connection closed mid-event.
   return (
@@ -163,10 +215,11 @@ export async function* resumableStream(
       yield* progress.admit(event, leading);
     }
   } catch (error) {
-    if (!isBreak(error, options.call.scope) || progress.taskId === undefined || turnEnded(progress.state))
-      throw error;
+    if (!isBreak(error, options.call.scope) || progress.taskId === undefined) throw error;
     broken = error;
   }
+  yield* progress.flush();
+  if (broken !== undefined && turnEnded(progress.state)) throw broken;
   if (progress.messageOnly || progress.taskId === undefined || turnEnded(progress.state)) return;
   // The stream ended (or broke) while the task had more to say.
   const taskId = progress.taskId;
@@ -180,6 +233,7 @@ export async function* resumableStream(
       for await (const event of options.transport.resubscribe(taskId, options.call)) {
         yield* progress.admit(event, false);
       }
+      yield* progress.flush();
       if (turnEnded(progress.state)) return;
     } catch (error) {
       if (options.call.scope.abortKind !== undefined) throw options.call.scope.toError(error);

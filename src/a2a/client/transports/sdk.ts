@@ -25,6 +25,7 @@ import { A2A_PROTOCOL_VERSION } from "../../defaults.js";
 import { isObject, readTask, type WireMessage } from "../../wire.js";
 import { BodyTooLargeError, ReplyTooLargeError, networkError, unreachableMessage } from "../call-scope.js";
 import { toSendResult, toStreamEvents, toTaskSnapshot } from "../events.js";
+import { SseParser } from "../sse-parser.js";
 import type { AgentHttp } from "../http.js";
 import { A2ABinding, A2AProtocolVersion, type AgentInterface } from "../interfaces.js";
 import type { A2AStreamEvent, CancelTaskResult, SendResult, TaskSnapshot } from "../types.js";
@@ -116,8 +117,13 @@ export class SdkBackedTransport implements A2ATransport {
     const ctx = { agentId: call.scope.agentId, method };
     let source: AsyncGenerator<StreamResponse, void, undefined> | undefined;
     try {
-      source = open(await this.#inner(call));
+      const inner = await this.#inner(call);
+      const appends = wireAppends.get(inner);
+      source = open(inner);
       for await (const event of source) {
+        if (appends !== undefined && event.payload?.$case === "artifactUpdate") {
+          event.payload.value.append = appends.next(event.payload.value.append);
+        }
         const json = StreamResponse.toJSON(event);
         this.#count(call, json);
         yield* toStreamEvents(json, ctx);
@@ -180,13 +186,57 @@ export function legacyJsonRpcTransport(http: AgentHttp, url: string): A2ATranspo
   );
 }
 
-/** v0.3 HTTP+JSON at `url` (the SDK's compat transport). */
+/**
+ * The `append` flags of v0.3 HTTP+JSON artifact updates, read off the wire as a stream's frames
+ * pass: the SDK's v0.3 REST converter drops the flag (every chunk would otherwise claim to replace
+ * its artifact). Each artifact-update frame the SDK parses is one event it yields, in order, so the
+ * flags line up with its events. A frame that cannot be read here (the SDK then fails the stream
+ * itself) stops the repair: the SDK's values are kept.
+ */
+class WireAppendFlags {
+  readonly #decoder = new TextDecoder();
+  readonly #parser: SseParser;
+  readonly #flags: boolean[] = [];
+  #unreadable = false;
+
+  constructor(maxEventChars: number) {
+    this.#parser = new SseParser(maxEventChars);
+  }
+
+  readonly observe = (chunk: Uint8Array): void => {
+    if (this.#unreadable) return;
+    try {
+      for (const frame of this.#parser.push(this.#decoder.decode(chunk, { stream: true }))) {
+        if (frame.type === "error") continue;
+        const json: unknown = JSON.parse(frame.data);
+        if (isObject(json) && isObject(json.artifactUpdate))
+          this.#flags.push(json.artifactUpdate.append === true);
+      }
+    } catch {
+      this.#unreadable = true;
+    }
+  };
+
+  /** The wire's flag for the next artifact update the SDK yields (else the SDK's own). */
+  next(sdkValue: boolean): boolean {
+    return this.#unreadable ? sdkValue : (this.#flags.shift() ?? sdkValue);
+  }
+}
+
+/** The wire `append` flags of each v0.3 HTTP+JSON SDK transport (one per stream). */
+const wireAppends = new WeakMap<SdkTransport, WireAppendFlags>();
+
+/** v0.3 HTTP+JSON at `url` (the SDK's compat transport, with `append` read off the wire). */
 export function legacyRestTransport(http: AgentHttp, url: string): A2ATransport {
-  return new SdkBackedTransport(
-    A2ABinding.HTTP_JSON,
-    A2AProtocolVersion.V0_3,
-    (call) => new LegacyRestTransport({ endpoint: url, fetchImpl: http.fetchFor(call.scope, call.limits) }),
-  );
+  return new SdkBackedTransport(A2ABinding.HTTP_JSON, A2AProtocolVersion.V0_3, (call) => {
+    const appends = new WireAppendFlags(Math.min(call.limits.maxResponseBytes, call.limits.maxReplyBytes));
+    const inner = new LegacyRestTransport({
+      endpoint: url,
+      fetchImpl: http.fetchFor(call.scope, call.limits, appends.observe),
+    });
+    wireAppends.set(inner, appends);
+    return inner;
+  });
 }
 
 /**

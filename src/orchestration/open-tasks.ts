@@ -6,6 +6,9 @@
  * writes it through this interface; the SQL implementation lives with storage.
  */
 
+/** What an open task may hold: ids an agent chose are kept only if they fit; a question is cut. */
+export const OPEN_TASK_LIMITS = Object.freeze({ idLength: 255, questionLength: 2_000 });
+
 /** One task an agent left open in a thread. */
 export interface OpenTask {
   tenantId: string;

@@ -27,7 +27,7 @@ import type {
 } from "./orchestration-manager.js";
 import { ThreadManager } from "./thread-manager.js";
 import type { CompletionStatus } from "./types.js";
-import type { OpenTask, OpenTaskStore } from "./open-tasks.js";
+import { OPEN_TASK_LIMITS, type OpenTask, type OpenTaskStore } from "./open-tasks.js";
 import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
 import { SqlOpenTaskStore } from "../storage/sql-open-task-store.js";
 import { DelegationStrategy } from "./types.js";
@@ -502,17 +502,20 @@ export class StreamRouter {
   ): Promise<void> {
     if (this.#openTasks === undefined) return;
     const ref = { tenantId: relay.input.tenantId, threadId: relay.input.threadId, agentId: relay.agentId };
-    if (asked !== undefined) {
+    // A task id no store could keep (the agent chose it) cannot be continued: the next message
+    // goes out as a new task rather than the turn failing.
+    if (asked !== undefined && asked.taskId.length <= OPEN_TASK_LIMITS.idLength) {
+      const contextId = asked.contextId;
       await this.#openTasks.save({
         ...ref,
         ...(relay.session ? { handoffId: relay.session.handoffId } : {}),
         taskId: asked.taskId,
-        ...(asked.contextId ? { contextId: asked.contextId } : {}),
+        ...(contextId && contextId.length <= OPEN_TASK_LIMITS.idLength ? { contextId } : {}),
         state: asked.state,
-        question: asked.question,
+        question: asked.question.slice(0, OPEN_TASK_LIMITS.questionLength),
       });
-    } else if (relay.open !== undefined) {
-      await this.#openTasks.remove({ ...ref, taskId: relay.open.taskId });
+    } else if (asked !== undefined || relay.open !== undefined) {
+      await this.#openTasks.remove({ ...ref, ...(relay.open ? { taskId: relay.open.taskId } : {}) });
     }
   }
 

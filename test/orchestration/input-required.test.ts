@@ -22,6 +22,7 @@ import { LOOPBACK } from "../helpers/network.js";
 import { spawnWorker } from "../helpers/processes.js";
 import { startSdkAgent, type SdkAgent, type SdkAgentKind } from "../helpers/sdk-agents.js";
 import { bearer, createRoleKeys, parseSse } from "../gateway/helpers.js";
+import { sseFrame, sseHead, startFaultServer } from "../a2a/helpers.js";
 
 const WORKER = "test/fixtures/router-worker.ts";
 const TENANT = "acme";
@@ -189,6 +190,53 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
     });
   });
 }
+
+describe("an agent that asks in ways no store can keep", () => {
+  it("a task id too long to keep: the turn still ends well, and the next message is a new task", async () => {
+    await using database = new Database(`sqlite:///${tempSqlitePath()}`);
+    await database.initialize();
+    const client = new A2AClient({ network: LOOPBACK });
+    const longId = "t".repeat(300);
+    const seen: unknown[] = [];
+    const agent = await startFaultServer((rpc, _request, response) => {
+      seen.push((rpc.params as { message?: { taskId?: string } }).message?.taskId);
+      sseHead(response);
+      const status = (state: string, text: string) => ({
+        jsonrpc: "2.0",
+        id: rpc.id,
+        result: {
+          statusUpdate: {
+            taskId: longId,
+            contextId: "c",
+            status: { state, message: { messageId: "m", role: "ROLE_AGENT", parts: [{ text }] } },
+          },
+        },
+      });
+      sseFrame(response, {
+        jsonrpc: "2.0",
+        id: rpc.id,
+        result: { task: { id: longId, contextId: "c", status: { state: "TASK_STATE_WORKING" } } },
+      });
+      sseFrame(response, status("TASK_STATE_INPUT_REQUIRED", "x".repeat(10_000)));
+      response.end();
+    });
+    try {
+      const { repo, router, openTasks } = setup(database, client, () => [agent.card]);
+      const thread = await repo.createConversation({ tenantId: TENANT, userId: "alice" });
+      const events = await routeAll(router, thread.id, "hello");
+      expect(events.find((e) => e.type === "input_required")).toMatchObject({ taskId: longId });
+      expect(events.at(-1)?.type).toBe("done");
+      expect(
+        await openTasks.find({ tenantId: TENANT, threadId: thread.id, agentId: "fault-agent" }),
+      ).toBeUndefined();
+      await routeAll(router, thread.id, "again");
+      expect(seen).toEqual([undefined, undefined]);
+    } finally {
+      await agent.close();
+      await client.close();
+    }
+  });
+});
 
 describe.each<SdkAgentKind>(["v1-rest", "v1-grpc", "v03-jsonrpc", "v03-rest"])(
   "an asking plain-SDK agent over %s",

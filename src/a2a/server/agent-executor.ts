@@ -69,7 +69,8 @@ export interface AgentMessageContext {
    * Asks the user a question: when the handler returns, the turn ends `TASK_STATE_INPUT_REQUIRED`
    * with `question` as its status message (what was yielded before stays the turn's reply). The
    * user's answer arrives as a new message on the same task: `ctx.taskId` is the same, `ctx.answerTo`
-   * is the question, and `ctx.state` is what this turn left in it.
+   * is the question, and `ctx.state` is what this turn left in it. A task takes one turn at a time:
+   * a message for it while a turn is running is refused (A2A UnsupportedOperation).
    */
   askUser(question: string): void;
   /**
@@ -411,6 +412,7 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
       (previous.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED ||
         previous.status?.state === TaskState.TASK_STATE_AUTH_REQUIRED);
     const saved = continues ? previous.metadata?.[HANDLER_STATE_METADATA_KEY] : undefined;
+    const hadReply = previous?.artifacts.some((artifact) => artifact.artifactId === ARTIFACT_ID) ?? false;
     const state: Record<string, unknown> = isRecord(saved) ? structuredClone(saved) : {};
     this.#running.set(taskId, entry);
     const onRequestAbort = (): void => this.#stop(entry, "disconnected");
@@ -459,7 +461,9 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
         this.#emitOutput(entry, step.value);
       }
       if (!entry.settled) {
-        if (entry.chunks > 0) this.#publishChunk(entry, textPart(""), true);
+        // The closing chunk. A continued task whose turn said nothing still gets one (empty, not
+        // appended): the reply artifact is the current turn's, never the previous turn's words.
+        if (entry.chunks > 0 || hadReply) this.#publishChunk(entry, textPart(""), true);
         if (entry.question === undefined) this.#settle(entry, TaskState.TASK_STATE_COMPLETED);
         else this.#ask(entry, entry.question, state);
       }

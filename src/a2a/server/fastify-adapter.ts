@@ -93,6 +93,11 @@ interface StreamFormat<T> {
 }
 
 const JSON_TYPE = "application/json";
+/**
+ * The JSON-RPC error code of a refused (unauthenticated) request: the first of the
+ * implementation-defined server errors, which A2A leaves unused (-32001 would read as TaskNotFound).
+ */
+const UNAUTHORIZED_RPC_CODE = -32000;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -192,7 +197,9 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
   const handler = options.requestHandler;
   const jsonRpc = new JsonRpcTransportHandler(handler);
   const legacyJsonRpc = options.getLegacyCard ? new LegacyJsonRpcTransportHandler(handler) : undefined;
-  const legacyRest = options.getLegacyCard ? legacyRestApp(handler, options.restPath) : undefined;
+  const legacyRest = options.getLegacyCard
+    ? legacyRestApp(handler, options.restPath, options.maxBodyBytes)
+    : undefined;
   const inFlight = new Set<Promise<void>>();
   const track = (work: Promise<void>): Promise<void> => {
     inFlight.add(work);
@@ -375,7 +382,7 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
           sendRaw(raw, 401, JSON_TYPE, {
             jsonrpc: "2.0",
             id: null,
-            error: { code: -32001, message: "Unauthorized" },
+            error: { code: UNAUTHORIZED_RPC_CODE, message: "Unauthorized" },
           }),
         );
         if (ok) await handleRpc(request, reply);
@@ -414,13 +421,21 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
       void track(
         (async () => {
           const ok = await admitted(request, reply, (raw) =>
-            sendRaw(raw, 401, JSON_TYPE, { code: -32001, message: "Unauthorized" }),
+            sendRaw(raw, 401, JSON_TYPE, { code: UNAUTHORIZED_RPC_CODE, message: "Unauthorized" }),
           );
           if (!ok) return;
           const raw = reply.raw;
           await new Promise<void>((resolve) => {
             raw.once("close", resolve);
-            legacyRest(request.raw, raw, () => {
+            legacyRest(request.raw, raw, (error) => {
+              if (error !== undefined) {
+                options.logger?.error(
+                  { err: error instanceof Error ? error.message : String(error) },
+                  "a2a v0.3 REST request failed",
+                );
+                sendRaw(raw, 500, JSON_TYPE, { code: -32603, message: "Internal error" });
+                return;
+              }
               sendRaw(raw, 404, JSON_TYPE, {
                 code: -32601,
                 message: `No A2A route ${request.method} ${request.url}`,
@@ -463,22 +478,45 @@ function sendRaw(raw: ServerResponse, status: number, type: string, body: unknow
 
 /**
  * The SDK's v0.3 REST router in a bare express app; its calls get the request's disconnect signal
- * through the call context (the same user and context as every other binding).
+ * through the call context (the same user and context as every other binding). The body is parsed
+ * here first, with the agent's `maxBodyBytes` (the router's own parser would stop at express's
+ * default 100 KB), and a body too large or not JSON is answered as v0.3 REST answers errors.
  */
 function legacyRestApp(
   handler: A2ARequestHandler,
   restPath: string,
-): (request: IncomingMessage, response: ServerResponse, next: () => void) => void {
+  maxBodyBytes: number,
+): (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void {
   const app = express();
   app.disable("x-powered-by");
   app.use(
     restPath,
+    express.json({ limit: maxBodyBytes, type: JSON_TYPE, strict: false }),
     legacyRestRouter({
       requestHandler: handler,
       userBuilder: (request) =>
         Promise.resolve(new RequestUser(disconnectSignal(request.res as ServerResponse).signal)),
       contextBuilder: callContextBuilder,
     }),
+  );
+  app.use(
+    (error: unknown, _request: express.Request, response: express.Response, next: express.NextFunction) => {
+      if (response.headersSent) {
+        next(error);
+        return;
+      }
+      const type = (error as { type?: unknown } | null)?.type;
+      if (type === "entity.too.large") {
+        sendRaw(response, 413, JSON_TYPE, {
+          code: -32600,
+          message: `Request body larger than ${maxBodyBytes} bytes`,
+        });
+      } else if (type === "entity.parse.failed") {
+        sendRaw(response, 400, JSON_TYPE, { code: -32700, message: "Invalid JSON payload." });
+      } else {
+        next(error);
+      }
+    },
   );
   return (request, response, next) => {
     app(request as express.Request, response as express.Response, next);

@@ -53,7 +53,10 @@ function headersOf(call: AnyCall): IncomingHttpHeaders {
 /** Starts the gRPC binding of `handler`. */
 export async function startGrpcBinding(
   handler: A2ARequestHandler,
-  config: GrpcBindingConfig & { host: string },
+  config: GrpcBindingConfig & {
+    host: string;
+    /** Largest request message accepted. */ maxMessageBytes: number;
+  },
   authenticate: RequestAuthenticator | undefined,
   logger: Logger | undefined,
 ): Promise<GrpcBinding> {
@@ -100,7 +103,8 @@ export async function startGrpcBinding(
     };
   }
 
-  const server: Server = new grpc.Server();
+  // The agent's body limit holds here too: a larger request fails RESOURCE_EXHAUSTED.
+  const server: Server = new grpc.Server({ "grpc.max_receive_message_length": config.maxMessageBytes });
   server.addService(A2AService, guarded as never);
   const listenHost = config.host.includes(":") ? `[${config.host}]` : config.host;
   const port = await new Promise<number>((resolve, reject) => {

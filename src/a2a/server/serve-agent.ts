@@ -7,7 +7,6 @@
  */
 import { AgentCard as A2AAgentCardCodec } from "@a2a-js/sdk";
 import type { AgentCard as A2AAgentCard } from "@a2a-js/sdk";
-import { DefaultRequestHandler } from "@a2a-js/sdk/server";
 import { duplicateInterfacesForLegacy } from "@a2a-js/sdk/compat/v0_3";
 import { trace, type Tracer } from "@opentelemetry/api";
 import Fastify from "fastify";
@@ -28,6 +27,7 @@ import { agentCardSchema, type AgentCard, type AgentSkill } from "../agent-card.
 import { registerA2ARoutes, type RequestAuthenticator } from "./fastify-adapter.js";
 import { OmniforgeAgentExecutor, type AgentHandlers } from "./agent-executor.js";
 import { startGrpcBinding, type GrpcBinding, type GrpcBindingConfig } from "./grpc-binding.js";
+import { TurnTakingRequestHandler } from "./request-handler.js";
 import { createAgentTaskStore, type AgentTaskStoreConfig } from "./task-stores.js";
 import { legacyCardJson } from "./legacy-card.js";
 
@@ -54,7 +54,10 @@ export interface ServeAgentConfig extends AgentHandlers {
    * proxy, or listening on 0.0.0.0). It is published in the A2A card and the AgentCard.
    */
   publicUrl?: string;
-  /** Largest accepted request body; larger ones get HTTP 413. Default 4 MiB. */
+  /**
+   * Largest accepted request body, on every binding: larger ones get HTTP 413 (gRPC:
+   * RESOURCE_EXHAUSTED). Default 4 MiB.
+   */
   maxBodyBytes?: number;
   /**
    * Also answer A2A v0.3 clients (JSON-RPC and HTTP+JSON at the same URLs, told apart by the
@@ -70,8 +73,9 @@ export interface ServeAgentConfig extends AgentHandlers {
    */
   tasks?: AgentTaskStoreConfig;
   /**
-   * Decides from a JSON-RPC request's headers whether to serve it (e.g. check the bearer token an
-   * orchestrator sends from `service.auth`); a refused request gets HTTP 401. The A2A card stays public.
+   * Decides from a request's headers (gRPC: its metadata) whether to serve it, on every binding (e.g.
+   * check the bearer token an orchestrator sends from `service.auth`); a refused request gets HTTP 401
+   * (gRPC: UNAUTHENTICATED). The A2A card stays public.
    */
   authenticate?: RequestAuthenticator;
   logger?: Logger;
@@ -202,19 +206,7 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
   });
   const tasks = createAgentTaskStore(config.tasks, logger);
   await tasks.ready();
-  // No event bus outlives its turn: a task waiting for input is continued from the task store, the
-  // same way on this process, after a restart, or on another replica.
-  const requestHandler = new DefaultRequestHandler(
-    a2aCard,
-    tasks.store,
-    executor,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    { keepBusAliveStates: [] },
-  );
+  const requestHandler = new TurnTakingRequestHandler(a2aCard, tasks.store, executor);
   const app = Fastify({
     ...(logger ? { loggerInstance: logger, disableRequestLogging: true } : { logger: false }),
     bodyLimit: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -239,7 +231,11 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
       const options = config.grpc === true ? {} : config.grpc;
       grpc = await startGrpcBinding(
         requestHandler,
-        { ...options, host: options.host ?? host },
+        {
+          ...options,
+          host: options.host ?? host,
+          maxMessageBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        },
         config.authenticate,
         logger,
       );
@@ -247,7 +243,7 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
   } catch (error) {
     await app.close().catch(() => undefined);
     await grpc?.close();
-    tasks.close();
+    await tasks.close();
     if (error instanceof ConfigurationError) throw error;
     throw new ConfigurationError(
       `serveAgent could not listen on ${host}:${config.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`,
@@ -302,7 +298,7 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
       const closed = app.close();
       app.server.closeAllConnections();
       await Promise.all([closed, grpc?.close()]);
-      tasks.close();
+      await tasks.close();
       logger?.info({ url }, "agent closed");
     })();
     return closing;

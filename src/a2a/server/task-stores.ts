@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { ListTasksRequest, ListTasksResponse, Task } from "@a2a-js/sdk";
 import type { ServerCallContext, TaskStore } from "@a2a-js/sdk/server";
 import { resolveUserScope } from "@a2a-js/sdk/server";
+import { RequestMalformedError } from "@a2a-js/sdk/errors";
 import { DatabaseTaskStore } from "@a2a-js/sdk/server/database";
 import type { Logger } from "pino";
 import { ConfigurationError } from "../../errors.js";
@@ -66,19 +67,37 @@ function entryKey(scope: string, taskId: string): string {
   return `${scope}\u0000${taskId}`;
 }
 
-function encodeCursor(task: Task): string {
-  return Buffer.from(JSON.stringify([task.status?.timestamp ?? "", task.id])).toString("base64url");
+/** A task's place in list order: its last status update (ms; 0 when it has none), then its id. */
+interface ListPosition {
+  readonly updated: number;
+  readonly id: string;
 }
 
-function decodeCursor(token: string): [string, string] | undefined {
+function positionOf(task: Task): ListPosition {
+  const updated = Date.parse(task.status?.timestamp ?? "");
+  return { updated: Number.isNaN(updated) ? 0 : updated, id: task.id };
+}
+
+/** List order: most recently updated first, then id descending (code units, as the database sorts). */
+function comesBefore(a: ListPosition, b: ListPosition): boolean {
+  return a.updated !== b.updated ? a.updated > b.updated : a.id > b.id;
+}
+
+function encodeCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.updated, position.id])).toString("base64url");
+}
+
+function decodeCursor(token: string): ListPosition {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    return Array.isArray(value) && typeof value[0] === "string" && typeof value[1] === "string"
-      ? [value[0], value[1]]
-      : undefined;
+    value = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
   } catch {
-    return undefined;
+    value = undefined;
   }
+  if (!Array.isArray(value) || !Number.isSafeInteger(value[0]) || typeof value[1] !== "string") {
+    throw new RequestMalformedError("pageToken is not a page token this agent gave out");
+  }
+  return { updated: value[0] as number, id: value[1] };
 }
 
 /**
@@ -103,60 +122,55 @@ export class BoundedTaskStore implements TaskStore {
     return this.#entries.size;
   }
 
-  load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
+  async load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
     const key = entryKey(scopeKey(context), taskId);
     const entry = this.#entries.get(key);
-    if (entry === undefined) return Promise.resolve(undefined);
+    if (entry === undefined) return undefined;
     if (entry.updatedAt + this.ttlMs <= this.#now()) {
       this.#entries.delete(key);
-      return Promise.resolve(undefined);
+      return undefined;
     }
-    return Promise.resolve(structuredClone(entry.task));
+    return structuredClone(entry.task);
   }
 
-  save(task: Task, context: ServerCallContext): Promise<void> {
+  async save(task: Task, context: ServerCallContext): Promise<void> {
     const scope = scopeKey(context);
     const key = entryKey(scope, task.id);
     this.#entries.delete(key);
     this.#entries.set(key, { scope, task: structuredClone(task), updatedAt: this.#now() });
     this.#evict();
-    return Promise.resolve();
   }
 
-  list(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+  async list(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
     this.#evict();
     const scope = scopeKey(context);
-    const after = params.statusTimestampAfter ? Date.parse(params.statusTimestampAfter) : undefined;
-    let tasks: Task[] = [];
+    const updatedAfter = params.statusTimestampAfter ? Date.parse(params.statusTimestampAfter) : undefined;
+    const positioned: { task: Task; position: ListPosition }[] = [];
     for (const entry of this.#entries.values()) {
       if (entry.scope !== scope) continue;
       const task = entry.task;
       if (params.contextId && task.contextId !== params.contextId) continue;
       if (params.status !== undefined && params.status !== 0 && task.status?.state !== params.status)
         continue;
-      if (after !== undefined && !(Date.parse(task.status?.timestamp ?? "") > after)) continue;
-      tasks.push(task);
+      const position = positionOf(task);
+      if (updatedAfter !== undefined && !(position.updated > updatedAfter)) continue;
+      positioned.push({ task, position });
     }
-    // Newest status first, then id descending: a stable order for paging.
-    tasks.sort((a, b) => {
-      const ta = a.status?.timestamp ?? "";
-      const tb = b.status?.timestamp ?? "";
-      return ta === tb ? b.id.localeCompare(a.id) : tb.localeCompare(ta);
-    });
-    const totalSize = tasks.length;
-    if (params.pageToken) {
-      const cursor = decodeCursor(params.pageToken);
-      const index =
-        cursor === undefined
-          ? -1
-          : tasks.findIndex((task) => (task.status?.timestamp ?? "") === cursor[0] && task.id === cursor[1]);
-      tasks = index === -1 ? [] : tasks.slice(index + 1);
-    }
+    // Newest status first, then id descending. A page starts right after its cursor's position
+    // (keyset paging, as the database store does), so a task updated between two pages moves
+    // without making the ones after it vanish from the next page.
+    positioned.sort((a, b) =>
+      comesBefore(a.position, b.position) ? -1 : comesBefore(b.position, a.position) ? 1 : 0,
+    );
+    const totalSize = positioned.length;
+    const cursor = params.pageToken ? decodeCursor(params.pageToken) : undefined;
+    const after =
+      cursor === undefined ? positioned : positioned.filter((entry) => comesBefore(cursor, entry.position));
     const pageSize = Math.min(params.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) || DEFAULT_PAGE_SIZE;
-    const page = tasks.slice(0, pageSize);
+    const page = after.slice(0, pageSize);
     const last = page.at(-1);
-    return Promise.resolve({
-      tasks: page.map((task) => {
+    return {
+      tasks: page.map(({ task }) => {
         const copy = structuredClone(task);
         if (!params.includeArtifacts) copy.artifacts = [];
         if (params.historyLength !== undefined) {
@@ -164,10 +178,10 @@ export class BoundedTaskStore implements TaskStore {
         }
         return copy;
       }),
-      nextPageToken: last !== undefined && tasks.length > page.length ? encodeCursor(last) : "",
+      nextPageToken: last !== undefined && after.length > page.length ? encodeCursor(last.position) : "",
       pageSize,
       totalSize,
-    });
+    };
   }
 
   /** Removes expired tasks and, past the cap, the least recently updated. */
@@ -187,8 +201,8 @@ export interface AgentTaskStore {
   readonly kind: "memory" | "database";
   /** Ready to serve (the database migrated). */
   ready(): Promise<void>;
-  /** Stops the expiry sweep. */
-  close(): void;
+  /** Stops the expiry sweep (waiting for one in progress, so the database can be disposed after). */
+  close(): Promise<void>;
 }
 
 /** The task store {@link serveAgent} uses for `config`. */
@@ -196,7 +210,7 @@ export function createAgentTaskStore(config: AgentTaskStoreConfig = {}, logger?:
   const ttlMs = positiveInteger(config.ttlMs, DEFAULT_TASK_TTL_MS, "ttlMs");
   if (config.database === undefined) {
     const store = new BoundedTaskStore({ maxTasks: config.maxTasks, ttlMs });
-    return { store, kind: "memory", ready: () => Promise.resolve(), close: () => undefined };
+    return { store, kind: "memory", ready: () => Promise.resolve(), close: () => Promise.resolve() };
   }
   if (config.maxTasks !== undefined) {
     throw new ConfigurationError(
@@ -280,7 +294,8 @@ class DatabaseAgentTaskStore implements AgentTaskStore {
     return this.#sweeping;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#sweeping;
   }
 }

@@ -1,0 +1,96 @@
+/**
+ * The SDK's request handler with one rule of serveAgent's turn model: a task takes one turn at a
+ * time. A message naming a task continues it only while the task waits for input (its last turn
+ * asked); a message for a task that is still working — a double-submitted answer, a retry racing
+ * the first attempt — is refused with UnsupportedOperationError. Otherwise the SDK would run a second
+ * handler on the same task and event bus: the second one would start without the saved `ctx.state`,
+ * and its events would end the first one's reply.
+ */
+import { TaskState } from "@a2a-js/sdk";
+import type { AgentCard, Message, SendMessageRequest, StreamResponse, Task } from "@a2a-js/sdk";
+import {
+  DefaultRequestHandler,
+  resolveUserScope,
+  type AgentExecutor,
+  type ServerCallContext,
+  type TaskStore,
+} from "@a2a-js/sdk/server";
+import { UnsupportedOperationError } from "@a2a-js/sdk/errors";
+
+/** States of a task whose turn is still running. */
+const RUNNING_STATES: ReadonlySet<TaskState | undefined> = new Set([
+  TaskState.TASK_STATE_SUBMITTED,
+  TaskState.TASK_STATE_WORKING,
+]);
+
+const noop = (): void => {};
+
+export class TurnTakingRequestHandler extends DefaultRequestHandler {
+  readonly #tasks: TaskStore;
+  /** Tasks a message of this process is continuing right now (tenant, owner, task id). */
+  readonly #continuing = new Set<string>();
+
+  constructor(card: AgentCard, tasks: TaskStore, executor: AgentExecutor) {
+    // No event bus outlives its turn: a task waiting for input is continued from the task store,
+    // the same way on this process, after a restart, or on another replica.
+    super(card, tasks, executor, undefined, undefined, undefined, undefined, undefined, {
+      keepBusAliveStates: [],
+    });
+    this.#tasks = tasks;
+  }
+
+  override async sendMessage(
+    params: SendMessageRequest,
+    context: ServerCallContext,
+  ): Promise<Message | Task> {
+    const release = await this.#claim(params, context);
+    try {
+      return await super.sendMessage(params, context);
+    } finally {
+      release();
+    }
+  }
+
+  override async *sendMessageStream(
+    params: SendMessageRequest,
+    context: ServerCallContext,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
+    const release = await this.#claim(params, context);
+    try {
+      yield* super.sendMessageStream(params, context);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Claims the task a message continues, or refuses the message when another turn of it is running
+   * (here, or — as the task store shows — on another replica). Unknown and finished tasks are left
+   * to the SDK's own errors.
+   */
+  async #claim(params: SendMessageRequest, context: ServerCallContext): Promise<() => void> {
+    const taskId = params.message?.taskId;
+    if (!taskId) return noop;
+    const key = `${context.tenant ?? ""}\u0000${resolveUserScope(context)}\u0000${taskId}`;
+    // Claimed before the store is read, so two messages racing in this process cannot both pass.
+    if (this.#continuing.has(key)) throw busy(taskId);
+    this.#continuing.add(key);
+    const release = (): void => {
+      this.#continuing.delete(key);
+    };
+    try {
+      const task = await this.#tasks.load(taskId, context);
+      if (task !== undefined && RUNNING_STATES.has(task.status?.state)) throw busy(taskId);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+}
+
+function busy(taskId: string): UnsupportedOperationError {
+  return new UnsupportedOperationError(
+    `Task ${taskId} is still working on an earlier message; send the next one once it asks for input`,
+  );
+}

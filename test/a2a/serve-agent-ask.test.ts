@@ -350,4 +350,99 @@ describe("serveAgent: handlers that ask", () => {
     expect(error.code).toBe("AGENT_TASK_FAILED");
     expect(error.message).toContain("needs a non-empty question");
   });
+
+  it("ctx.state is the agent's own: no reply, task read or stream frame carries it", async () => {
+    const asked = await client.sendMessage(agent.card, { text: "json-state" });
+    expect(JSON.stringify(asked.raw)).not.toContain("omniforgeState");
+    const read = await client.getTask(agent.card, asked.taskId!);
+    expect(JSON.stringify(read.raw)).not.toContain("omniforgeState");
+    const rpc = async (method: string, params: unknown, accept = "application/json") => {
+      const response = await fetch(`${agent.url}/a2a/jsonrpc`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept, "a2a-version": "1.0" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+      return response.text();
+    };
+    const message = (text: string) => ({ messageId: randomUUID(), role: "ROLE_USER", parts: [{ text }] });
+    const streamed = await rpc(
+      "SendStreamingMessage",
+      { message: message("json-state") },
+      "text/event-stream",
+    );
+    expect(streamed).toContain("TASK_STATE_INPUT_REQUIRED");
+    expect(streamed).not.toContain("omniforgeState");
+    const rest = await (
+      await fetch(`${agent.url}/a2a/rest/tasks/${asked.taskId!}`, { headers: { "a2a-version": "1.0" } })
+    ).text();
+    expect(rest).toContain("TASK_STATE_INPUT_REQUIRED");
+    expect(rest).not.toContain("omniforgeState");
+    const listed = await rpc("ListTasks", { includeArtifacts: true });
+    expect(listed).toContain(asked.taskId!);
+    expect(listed).not.toContain("omniforgeState");
+    // The agent itself still has it on the answer.
+    await client.sendMessage(agent.card, {
+      text: "more",
+      taskId: asked.taskId!,
+      contextId: asked.contextId!,
+    });
+    expect(turnsOf(asked.taskId!).at(-1)?.state).toMatchObject({ nested: { list: [1, "two"] } });
+  });
+});
+
+describe("serveAgent: callers named by authenticate", () => {
+  const TOKENS: Record<string, string> = { "token-alice": "alice", "token-bob": "bob" };
+  let agent: ServedAgent;
+  let client: A2AClient;
+
+  beforeAll(async () => {
+    agent = await serveAgent({
+      card: { identity: { id: "private", name: "Private" } },
+      grpc: true,
+      authenticate: (headers) => TOKENS[(headers.authorization ?? "").replace(/^Bearer /, "")] ?? false,
+      async *handleMessage(ctx: AgentMessageContext) {
+        if (ctx.answerTo === undefined) {
+          ctx.askUser("Secret question?");
+          return;
+        }
+        yield `answered ${ctx.text}`;
+      },
+    });
+    client = new A2AClient({ network: LOOPBACK });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await agent?.close();
+  });
+
+  it.each(["JSONRPC/1.0", "HTTP+JSON/1.0", "GRPC/1.0", "JSONRPC/0.3", "HTTP+JSON/0.3"])(
+    "over %s one caller's task is invisible to another: not read, cancelled or continued",
+    async (binding) => {
+      const as = (token: string) => ({
+        ...agent.card,
+        service: {
+          ...agent.card.service!,
+          auth: { type: "bearer" as const, token },
+          interfacePreference: [binding],
+        },
+      });
+      const alice = as("token-alice");
+      const bob = as("token-bob");
+      const asked = await client.sendMessage(alice, { text: "hi" });
+      expect(asked.state).toBe("TASK_STATE_INPUT_REQUIRED");
+      const taskId = asked.taskId!;
+      for (const attempt of [
+        client.getTask(bob, taskId),
+        client.cancelTask(bob, taskId),
+        client.sendMessage(bob, { text: "let me in", taskId, contextId: asked.contextId! }),
+      ]) {
+        const error = await rejectionOf(attempt);
+        expect(error.code).toBe("AGENT_PROTOCOL_ERROR");
+        expect(JSON.stringify(error.context)).toMatch(/TASK_NOT_FOUND|-32001/);
+      }
+      expect((await client.getTask(alice, taskId)).state).toBe("TASK_STATE_INPUT_REQUIRED");
+      const answered = await client.sendMessage(alice, { text: "42", taskId, contextId: asked.contextId! });
+      expect(answered).toMatchObject({ taskId, state: "TASK_STATE_COMPLETED", text: "answered 42" });
+    },
+  );
 });

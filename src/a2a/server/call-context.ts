@@ -14,11 +14,36 @@ import {
 } from "@a2a-js/sdk/server";
 import { REQUEST_SIGNAL_STATE_KEY } from "./agent-executor.js";
 
-/** The caller of one request; it carries the request's disconnect signal into the call context. */
+/**
+ * The caller of one request: who it is (when `authenticate` named it; its tasks are then its own) and
+ * the request's disconnect signal, carried into the call context.
+ */
 export class RequestUser extends UnauthenticatedUser {
-  constructor(readonly signal: AbortSignal) {
+  constructor(
+    readonly signal: AbortSignal,
+    readonly caller?: string,
+  ) {
     super();
   }
+
+  override get isAuthenticated(): boolean {
+    return this.caller !== undefined;
+  }
+
+  /** The task owner: the named caller, or the SDK's shared anonymous owner. */
+  override get userName(): string {
+    return this.caller ?? "";
+  }
+}
+
+/** What `authenticate` decided: refused, or admitted (with the caller's name when it gave one). */
+export type Admission = { admitted: false } | { admitted: true; caller?: string };
+
+/** Reads an authenticator's verdict: `true` admits anonymously, a non-empty string names the caller. */
+export function admission(verdict: unknown): Admission {
+  if (verdict === true) return { admitted: true };
+  if (typeof verdict === "string" && verdict !== "") return { admitted: true, caller: verdict };
+  return { admitted: false };
 }
 
 /** A ServerCallContextBuilder that hands the request's disconnect signal to the executor. */
@@ -49,6 +74,7 @@ export function httpCallContext(
   headers: Record<string, string | string[] | undefined>,
   signal: AbortSignal,
   legacy: boolean,
+  caller?: string,
 ): ServerCallContext {
   const header = (name: string): string | undefined => {
     const value = headers[name];
@@ -58,7 +84,7 @@ export function httpCallContext(
     extensions: Extensions.parseServiceParameter(
       (legacy ? header("x-a2a-extensions") : undefined) ?? header("a2a-extensions"),
     ),
-    user: new RequestUser(signal),
+    user: new RequestUser(signal, caller),
     headers,
     requestedVersion: header("a2a-version") || undefined,
   });

@@ -43,10 +43,12 @@ import type {
 import type { Logger } from "pino";
 import {
   RequestUser,
+  admission,
   callContextBuilder,
   disconnectSignal,
   httpCallContext,
   isLegacyVersion,
+  type Admission,
 } from "./call-context.js";
 import { handleRest, restError, restStreamEvent } from "./rest-binding.js";
 
@@ -67,8 +69,14 @@ export interface A2ARoutesOptions {
   authenticate?: RequestAuthenticator;
 }
 
-/** Decides from a request's headers whether it may be served. */
-export type RequestAuthenticator = (headers: IncomingHttpHeaders) => boolean | Promise<boolean>;
+/**
+ * Decides from a request's headers (or gRPC metadata) whether it may be served: `false` (or "")
+ * refuses it; `true` admits an anonymous caller (anonymous callers share their tasks); a string
+ * admits the caller it names, whose tasks no other caller can read, continue or cancel.
+ */
+export type RequestAuthenticator = (
+  headers: IncomingHttpHeaders,
+) => boolean | string | Promise<boolean | string>;
 
 /** Handle on the routes' in-flight work, for a clean shutdown. */
 export interface A2ARoutes {
@@ -93,6 +101,8 @@ interface StreamFormat<T> {
 }
 
 const JSON_TYPE = "application/json";
+/** The callers `authenticate` named for v0.3 REST requests, read by the SDK router's user builder. */
+const legacyCallers = new WeakMap<IncomingMessage, string>();
 /**
  * The JSON-RPC error code of a refused (unauthenticated) request: the first of the
  * implementation-defined server errors, which A2A leaves unused (-32001 would read as TaskNotFound).
@@ -237,18 +247,19 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
     });
   }
 
-  /** Refuses an unauthenticated request; true when it may go on. */
+  /** Refuses an unauthenticated request; otherwise says who the caller is. */
   const admitted = async (
     request: FastifyRequest,
     reply: FastifyReply,
     refuse: (raw: ServerResponse) => void,
-  ) => {
-    if (options.authenticate === undefined || (await options.authenticate(request.headers))) return true;
-    refuse(reply.raw);
-    return false;
+  ): Promise<Admission> => {
+    if (options.authenticate === undefined) return { admitted: true };
+    const verdict = admission(await options.authenticate(request.headers));
+    if (!verdict.admitted) refuse(reply.raw);
+    return verdict;
   };
 
-  const handleRpc = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const handleRpc = async (request: FastifyRequest, reply: FastifyReply, caller?: string): Promise<void> => {
     const legacy = legacyJsonRpc !== undefined && isLegacyVersion(header(request, "a2a-version"));
     const disconnect = disconnectSignal(reply.raw);
     const text = typeof request.body === "string" ? request.body : "";
@@ -270,7 +281,7 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
     const answer = (envelope: unknown, status = 200) =>
       reply.code(status).type(JSON_TYPE).send(JSON.stringify(envelope));
     try {
-      const callContext = httpCallContext(request.headers, disconnect.signal, legacy);
+      const callContext = httpCallContext(request.headers, disconnect.signal, legacy, caller);
       try {
         validateVersion(callContext.requestedVersion, options.getCard(), "JSONRPC");
       } catch (error) {
@@ -313,7 +324,11 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
     }
   };
 
-  const handleRestRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const handleRestRequest = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    caller?: string,
+  ): Promise<void> => {
     const url = new URL(request.url, "http://agent");
     const path = url.pathname.slice(options.restPath.length);
     const disconnect = disconnectSignal(reply.raw);
@@ -331,7 +346,7 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
       else if (!reply.raw.writableEnded && !reply.raw.destroyed) reply.raw.end();
     };
     try {
-      const callContext = httpCallContext(request.headers, disconnect.signal, false);
+      const callContext = httpCallContext(request.headers, disconnect.signal, false, caller);
       validateVersion(callContext.requestedVersion, options.getCard(), "HTTP+JSON");
       let body: unknown;
       if (request.method === "POST" && typeof request.body === "string" && request.body !== "") {
@@ -385,7 +400,7 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
             error: { code: UNAUTHORIZED_RPC_CODE, message: "Unauthorized" },
           }),
         );
-        if (ok) await handleRpc(request, reply);
+        if (ok.admitted) await handleRpc(request, reply, ok.caller);
         else reply.hijack();
       })(),
     ).then(() => reply),
@@ -402,7 +417,7 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
               error: { code: 401, status: "UNAUTHENTICATED", message: "Unauthorized" },
             }),
           );
-          if (ok) await handleRestRequest(request, reply);
+          if (ok.admitted) await handleRestRequest(request, reply, ok.caller);
           else reply.hijack();
         })(),
       ).then(() => reply),
@@ -423,7 +438,8 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
           const ok = await admitted(request, reply, (raw) =>
             sendRaw(raw, 401, JSON_TYPE, { code: UNAUTHORIZED_RPC_CODE, message: "Unauthorized" }),
           );
-          if (!ok) return;
+          if (!ok.admitted) return;
+          if (ok.caller !== undefined) legacyCallers.set(request.raw, ok.caller);
           const raw = reply.raw;
           await new Promise<void>((resolve) => {
             raw.once("close", resolve);
@@ -495,7 +511,9 @@ function legacyRestApp(
     legacyRestRouter({
       requestHandler: handler,
       userBuilder: (request) =>
-        Promise.resolve(new RequestUser(disconnectSignal(request.res as ServerResponse).signal)),
+        Promise.resolve(
+          new RequestUser(disconnectSignal(request.res as ServerResponse).signal, legacyCallers.get(request)),
+        ),
       contextBuilder: callContextBuilder,
     }),
   );

@@ -9,7 +9,7 @@ import type { A2ARequestHandler } from "@a2a-js/sdk/server";
 import type { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { ConfigurationError } from "../../errors.js";
-import { RequestUser, callContextBuilder } from "./call-context.js";
+import { RequestUser, admission, callContextBuilder } from "./call-context.js";
 import type { RequestAuthenticator } from "./fastify-adapter.js";
 
 /** gRPC options of serveAgent. */
@@ -64,11 +64,13 @@ export async function startGrpcBinding(
     import("@grpc/grpc-js"),
     import("@a2a-js/sdk/server/grpc"),
   ]);
-  const signals = new WeakMap<object, AbortSignal>();
+  const callers = new WeakMap<object, { signal: AbortSignal; caller?: string }>();
   const service = grpcService({
     requestHandler: handler,
-    userBuilder: (call) =>
-      Promise.resolve(new RequestUser(signals.get(call) ?? new AbortController().signal)),
+    userBuilder: (call) => {
+      const entry = callers.get(call);
+      return Promise.resolve(new RequestUser(entry?.signal ?? new AbortController().signal, entry?.caller));
+    },
     contextBuilder: callContextBuilder,
   }) as unknown as Record<string, AnyHandler>;
 
@@ -78,9 +80,16 @@ export async function startGrpcBinding(
     guarded[name] = (call, callback) => {
       const controller = new AbortController();
       call.on("cancelled", () => controller.abort(new Error("client cancelled")));
-      signals.set(call, controller.signal);
       void (async () => {
-        if (authenticate !== undefined && !(await authenticate(headersOf(call)))) {
+        const verdict =
+          authenticate === undefined
+            ? { admitted: true as const }
+            : admission(await authenticate(headersOf(call)));
+        callers.set(call, {
+          signal: controller.signal,
+          ...(verdict.admitted && verdict.caller !== undefined ? { caller: verdict.caller } : {}),
+        });
+        if (!verdict.admitted) {
           const error = Object.assign(new Error("Unauthorized"), {
             code: UNAUTHENTICATED,
             details: "Unauthorized",

@@ -7,7 +7,18 @@
  * and its events would end the first one's reply.
  */
 import { TaskState } from "@a2a-js/sdk";
-import type { AgentCard, Message, SendMessageRequest, StreamResponse, Task } from "@a2a-js/sdk";
+import type {
+  AgentCard,
+  CancelTaskRequest,
+  GetTaskRequest,
+  ListTasksRequest,
+  ListTasksResponse,
+  Message,
+  SendMessageRequest,
+  StreamResponse,
+  SubscribeToTaskRequest,
+  Task,
+} from "@a2a-js/sdk";
 import {
   DefaultRequestHandler,
   resolveUserScope,
@@ -16,6 +27,7 @@ import {
   type TaskStore,
 } from "@a2a-js/sdk/server";
 import { UnsupportedOperationError } from "@a2a-js/sdk/errors";
+import { HANDLER_STATE_METADATA_KEY } from "./agent-executor.js";
 
 /** States of a task whose turn is still running. */
 const RUNNING_STATES: ReadonlySet<TaskState | undefined> = new Set([
@@ -43,21 +55,42 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
     params: SendMessageRequest,
     context: ServerCallContext,
   ): Promise<Message | Task> {
-    const release = await this.#claim(params, context);
+        const release = await this.#claim(params, context);
     try {
-      return await super.sendMessage(params, context);
+      const result = await super.sendMessage(params, context);
+      return "messageId" in result ? result : withoutState(result);
     } finally {
       release();
     }
+  }
+
+  override async getTask(params: GetTaskRequest, context: ServerCallContext): Promise<Task> {
+    return withoutState(await super.getTask(params, context));
+  }
+
+  override async cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
+    return withoutState(await super.cancelTask(params, context));
+  }
+
+  override async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+    const page = await super.listTasks(params, context);
+    return { ...page, tasks: page.tasks.map(withoutState) };
+  }
+
+  override async *resubscribe(
+    params: SubscribeToTaskRequest,
+    context: ServerCallContext,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
+    for await (const event of super.resubscribe(params, context)) yield eventWithoutState(event);
   }
 
   override async *sendMessageStream(
     params: SendMessageRequest,
     context: ServerCallContext,
   ): AsyncGenerator<StreamResponse, void, undefined> {
-    const release = await this.#claim(params, context);
+        const release = await this.#claim(params, context);
     try {
-      yield* super.sendMessageStream(params, context);
+      for await (const event of super.sendMessageStream(params, context)) yield eventWithoutState(event);
     } finally {
       release();
     }
@@ -93,4 +126,28 @@ function busy(taskId: string): UnsupportedOperationError {
   return new UnsupportedOperationError(
     `Task ${taskId} is still working on an earlier message; send the next one once it asks for input`,
   );
+}
+
+/**
+ * What a handler keeps between turns (`ctx.state`) is the agent's own: it lives in the task's
+ * metadata in the store, and is taken out of everything a client is sent.
+ */
+function withoutMetadataState<T extends { metadata?: Record<string, unknown> | undefined }>(value: T): T {
+  const metadata = value.metadata;
+  if (metadata === undefined || !(HANDLER_STATE_METADATA_KEY in metadata)) return value;
+  const { [HANDLER_STATE_METADATA_KEY]: _hidden, ...rest } = metadata;
+  return { ...value, metadata: Object.keys(rest).length > 0 ? rest : undefined };
+}
+
+function withoutState(task: Task): Task {
+  return withoutMetadataState(task);
+}
+
+function eventWithoutState(event: StreamResponse): StreamResponse {
+  const payload = event.payload;
+  if (payload?.$case === "task") return { ...event, payload: { $case: "task", value: withoutState(payload.value) } };
+  if (payload?.$case === "statusUpdate") {
+    return { ...event, payload: { $case: "statusUpdate", value: withoutMetadataState(payload.value) } };
+  }
+  return event;
 }

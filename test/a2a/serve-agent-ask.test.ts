@@ -247,11 +247,11 @@ describe("serveAgent: handlers that ask", () => {
     const artifacts = events.filter(
       (event): event is Extract<A2AStreamEvent, { type: "artifact" }> => event.type === "artifact",
     );
-    expect(artifacts.filter((event) => !event.snapshot).map((event) => event.text)).toEqual([
-      "Thanks: Cy",
-      "",
-      "",
-    ]);
+    const live = artifacts.filter((event) => !event.snapshot);
+    // Only this turn's words (the question turn's "Question 1. " is not repeated), closed once.
+    expect(live.map((event) => event.text).join("")).toBe("Thanks: Cy");
+    expect(live.flatMap((event) => event.data).some((entry) => "answered" in entry)).toBe(true);
+    expect(live.map((event) => event.lastChunk)).toEqual([...live.slice(1).map(() => false), true]);
     expect(events.at(-1)).toMatchObject({ type: "status", state: "TASK_STATE_COMPLETED" });
   });
 
@@ -263,9 +263,11 @@ describe("serveAgent: handlers that ask", () => {
     expect(error.message).toMatch(/still working/);
     held.resolve();
     const events = await running;
-    expect(
-      events.filter((event) => event.type === "artifact").map((event) => ("text" in event ? event.text : "")),
-    ).toEqual(["holding ", "released", ""]);
+    const artifacts = events.filter(
+      (event): event is Extract<A2AStreamEvent, { type: "artifact" }> => event.type === "artifact",
+    );
+    expect(artifacts.map((event) => event.text).join("")).toBe("holding released");
+    expect(artifacts.at(-1)?.lastChunk).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: "status", state: "TASK_STATE_COMPLETED" });
     expect(turnsOf(taskId).map((turn) => turn.text)).toEqual(["hold"]);
   });
@@ -377,9 +379,7 @@ describe("serveAgent: handlers that ask", () => {
     ).text();
     expect(rest).toContain("TASK_STATE_INPUT_REQUIRED");
     expect(rest).not.toContain("omniforgeState");
-    const listed = await rpc("ListTasks", { includeArtifacts: true });
-    expect(listed).toContain(asked.taskId!);
-    expect(listed).not.toContain("omniforgeState");
+    // (ListTasks is for named callers only; see "callers named by authenticate".)
     // The agent itself still has it on the answer.
     await client.sendMessage(agent.card, {
       text: "more",
@@ -445,4 +445,108 @@ describe("serveAgent: callers named by authenticate", () => {
       expect(answered).toMatchObject({ taskId, state: "TASK_STATE_COMPLETED", text: "answered 42" });
     },
   );
+
+  const rpc = async (token: string | undefined, method: string, params: unknown) => {
+    const response = await fetch(`${agent.url}/a2a/jsonrpc`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "a2a-version": "1.0",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+  const message = (text: string, extra: Record<string, unknown> = {}) => ({
+    messageId: randomUUID(),
+    role: "ROLE_USER",
+    parts: [{ text }],
+    ...extra,
+  });
+
+  it("ListTasks shows a named caller its own tasks only", async () => {
+    const mine = await rpc("token-alice", "SendMessage", { message: message("listed") });
+    const taskId = mine.body.result.task.id as string;
+    const alice = await rpc("token-alice", "ListTasks", {});
+    expect(alice.body.result.tasks.map((task: { id: string }) => task.id)).toContain(taskId);
+    const bob = await rpc("token-bob", "ListTasks", {});
+    expect(bob.body.result.tasks.map((task: { id: string }) => task.id)).not.toContain(taskId);
+  });
+
+  it("a task begun for one OmniForge tenant is not found by a message for another", async () => {
+    const asked = await rpc("token-alice", "SendMessage", {
+      message: message("hi", { metadata: { omniforge: { tenantId: "acme", userId: "u", threadId: "t" } } }),
+    });
+    const taskId = asked.body.result.task.id as string;
+    const foreign = await rpc("token-alice", "SendMessage", {
+      message: message("mine now", {
+        taskId,
+        metadata: { omniforge: { tenantId: "globex", userId: "u", threadId: "t" } },
+      }),
+    });
+    expect(foreign.body.error?.code).toBe(-32001);
+    const own = await rpc("token-alice", "SendMessage", {
+      message: message("42", {
+        taskId,
+        metadata: { omniforge: { tenantId: "acme", userId: "u", threadId: "t" } },
+      }),
+    });
+    expect(own.body.result.task.status.state).toBe("TASK_STATE_COMPLETED");
+  });
+
+  it("a request's tenant field opens no scope: the task is found without it", async () => {
+    const sent = await rpc("token-alice", "SendMessage", { tenant: "someone-else", message: message("hi") });
+    const taskId = sent.body.result.task.id as string;
+    const read = await rpc("token-alice", "GetTask", { id: taskId });
+    expect(read.body.result.id).toBe(taskId);
+  });
+});
+
+describe("serveAgent: anonymous callers and a failing authenticate", () => {
+  it("anonymous callers may not list tasks (they would see everyone's)", async () => {
+    await using agent = await serveAgent({
+      card: { identity: { id: "open", name: "Open" } },
+      async *handleMessage() {
+        yield "ok";
+      },
+    });
+    const response = await fetch(`${agent.url}/a2a/rest/tasks`, { headers: { "a2a-version": "1.0" } });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("ListTasks needs a named caller");
+  });
+
+  it("an authenticate that throws refuses the call, HTTP 503 and gRPC UNAVAILABLE, telling nothing of why", async () => {
+    await using agent = await serveAgent({
+      card: { identity: { id: "shaky", name: "Shaky" } },
+      grpc: true,
+      authenticate: () => {
+        throw new Error("auth backend down at 10.0.0.7");
+      },
+      async *handleMessage() {
+        yield "never";
+      },
+    });
+    const response = await fetch(`${agent.url}/a2a/jsonrpc`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "a2a-version": "1.0" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "SendMessage",
+        params: { message: { messageId: randomUUID(), role: "ROLE_USER", parts: [{ text: "hi" }] } },
+      }),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.text()).not.toContain("10.0.0.7");
+    const client = new A2AClient({ network: LOOPBACK });
+    try {
+      const card = { ...agent.card, service: { ...agent.card.service!, interfacePreference: ["GRPC/1.0"] } };
+      const error = await rejectionOf(client.sendMessage(card, { text: "hi" }, { timeoutMs: 5_000 }));
+      expect(error.code).not.toBe("AGENT_TIMEOUT");
+      expect(error.message).not.toContain("10.0.0.7");
+    } finally {
+      await client.close();
+    }
+  });
 });

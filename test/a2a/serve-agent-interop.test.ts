@@ -99,7 +99,11 @@ function handlerFor(recorder: Recorder) {
     const [command, argument = ""] = ctx.text.split(":");
     switch (command) {
       case "chunks":
-        for (let index = 0; index < Number(argument); index++) yield `part${index} `;
+        // Spaced out: chunks yielded closer together than serveAgent's coalescing window travel as one.
+        for (let index = 0; index < Number(argument); index++) {
+          if (index > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+          yield `part${index} `;
+        }
         return;
       case "slow": {
         yield "working";

@@ -495,6 +495,46 @@ describe("serveAgent basics", () => {
     },
   );
 
+  it("a reply yielded piece by piece goes out in few updates, whole and in order", async () => {
+    const piece = "x".repeat(1023) + "\n";
+    await using agent = await serveAgent({
+      card: { identity: { id: "chatty", name: "Chatty" } },
+      async *handleMessage() {
+        for (let i = 0; i < 2048; i++) yield piece;
+      },
+    });
+    const client = new A2AClient({ network: LOOPBACK });
+    try {
+      const events: A2AStreamEvent[] = [];
+      for await (const event of client.sendStreamingMessage(agent.card, { text: "talk" })) events.push(event);
+      const artifacts = events.filter((event) => event.type === "artifact");
+      // 2 MiB in 2,048 pieces: the first at once, the rest coalesced (at most 32 KiB waits).
+      expect(artifacts.length).toBeLessThanOrEqual(2 + (2048 * 1024) / (32 * 1024) + 1);
+      expect(artifacts.map((event) => ("text" in event ? event.text : "")).join("")).toBe(piece.repeat(2048));
+      expect(events.at(-1)).toMatchObject({ type: "status", state: "TASK_STATE_COMPLETED" });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("a reply over maxReplyBytes fails the turn, naming the limit", async () => {
+    await using agent = await serveAgent({
+      card: { identity: { id: "flood", name: "Flood" } },
+      maxReplyBytes: 10_000,
+      async *handleMessage() {
+        for (;;) yield "y".repeat(1_000);
+      },
+    });
+    const client = new A2AClient({ network: LOOPBACK });
+    try {
+      const error = await rejectionOf(client.sendMessage(agent.card, { text: "go" }));
+      expect(error.code).toBe("AGENT_TASK_FAILED");
+      expect(error.message).toContain("the reply is larger than 10000 bytes (serveAgent maxReplyBytes)");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("rejects an invalid configuration naming the field", async () => {
     await expect(
       serveAgent({ card: { identity: { id: "bad id!", name: "Bad" } }, async *handleMessage() {} }),

@@ -103,7 +103,20 @@ export interface OmniforgeAgentExecutorConfig extends AgentHandlers {
   logger?: Logger;
   /** How many accepted handoffs are remembered for `ctx.handoff` (oldest forgotten first). Default 10,000. */
   maxTrackedHandoffs?: number;
+  /** The most one turn's reply may total (text and data, as UTF-8/JSON); past it the turn fails. Default 8 MiB. */
+  maxReplyBytes?: number;
 }
+
+/** The most one turn's reply may total by default. */
+export const DEFAULT_AGENT_MAX_REPLY_BYTES = 8 * 1024 * 1024;
+/**
+ * Chunks yielded within this long of the last one sent travel together in one artifact update (the
+ * first goes at once): each update is a save of the whole task, so a reply yielded token by token
+ * would otherwise cost the square of its length.
+ */
+const COALESCE_MS = 20;
+/** ... unless this much is waiting, which goes at once. */
+const COALESCE_BYTES = 32 * 1024;
 
 /** Key in `ServerCallContext.state` under which an adapter puts an AbortSignal that fires on client disconnect. */
 export const REQUEST_SIGNAL_STATE_KEY = "omniforge.requestSignal";
@@ -123,6 +136,14 @@ interface RunningTask {
   readonly controller: AbortController;
   readonly handoffId: string | undefined;
   chunks: number;
+  /** Parts yielded but not yet sent, and their size. */
+  pending: Part[];
+  pendingBytes: number;
+  /** When the last artifact update went out (performance.now()). */
+  lastFlush: number;
+  flushTimer: NodeJS.Timeout | undefined;
+  /** What the turn's reply totals so far. */
+  replyBytes: number;
   returned: boolean;
   settled: boolean;
   question: string | undefined;
@@ -197,6 +218,7 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
   readonly #handlers: AgentHandlers;
   readonly #logger: Logger | undefined;
   readonly #maxTrackedHandoffs: number;
+  readonly #maxReplyBytes: number;
   readonly #running = new Map<string, RunningTask>();
   readonly #pendingHandoffRequests = new Set<AbortController>();
   readonly #handoffs = new Map<string, HandoffRequestPayload>();
@@ -210,6 +232,7 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
     };
     this.#logger = config.logger;
     this.#maxTrackedHandoffs = config.maxTrackedHandoffs ?? 10_000;
+    this.#maxReplyBytes = config.maxReplyBytes ?? DEFAULT_AGENT_MAX_REPLY_BYTES;
   }
 
   /** Number of handlers currently running. */
@@ -402,6 +425,11 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
       controller: new AbortController(),
       handoffId: omniforge?.handoffId,
       chunks: 0,
+      pending: [],
+      pendingBytes: 0,
+      lastFlush: Number.NEGATIVE_INFINITY,
+      flushTimer: undefined,
+      replyBytes: 0,
       returned: false,
       settled: false,
       question: undefined,
@@ -463,7 +491,7 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
       if (!entry.settled) {
         // The closing chunk. A continued task whose turn said nothing still gets one (empty, not
         // appended): the reply artifact is the current turn's, never the previous turn's words.
-        if (entry.chunks > 0 || hadReply) this.#publishChunk(entry, textPart(""), true);
+        if (entry.chunks > 0 || entry.pending.length > 0 || hadReply) this.#flush(entry, true);
         if (entry.question === undefined) this.#settle(entry, TaskState.TASK_STATE_COMPLETED);
         else this.#ask(entry, entry.question, state);
       }
@@ -503,7 +531,8 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
     if (payload === undefined || entry.settled || entry.returned) return;
     entry.returned = true;
     if (handoff !== undefined) this.#handoffs.delete(handoff.handoffId);
-    this.#publishChunk(entry, dataPart(handoffData.return(payload)), false, [HANDOFF_EXTENSION_URI]);
+    this.#flush(entry, false);
+    this.#publishChunk(entry, [dataPart(handoffData.return(payload))], false, [HANDOFF_EXTENSION_URI]);
     this.#logger?.info(
       { taskId: entry.taskId, handoffId: handoff?.handoffId, completionStatus: payload.completionStatus },
       "handoff returned",
@@ -511,18 +540,57 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
   }
 
   #emitOutput(entry: RunningTask, output: AgentOutput): void {
+    let part: Part;
+    let bytes: number;
     if (typeof output === "string") {
-      if (output !== "") this.#publishChunk(entry, textPart(output), false);
-      return;
+      if (output === "") return;
+      part = textPart(output);
+      bytes = Buffer.byteLength(output);
+    } else if (isRecord(output) && isRecord(output.data)) {
+      part = dataPart(output.data);
+      bytes = Buffer.byteLength(JSON.stringify(output.data));
+    } else {
+      throw new TypeError("handleMessage must yield strings or { data: {...} } objects");
     }
-    if (isRecord(output) && isRecord(output.data)) {
-      this.#publishChunk(entry, dataPart(output.data), false);
-      return;
+    entry.replyBytes += bytes;
+    if (entry.replyBytes > this.#maxReplyBytes) {
+      throw new RangeError(
+        `the reply is larger than ${this.#maxReplyBytes} bytes (serveAgent maxReplyBytes)`,
+      );
     }
-    throw new TypeError("handleMessage must yield strings or { data: {...} } objects");
+    this.#queue(entry, part, bytes);
   }
 
-  #publishChunk(entry: RunningTask, part: Part, lastChunk: boolean, extensions: string[] = []): void {
+  /** Queues a part: sent at once when the last update is old enough or enough waits, else soon. */
+  #queue(entry: RunningTask, part: Part, bytes: number): void {
+    const last = entry.pending.at(-1);
+    if (last?.content?.$case === "text" && part.content?.$case === "text") {
+      last.content = { $case: "text", value: last.content.value + part.content.value };
+    } else {
+      entry.pending.push(part);
+    }
+    entry.pendingBytes += bytes;
+    const waited = performance.now() - entry.lastFlush;
+    if (waited >= COALESCE_MS || entry.pendingBytes >= COALESCE_BYTES) {
+      this.#flush(entry, false);
+    } else {
+      entry.flushTimer ??= setTimeout(() => this.#flush(entry, false), COALESCE_MS - waited);
+    }
+  }
+
+  /** Sends what is queued as one artifact update (the closing one with `lastChunk`, even when empty). */
+  #flush(entry: RunningTask, lastChunk: boolean): void {
+    clearTimeout(entry.flushTimer);
+    entry.flushTimer = undefined;
+    if (entry.settled || (entry.pending.length === 0 && !lastChunk)) return;
+    const parts = entry.pending.length > 0 ? entry.pending : [textPart("")];
+    entry.pending = [];
+    entry.pendingBytes = 0;
+    entry.lastFlush = performance.now();
+    this.#publishChunk(entry, parts, lastChunk);
+  }
+
+  #publishChunk(entry: RunningTask, parts: Part[], lastChunk: boolean, extensions: string[] = []): void {
     entry.eventBus.publish(
       AgentEvent.artifactUpdate({
         taskId: entry.taskId,
@@ -531,7 +599,7 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
           artifactId: ARTIFACT_ID,
           name: ARTIFACT_ID,
           description: "",
-          parts: [part],
+          parts,
           metadata: undefined,
           extensions,
         },
@@ -582,6 +650,8 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
 
   #settle(entry: RunningTask, state: TaskState, text?: string): void {
     if (entry.settled) return;
+    // What was yielded before the turn ended goes out first.
+    this.#flush(entry, false);
     entry.settled = true;
     this.#publishStatus(entry.eventBus, entry.taskId, entry.contextId, state, text);
   }

@@ -9,7 +9,7 @@ import type { A2ARequestHandler } from "@a2a-js/sdk/server";
 import type { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { ConfigurationError } from "../../errors.js";
-import { RequestUser, admission, callContextBuilder } from "./call-context.js";
+import { RequestUser, admission, callContextBuilder, type Admission } from "./call-context.js";
 import type { RequestAuthenticator } from "./fastify-adapter.js";
 
 /** gRPC options of serveAgent. */
@@ -41,6 +41,7 @@ type AnyCall = {
 type AnyHandler = (call: AnyCall, callback?: (error: unknown, value?: unknown) => void) => unknown;
 
 const UNAUTHENTICATED = 16;
+const UNAVAILABLE = 14;
 
 function headersOf(call: AnyCall): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
@@ -78,28 +79,36 @@ export async function startGrpcBinding(
   const guarded: Record<string, AnyHandler> = {};
   for (const [name, method] of Object.entries(service)) {
     guarded[name] = (call, callback) => {
-      const controller = new AbortController();
+            const controller = new AbortController();
       call.on("cancelled", () => controller.abort(new Error("client cancelled")));
+      // A served agent is one tenant (see the HTTP adapter): the request's tenant field is ignored.
+      const request = (call as { request?: { tenant?: unknown } }).request;
+      if (request !== undefined && request !== null && typeof request.tenant === "string") request.tenant = "";
       void (async () => {
-        const verdict =
-          authenticate === undefined
-            ? { admitted: true as const }
-            : admission(await authenticate(headersOf(call)));
-        callers.set(call, {
-          signal: controller.signal,
-          ...(verdict.admitted && verdict.caller !== undefined ? { caller: verdict.caller } : {}),
-        });
-        if (!verdict.admitted) {
-          const error = Object.assign(new Error("Unauthorized"), {
-            code: UNAUTHENTICATED,
-            details: "Unauthorized",
-          });
+                const refuse = (code: number, details: string): void => {
+          const error = Object.assign(new Error(details), { code, details });
           if (callback) callback(error, null);
           else {
             const stream = call as unknown as { emit(event: string, error: unknown): void; end(): void };
             stream.emit("error", error);
             stream.end();
           }
+        };
+        let verdict: Admission;
+        try {
+          verdict = authenticate === undefined ? { admitted: true } : admission(await authenticate(headersOf(call)));
+        } catch (error) {
+          // The check itself failed: refused, and the caller learns nothing of why.
+          logger?.error({ err: error instanceof Error ? error.message : String(error) }, "authenticate failed");
+          refuse(UNAVAILABLE, "Authentication is unavailable");
+          return;
+        }
+        callers.set(call, {
+          signal: controller.signal,
+          ...(verdict.admitted && verdict.caller !== undefined ? { caller: verdict.caller } : {}),
+        });
+        if (!verdict.admitted) {
+          refuse(UNAUTHENTICATED, "Unauthorized");
           return;
         }
         await method.call(service, call, callback);

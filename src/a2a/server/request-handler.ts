@@ -26,7 +26,7 @@ import {
   type ServerCallContext,
   type TaskStore,
 } from "@a2a-js/sdk/server";
-import { UnsupportedOperationError } from "@a2a-js/sdk/errors";
+import { TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import { HANDLER_STATE_METADATA_KEY } from "./agent-executor.js";
 
 /** States of a task whose turn is still running. */
@@ -55,7 +55,7 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
     params: SendMessageRequest,
     context: ServerCallContext,
   ): Promise<Message | Task> {
-        const release = await this.#claim(params, context);
+    const release = await this.#claim(params, context);
     try {
       const result = await super.sendMessage(params, context);
       return "messageId" in result ? result : withoutState(result);
@@ -72,7 +72,13 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
     return withoutState(await super.cancelTask(params, context));
   }
 
-  override async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+    override async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+    // Anonymous callers share one owner: listing would show each of them everyone's tasks.
+    if (context.user?.isAuthenticated !== true) {
+      throw new UnsupportedOperationError(
+        "ListTasks needs a named caller (serveAgent's authenticate must return the caller's name)",
+      );
+    }
     const page = await super.listTasks(params, context);
     return { ...page, tasks: page.tasks.map(withoutState) };
   }
@@ -88,7 +94,7 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
     params: SendMessageRequest,
     context: ServerCallContext,
   ): AsyncGenerator<StreamResponse, void, undefined> {
-        const release = await this.#claim(params, context);
+    const release = await this.#claim(params, context);
     try {
       for await (const event of super.sendMessageStream(params, context)) yield eventWithoutState(event);
     } finally {
@@ -112,8 +118,12 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
       this.#continuing.delete(key);
     };
     try {
-      const task = await this.#tasks.load(taskId, context);
+            const task = await this.#tasks.load(taskId, context);
       if (task !== undefined && RUNNING_STATES.has(task.status?.state)) throw busy(taskId);
+      // A task begun for one OmniForge tenant is not another's to continue: it is not found.
+      if (task !== undefined && tenantOf(task.history[0]?.metadata) !== tenantOf(params.message?.metadata)) {
+        throw new TaskNotFoundError(`Task not found: ${taskId}`);
+      }
     } catch (error) {
       release();
       throw error;
@@ -145,9 +155,18 @@ function withoutState(task: Task): Task {
 
 function eventWithoutState(event: StreamResponse): StreamResponse {
   const payload = event.payload;
-  if (payload?.$case === "task") return { ...event, payload: { $case: "task", value: withoutState(payload.value) } };
+  if (payload?.$case === "task")
+    return { ...event, payload: { $case: "task", value: withoutState(payload.value) } };
   if (payload?.$case === "statusUpdate") {
     return { ...event, payload: { $case: "statusUpdate", value: withoutMetadataState(payload.value) } };
   }
   return event;
+}
+
+/** The OmniForge tenant a message says it speaks for (`metadata.omniforge.tenantId`), if any. */
+function tenantOf(metadata: Record<string, unknown> | undefined): string | undefined {
+  const omniforge = metadata?.omniforge;
+  if (omniforge === null || typeof omniforge !== "object") return undefined;
+  const tenantId = (omniforge as { tenantId?: unknown }).tenantId;
+  return typeof tenantId === "string" ? tenantId : undefined;
 }

@@ -60,6 +60,11 @@ export interface ServeAgentConfig extends AgentHandlers {
    */
   maxBodyBytes?: number;
   /**
+   * The most one turn's reply may total (what `handleMessage` yields, as UTF-8 text and JSON); past it
+   * the turn fails with a message naming the limit. Default 8 MiB.
+   */
+  maxReplyBytes?: number;
+  /**
    * Also answer A2A v0.3 clients (JSON-RPC and HTTP+JSON at the same URLs, told apart by the
    * `A2A-Version` header; the card carries the v0.3 fields too). Default true.
    */
@@ -106,6 +111,7 @@ const serveAgentConfigSchema = z.object({
   host: z.string().min(1).optional(),
   publicUrl: agentCardSchema.shape.service.unwrap().shape.endpoint.optional(),
   maxBodyBytes: z.number().int().positive().optional(),
+  maxReplyBytes: z.number().int().positive().optional(),
   legacy: z.boolean().optional(),
   grpc: z
     .union([
@@ -203,6 +209,7 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
     ...(config.onHandoffRequest ? { onHandoffRequest: config.onHandoffRequest } : {}),
     ...(config.onHandoffCancel ? { onHandoffCancel: config.onHandoffCancel } : {}),
     ...(logger ? { logger } : {}),
+    ...(config.maxReplyBytes ? { maxReplyBytes: config.maxReplyBytes } : {}),
   });
   const tasks = createAgentTaskStore(config.tasks, logger);
   await tasks.ready();

@@ -390,6 +390,12 @@ describe("serveAgent: handlers that ask", () => {
   });
 });
 
+/** The parts of a JSON-RPC answer these tests read. */
+interface RpcBody {
+  result?: { id?: string; task?: { id: string; status: { state: string } }; tasks?: { id: string }[] };
+  error?: { code: number };
+}
+
 describe("serveAgent: callers named by authenticate", () => {
   const TOKENS: Record<string, string> = { "token-alice": "alice", "token-bob": "bob" };
   let agent: ServedAgent;
@@ -456,7 +462,7 @@ describe("serveAgent: callers named by authenticate", () => {
       },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as RpcBody };
   };
   const message = (text: string, extra: Record<string, unknown> = {}) => ({
     messageId: randomUUID(),
@@ -467,18 +473,18 @@ describe("serveAgent: callers named by authenticate", () => {
 
   it("ListTasks shows a named caller its own tasks only", async () => {
     const mine = await rpc("token-alice", "SendMessage", { message: message("listed") });
-    const taskId = mine.body.result.task.id as string;
+    const taskId = mine.body.result!.task!.id;
     const alice = await rpc("token-alice", "ListTasks", {});
-    expect(alice.body.result.tasks.map((task: { id: string }) => task.id)).toContain(taskId);
+    expect(alice.body.result!.tasks!.map((task) => task.id)).toContain(taskId);
     const bob = await rpc("token-bob", "ListTasks", {});
-    expect(bob.body.result.tasks.map((task: { id: string }) => task.id)).not.toContain(taskId);
+    expect(bob.body.result!.tasks!.map((task) => task.id)).not.toContain(taskId);
   });
 
   it("a task begun for one OmniForge tenant is not found by a message for another", async () => {
     const asked = await rpc("token-alice", "SendMessage", {
       message: message("hi", { metadata: { omniforge: { tenantId: "acme", userId: "u", threadId: "t" } } }),
     });
-    const taskId = asked.body.result.task.id as string;
+    const taskId = asked.body.result!.task!.id;
     const foreign = await rpc("token-alice", "SendMessage", {
       message: message("mine now", {
         taskId,
@@ -492,14 +498,14 @@ describe("serveAgent: callers named by authenticate", () => {
         metadata: { omniforge: { tenantId: "acme", userId: "u", threadId: "t" } },
       }),
     });
-    expect(own.body.result.task.status.state).toBe("TASK_STATE_COMPLETED");
+    expect(own.body.result!.task!.status.state).toBe("TASK_STATE_COMPLETED");
   });
 
   it("a request's tenant field opens no scope: the task is found without it", async () => {
     const sent = await rpc("token-alice", "SendMessage", { tenant: "someone-else", message: message("hi") });
-    const taskId = sent.body.result.task.id as string;
+    const taskId = sent.body.result!.task!.id;
     const read = await rpc("token-alice", "GetTask", { id: taskId });
-    expect(read.body.result.id).toBe(taskId);
+    expect(read.body.result!.id).toBe(taskId);
   });
 });
 

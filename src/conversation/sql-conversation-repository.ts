@@ -163,7 +163,8 @@ export class SqlConversationRepository implements ConversationRepository {
       conversation_id: value.conversationId,
       tenant_id: value.tenantId,
       role: value.role,
-      content: value.content,
+      // PostgreSQL text cannot hold NUL; every backend stores the same thing.
+      content: value.content.replaceAll("\u0000", "\uFFFD"),
       agent_id: value.agentId ?? null,
       metadata: JSON.stringify(value.metadata ?? {}),
       created_at: timestamp(),

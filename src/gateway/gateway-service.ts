@@ -521,6 +521,7 @@ export class GatewayService {
     authorize(options.principal, "removeAgent");
     await this.directory.remove(options.principal.tenantId, options.agentId);
     await this.handoffs.endHandoffsTo({ tenantId: options.principal.tenantId, agentId: options.agentId });
+    await this.router.forgetAgent({ tenantId: options.principal.tenantId, agentId: options.agentId });
   }
 
   /** The static defaults when there are any; otherwise the general (non-handoff) agents among `cards`. */

@@ -39,4 +39,6 @@ export interface OpenTaskStore {
   save(task: Omit<OpenTask, "createdAt" | "updatedAt">): Promise<void>;
   /** Forgets the agent's open task in the thread — only `taskId`'s, when given (another turn may have opened a new one). */
   remove(ref: { tenantId: string; threadId: string; agentId: string; taskId?: string }): Promise<void>;
+  /** Forgets every task the agent left open in the tenant's threads (the agent was removed). */
+  removeAgent(ref: { tenantId: string; agentId: string }): Promise<void>;
 }

@@ -184,6 +184,14 @@ export class StreamRouter {
         : undefined);
   }
 
+  /**
+   * Forgets the tasks an agent left waiting in the tenant's threads: when the agent is removed, a
+   * later agent of the same id must not be sent its predecessor's task ids.
+   */
+  async forgetAgent(ref: { tenantId: string; agentId: string }): Promise<void> {
+    await this.#openTasks?.removeAgent(ref);
+  }
+
   /** True when a handoff holds the thread. */
   isHandoffActive(ref: { threadId: string; tenantId: string }): Promise<boolean> {
     return this.#handoffs.isHandoffActive(ref);
@@ -504,15 +512,15 @@ export class StreamRouter {
     const ref = { tenantId: relay.input.tenantId, threadId: relay.input.threadId, agentId: relay.agentId };
     // A task id no store could keep (the agent chose it) cannot be continued: the next message
     // goes out as a new task rather than the turn failing.
-    if (asked !== undefined && asked.taskId.length <= OPEN_TASK_LIMITS.idLength) {
+    if (asked !== undefined && keepable(asked.taskId)) {
       const contextId = asked.contextId;
       await this.#openTasks.save({
         ...ref,
         ...(relay.session ? { handoffId: relay.session.handoffId } : {}),
         taskId: asked.taskId,
-        ...(contextId && contextId.length <= OPEN_TASK_LIMITS.idLength ? { contextId } : {}),
+        ...(contextId && keepable(contextId) ? { contextId } : {}),
         state: asked.state,
-        question: asked.question.slice(0, OPEN_TASK_LIMITS.questionLength),
+        question: asked.question.slice(0, OPEN_TASK_LIMITS.questionLength).replaceAll("\u0000", "\uFFFD"),
       });
     } else if (asked !== undefined || relay.open !== undefined) {
       await this.#openTasks.remove({ ...ref, ...(relay.open ? { taskId: relay.open.taskId } : {}) });
@@ -589,6 +597,11 @@ export class StreamRouter {
   }
 }
 
+/** An id an agent chose that a store can keep as it is (no NUL: PostgreSQL text cannot hold one). */
+function keepable(id: string): boolean {
+  return id.length <= OPEN_TASK_LIMITS.idLength && !id.includes("\u0000");
+}
+
 /** What one stored reply may hold, leaving room for the note of an interrupted one. */
 const REPLY_STORE_LIMIT = LIMITS.storedContentBytes - 1_024;
 
@@ -636,9 +649,13 @@ function errorCodeOf(error: unknown): string {
 
 function asOrchestrationError(error: unknown): OrchestrationError {
   if (isOrchestrationError(error)) return error;
+  // An unexpected failure (a database's, a bug's) is not explained to the user: its text may name
+  // hosts, tables or values. The cause is kept for logs and traces.
   return new OrchestrationError(
     ErrorCode.INTERNAL_ERROR,
-    error instanceof Error ? error.message : String(error),
-    { cause: error },
+    "The message could not be handled (internal error)",
+    {
+      cause: error,
+    },
   );
 }

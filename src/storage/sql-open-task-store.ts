@@ -62,6 +62,14 @@ export class SqlOpenTaskStore implements OpenTaskStore {
       .execute();
   }
 
+  async removeAgent(ref: { tenantId: string; agentId: string }): Promise<void> {
+    await this.#database.db
+      .deleteFrom("open_tasks")
+      .where("tenant_id", "=", ref.tenantId)
+      .where("agent_id", "=", ref.agentId)
+      .execute();
+  }
+
   async remove(ref: { tenantId: string; threadId: string; agentId: string; taskId?: string }): Promise<void> {
     let query = this.#database.db
       .deleteFrom("open_tasks")

@@ -151,6 +151,65 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
       ).toBeUndefined();
     });
 
+    it("removing the agent forgets the tasks it left open in the tenant's threads", async () => {
+      const { repo, router, openTasks } = setup(database, client, () => [agent.card]);
+      const thread = await repo.createConversation({ tenantId: TENANT, userId: "alice" });
+      const asked = await routeAll(router, thread.id, "ask");
+      const taskId = asked.find((e) => e.type === "input_required")?.taskId;
+      const ref = { tenantId: TENANT, threadId: thread.id, agentId: "asker" };
+      expect(await openTasks.find(ref)).toMatchObject({ taskId });
+      // Another tenant removing its own "asker" changes nothing here.
+      await router.forgetAgent({ tenantId: "globex", agentId: "asker" });
+      expect(await openTasks.find(ref)).toBeDefined();
+      await router.forgetAgent({ tenantId: TENANT, agentId: "asker" });
+      expect(await openTasks.find(ref)).toBeUndefined();
+      // A later agent of the same id gets a new task, not its predecessor's.
+      await routeAll(router, thread.id, "echo again");
+      expect(agent.script.last?.text).toBe("echo again");
+      expect(agent.script.last?.taskId).not.toBe(taskId);
+    });
+
+    it("an agent's NUL characters (reply, question, task id) are stored as U+FFFD, and the turn ends well", async () => {
+      const nulAgent = await startFaultServer((rpc, _request, response) => {
+        sseHead(response);
+        const taskId = "task\u0000id";
+        sseFrame(response, {
+          jsonrpc: "2.0",
+          id: rpc.id,
+          result: { task: { id: taskId, contextId: "c", status: { state: "TASK_STATE_WORKING" } } },
+        });
+        sseFrame(response, {
+          jsonrpc: "2.0",
+          id: rpc.id,
+          result: {
+            statusUpdate: {
+              taskId,
+              contextId: "c",
+              status: {
+                state: "TASK_STATE_INPUT_REQUIRED",
+                message: { messageId: "m", role: "ROLE_AGENT", parts: [{ text: "which\u0000one?" }] },
+              },
+            },
+          },
+        });
+        response.end();
+      });
+      try {
+        const { repo, router, openTasks } = setup(database, client, () => [nulAgent.card]);
+        const thread = await repo.createConversation({ tenantId: TENANT, userId: "alice" });
+        const events = await routeAll(router, thread.id, "hello");
+        expect(events.at(-1)?.type).toBe("done");
+        const stored = await repo.getMessages({ conversationId: thread.id, tenantId: TENANT });
+        expect(stored.find((m) => m.role === "assistant")?.content).toBe("which\uFFFDone?");
+        // The task id cannot be kept as it is, so it is not kept.
+        expect(
+          await openTasks.find({ tenantId: TENANT, threadId: thread.id, agentId: "fault-agent" }),
+        ).toBeUndefined();
+      } finally {
+        await nulAgent.close();
+      }
+    });
+
     it("a serveAgent agent on a database task store, restarted between the question and the answer", async () => {
       const agentDbUrl = await target.createUrl();
       const handlers = {

@@ -253,13 +253,16 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
     reply: FastifyReply,
     refuse: (raw: ServerResponse) => void,
   ): Promise<Admission> => {
-        if (options.authenticate === undefined) return { admitted: true };
+    if (options.authenticate === undefined) return { admitted: true };
     let verdict: Admission;
     try {
       verdict = admission(await options.authenticate(request.headers));
     } catch (error) {
       // The check itself failed: refused, and the caller learns nothing of why.
-      options.logger?.error({ err: error instanceof Error ? error.message : String(error) }, "authenticate failed");
+      options.logger?.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "authenticate failed",
+      );
       sendRaw(reply.raw, 503, JSON_TYPE, { error: { code: 503, message: "Authentication is unavailable" } });
       return { admitted: false };
     }
@@ -279,11 +282,12 @@ export function registerA2ARoutes<L extends FastifyBaseLogger>(
     }
     const record = body !== null && typeof body === "object" ? (body as Record<string, unknown>) : undefined;
     const id = typeof record?.id === "string" || typeof record?.id === "number" ? record.id : null;
-        const method = typeof record?.method === "string" ? record.method : "unknown";
+    const method = typeof record?.method === "string" ? record.method : "unknown";
     // A served agent is one tenant: a request's tenant field is not a scope a caller may open (each
     // new one would be kept by the SDK's event-bus manager for good).
     const params = record?.params;
-    if (params !== null && typeof params === "object" && "tenant" in params) (params as { tenant?: unknown }).tenant = "";
+    if (params !== null && typeof params === "object" && "tenant" in params)
+      (params as { tenant?: unknown }).tenant = "";
     const parent = extractTraceContext(request);
     const span = options.tracer.startSpan(
       `a2a.server.${method}`,

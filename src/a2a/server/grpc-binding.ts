@@ -79,13 +79,14 @@ export async function startGrpcBinding(
   const guarded: Record<string, AnyHandler> = {};
   for (const [name, method] of Object.entries(service)) {
     guarded[name] = (call, callback) => {
-            const controller = new AbortController();
+      const controller = new AbortController();
       call.on("cancelled", () => controller.abort(new Error("client cancelled")));
       // A served agent is one tenant (see the HTTP adapter): the request's tenant field is ignored.
       const request = (call as { request?: { tenant?: unknown } }).request;
-      if (request !== undefined && request !== null && typeof request.tenant === "string") request.tenant = "";
+      if (request !== undefined && request !== null && typeof request.tenant === "string")
+        request.tenant = "";
       void (async () => {
-                const refuse = (code: number, details: string): void => {
+        const refuse = (code: number, details: string): void => {
           const error = Object.assign(new Error(details), { code, details });
           if (callback) callback(error, null);
           else {
@@ -96,10 +97,14 @@ export async function startGrpcBinding(
         };
         let verdict: Admission;
         try {
-          verdict = authenticate === undefined ? { admitted: true } : admission(await authenticate(headersOf(call)));
+          verdict =
+            authenticate === undefined ? { admitted: true } : admission(await authenticate(headersOf(call)));
         } catch (error) {
           // The check itself failed: refused, and the caller learns nothing of why.
-          logger?.error({ err: error instanceof Error ? error.message : String(error) }, "authenticate failed");
+          logger?.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            "authenticate failed",
+          );
           refuse(UNAVAILABLE, "Authentication is unavailable");
           return;
         }

@@ -72,7 +72,7 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
     return withoutState(await super.cancelTask(params, context));
   }
 
-    override async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
+  override async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
     // Anonymous callers share one owner: listing would show each of them everyone's tasks.
     if (context.user?.isAuthenticated !== true) {
       throw new UnsupportedOperationError(
@@ -118,7 +118,7 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
       this.#continuing.delete(key);
     };
     try {
-            const task = await this.#tasks.load(taskId, context);
+      const task = await this.#tasks.load(taskId, context);
       if (task !== undefined && RUNNING_STATES.has(task.status?.state)) throw busy(taskId);
       // A task begun for one OmniForge tenant is not another's to continue: it is not found.
       if (task !== undefined && tenantOf(task.history[0]?.metadata) !== tenantOf(params.message?.metadata)) {

@@ -7,6 +7,7 @@ import { firstChunk } from "./04-first-chunk.js";
 import { fanOut } from "./05-fan-out.js";
 import { timeoutPrecision } from "./06-timeout-precision.js";
 import { handoffState } from "./07-handoff-state.js";
+import { bindings } from "./08-bindings.js";
 
 export const BENCHMARKS: readonly Benchmark[] = [
   delegationOverhead,
@@ -16,4 +17,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   fanOut,
   timeoutPrecision,
   handoffState,
+  bindings,
 ];

@@ -57,6 +57,7 @@ for (const spec of specs) {
         card: { identity: { id, name: id, description: `benchmark ${spec.kind} agent` } },
         handleMessage: handlerFor(spec, id),
         ...(spec.kind === "stream" ? { onHandoffRequest: () => ({ accepted: true }) } : {}),
+        ...(spec.grpc ? { grpc: true } : {}),
       }),
     );
   }

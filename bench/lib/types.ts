@@ -3,7 +3,7 @@ import type { BenchEnvironment } from "./environment.js";
 
 /** One line of the results table. */
 export interface BenchRow {
-  /** The benchmark's number (1-7). */
+  /** The benchmark's number (1-8). */
   bench: number;
   name: string;
   /** The candidate's figure, formatted. */

@@ -15,7 +15,11 @@ export const DEFAULT_CONNECTIONS_PER_ORIGIN = 64;
 /** How long an idle keep-alive connection is kept open. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 10_000;
 /** The largest A2A card the client reads (a card is metadata, not a payload). */
-export const MAX_CARD_BYTES = 1024 * 1024;
+export const MAX_CARD_BYTES = 256 * 1024;
+/** What the client keeps of a card's lists (skills; interfaces; extensions); the rest is dropped. */
+export const CARD_LIST_LIMITS = { skills: 100, interfaces: 32, extensions: 32 } as const;
+/** The most card bytes (as read) the client's cache holds in all, whatever the count. */
+export const DEFAULT_CARD_CACHE_BYTES = 64 * 1024 * 1024;
 /** The most of an error response body the client reads to explain a failure. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** The A2A protocol version OmniForge speaks. */

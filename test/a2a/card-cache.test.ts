@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { LOOPBACK } from "../helpers/network.js";
-import { a2aCardJson, readRequestBody, startHttpServer, type LoopbackServer } from "./helpers.js";
+import {
+  a2aCardJson,
+  readRequestBody,
+  rejectionOf,
+  startHttpServer,
+  type LoopbackServer,
+} from "./helpers.js";
 
 describe("A2AClient card cache", () => {
   let server: LoopbackServer;
@@ -17,7 +23,10 @@ describe("A2AClient card cache", () => {
       response.setHeader("content-type", "application/json");
       if (request.method === "GET") {
         cardFetches.push(request.headers.authorization);
-        response.end(JSON.stringify(a2aCardJson(`${server.url}/rpc`)));
+        const base = a2aCardJson(`${server.url}/rpc`);
+        response.end(
+          JSON.stringify(request.url?.startsWith("/hostile/") ? hostileCard(base, request.url) : base),
+        );
         return;
       }
       const { id } = JSON.parse(await readRequestBody(request)) as { id: number };
@@ -34,9 +43,65 @@ describe("A2AClient card cache", () => {
     await server?.close();
   });
 
-  const card = (id: string, token?: string): AgentCard => ({
+  const card = (id: string, token?: string, path = ""): AgentCard => ({
     identity: { id, name: id },
-    service: { endpoint: server.url, ...(token ? { auth: { type: "bearer" as const, token } } : {}) },
+    service: {
+      endpoint: `${server.url}${path}`,
+      ...(token ? { auth: { type: "bearer" as const, token } } : {}),
+    },
+  });
+
+  /** A valid card swollen by a hostile agent: `/hostile/{skills}/{padding}/...`. */
+  function hostileCard(base: Record<string, unknown>, url: string): Record<string, unknown> {
+    const [, , skills, padding] = url.split("/");
+    const interfaces = base.supportedInterfaces as unknown[];
+    return {
+      ...base,
+      supportedInterfaces: [...interfaces, ...Array.from({ length: 200 }, () => interfaces[0])],
+      capabilities: {
+        streaming: true,
+        extensions: Array.from({ length: 200 }, (_, i) => ({ uri: `urn:x:${i}` })),
+      },
+      skills: Array.from({ length: Number(skills) }, (_, i) => ({
+        id: `s${i}`,
+        name: `skill ${i}`,
+        description: "d",
+        tags: ["t"],
+      })),
+      signatures: [{ protected: "x".repeat(Number(padding)), signature: "y" }],
+    };
+  }
+
+  it("reads a card up to 256 KiB and keeps only what a client can use of it", async () => {
+    await using client = new A2AClient({ network: LOOPBACK });
+    const swollen = card("swollen", undefined, "/hostile/2000/10");
+    const remote = await client.getAgentCard(swollen);
+    const { offered } = await client.describeAgent(swollen);
+    expect(remote.skills).toHaveLength(100);
+    expect(remote.skills[99]?.id).toBe("s99");
+    expect(remote.capabilities?.extensions).toHaveLength(32);
+    expect(remote.signatures).toEqual([]);
+    expect(offered.length).toBeLessThanOrEqual(32);
+    // The same hostile card past 256 KiB is not read at all.
+    const error = await rejectionOf(client.describeAgent(card("huge", undefined, "/hostile/10/300000")));
+    expect(error.code).toBe("AGENT_RESPONSE_TOO_LARGE");
+  });
+
+  it("is bounded by bytes too: large cards evict the least recently used", async () => {
+    cardFetches.length = 0;
+    // Each card is about 80 KB; 200 KB holds two of them.
+    await using client = new A2AClient({ network: LOOPBACK, cardCacheBytes: 200_000 });
+    const send = (tenantId: string) =>
+      client.sendMessage(card("agent", undefined, "/hostile/10/60000"), { text: "hi" }, { tenantId });
+    await send("a");
+    await send("b");
+    await send("a");
+    expect(cardFetches).toHaveLength(2);
+    await send("c"); // evicts b
+    await send("a");
+    expect(cardFetches).toHaveLength(3);
+    await send("b");
+    expect(cardFetches).toHaveLength(4);
   });
 
   it("is kept per tenant and per credential", async () => {

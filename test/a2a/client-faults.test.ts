@@ -396,6 +396,47 @@ describe("stream failures", () => {
     }
   });
 
+  it("a task resumed again and again delivers at most maxReplyBytes in all -> AGENT_RESPONSE_TOO_LARGE, the task cancelled", async () => {
+    // Each request stays under the limit (6,000 of 10,000 bytes); the turn's total does not.
+    const methods: string[] = [];
+    let artifacts = 0;
+    const flooding = await track(
+      startFaultServer((rpc, _request, response) => {
+        methods.push(rpc.method);
+        const working = { id: "t1", contextId: "c1", status: { state: "TASK_STATE_WORKING" } };
+        if (rpc.method === "CancelTask" || rpc.method === "GetTask") {
+          jsonResponse(response, { jsonrpc: "2.0", id: rpc.id, result: working });
+          return;
+        }
+        sseHead(response);
+        sseFrame(response, { jsonrpc: "2.0", id: rpc.id, result: { task: working } });
+        sseFrame(response, {
+          jsonrpc: "2.0",
+          id: rpc.id,
+          result: {
+            artifactUpdate: {
+              taskId: "t1",
+              contextId: "c1",
+              artifact: { artifactId: `a${artifacts++}`, parts: [{ text: "x".repeat(6_000) }] },
+            },
+          },
+        });
+        response.end();
+      }),
+    );
+    const small = new A2AClient({ network: LOOPBACK, maxReplyBytes: 10_000 });
+    try {
+      const error = await rejectionOf(
+        collect(small.sendStreamingMessage(flooding.card, { text: "flood" }, { timeoutMs: 3_000 })),
+      );
+      expect(error.code).toBe("AGENT_RESPONSE_TOO_LARGE");
+      expect(methods.slice(0, 2)).toEqual(["SendStreamingMessage", "SubscribeToTask"]);
+      await vi.waitFor(() => expect(methods).toContain("CancelTask"));
+    } finally {
+      await small.close();
+    }
+  });
+
   it("a stream the agent closes before its task ends, on an agent that cannot be asked about the task, simply ends", async () => {
     const events = await collect(client.sendStreamingMessage(server.card, { text: "no-terminal" }));
     expect(events).toEqual([{ type: "task", taskId: "t1", contextId: "c1", state: "TASK_STATE_SUBMITTED" }]);

@@ -32,6 +32,7 @@ import {
 } from "../../errors.js";
 import { BodyTooLargeError, CallScope, ReplyTooLargeError, networkError } from "./call-scope.js";
 import {
+  DEFAULT_CARD_CACHE_BYTES,
   DEFAULT_CARD_CACHE_SIZE,
   DEFAULT_CARD_TTL_MS,
   DEFAULT_CONNECTIONS_PER_ORIGIN,
@@ -69,6 +70,7 @@ interface ClientSettings {
   readonly maxResponseBytes: number;
   readonly maxReplyBytes: number;
   readonly cardCacheSize: number;
+  readonly cardCacheBytes: number;
   readonly defaultTimeoutMs: number;
   readonly connections: number;
   readonly preference: readonly InterfacePreference[];
@@ -129,12 +131,25 @@ function endpointOf(card: AgentCard): string {
 function cacheKey(card: AgentCard, endpoint: string, tenantId: string | undefined): string {
   const service = card.service;
   const fingerprint =
-    service?.auth === undefined && service?.interfacePreference === undefined
-      ? ""
-      : createHash("sha256")
-          .update(JSON.stringify([service.auth ?? null, service.interfacePreference ?? null]))
-          .digest("base64url");
+    service?.auth === undefined && service?.interfacePreference === undefined ? "" : fingerprintOf(service);
   return `${tenantId ?? ""}\u0000${card.identity.id}\u0000${endpoint}\u0000${fingerprint}`;
+}
+
+/** The last fingerprint of each `service` object, with what it was computed from. */
+const fingerprints = new WeakMap<object, { source: string; digest: string }>();
+
+/**
+ * The hash of a service's credentials and interface preference. A card is usually passed again and
+ * again, so the hash is kept per `service` object and reused while what it hashes reads the same (a
+ * card changed in place is hashed afresh).
+ */
+function fingerprintOf(service: NonNullable<AgentCard["service"]>): string {
+  const source = JSON.stringify([service.auth ?? null, service.interfacePreference ?? null]);
+  const known = fingerprints.get(service);
+  if (known?.source === source) return known.digest;
+  const digest = createHash("sha256").update(source).digest("base64url");
+  fingerprints.set(service, { source, digest });
+  return digest;
 }
 
 function traceFlagsHex(flags: number): string {
@@ -161,6 +176,8 @@ export class A2AClient implements AsyncDisposable {
   readonly #policy: NetworkPolicy;
   /** Resolved agents, least recently used first (a Map keeps insertion order). */
   readonly #agents = new Map<string, ResolvedAgent>();
+  /** The card bytes #agents holds (bounded by `cardCacheBytes`). */
+  #cachedBytes = 0;
   readonly #agentLoads = new Map<string, Promise<ResolvedAgent>>();
   readonly #scopes = new Set<CallScope>();
   #closing: Promise<void> | undefined;
@@ -184,6 +201,7 @@ export class A2AClient implements AsyncDisposable {
       defaultTimeoutMs: positive(config.defaultTimeoutMs, DEFAULT_TIMEOUT_MS, "defaultTimeoutMs"),
       connections: positive(config.connections, DEFAULT_CONNECTIONS_PER_ORIGIN, "connections", true),
       cardCacheSize: positive(config.cardCacheSize, DEFAULT_CARD_CACHE_SIZE, "cardCacheSize", true),
+      cardCacheBytes: positive(config.cardCacheBytes, DEFAULT_CARD_CACHE_BYTES, "cardCacheBytes", true),
       preference: preferenceOf(config.interfacePreference),
       grpcTls,
     });
@@ -338,6 +356,7 @@ export class A2AClient implements AsyncDisposable {
       for (const scope of this.#scopes) scope.abort("closed");
       for (const agent of this.#agents.values()) agent.transport.close();
       this.#agents.clear();
+      this.#cachedBytes = 0;
       await this.#http.close();
     })();
     return this.#closing;
@@ -539,7 +558,11 @@ export class A2AClient implements AsyncDisposable {
   #remember(key: string, agent: ResolvedAgent): void {
     this.#forget(key);
     this.#agents.set(key, agent);
-    while (this.#agents.size > this.#settings.cardCacheSize) {
+    this.#cachedBytes += agent.cardBytes;
+    while (
+      this.#agents.size > this.#settings.cardCacheSize ||
+      (this.#cachedBytes > this.#settings.cardCacheBytes && this.#agents.size > 1)
+    ) {
       const oldest = this.#agents.keys().next().value;
       if (oldest === undefined) break;
       this.#forget(oldest);
@@ -550,6 +573,7 @@ export class A2AClient implements AsyncDisposable {
     const agent = this.#agents.get(key);
     if (agent === undefined) return;
     this.#agents.delete(key);
+    this.#cachedBytes -= agent.cardBytes;
     // A call still using it keeps working over HTTP; a gRPC channel closes once its calls end.
     agent.transport.close();
   }

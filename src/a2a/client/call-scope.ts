@@ -13,6 +13,8 @@ export type AbortKind = "timeout" | "caller" | "closed";
 export class CallScope {
   readonly #controller = new AbortController();
   readonly #callerSignal: AbortSignal | undefined;
+  /** Set only when there is a caller's signal to listen to (most calls have none). */
+  readonly #onCallerAbort: (() => void) | undefined;
   readonly #timer: NodeJS.Timeout;
   #kind: AbortKind | undefined;
   #callerReason: unknown;
@@ -26,6 +28,10 @@ export class CallScope {
     this.#callerSignal = callerSignal;
     this.#timer = setTimeout(() => this.abort("timeout"), timeoutMs);
     if (callerSignal) {
+      this.#onCallerAbort = (): void => {
+        this.#callerReason = callerSignal.reason;
+        this.abort("caller");
+      };
       if (callerSignal.aborted) this.#onCallerAbort();
       else callerSignal.addEventListener("abort", this.#onCallerAbort, { once: true });
     }
@@ -40,11 +46,6 @@ export class CallScope {
     return this.#kind;
   }
 
-  readonly #onCallerAbort = (): void => {
-    this.#callerReason = this.#callerSignal?.reason;
-    this.abort("caller");
-  };
-
   abort(kind: AbortKind): void {
     if (this.#kind !== undefined) return;
     this.#kind = kind;
@@ -58,7 +59,7 @@ export class CallScope {
 
   dispose(): void {
     clearTimeout(this.#timer);
-    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+    if (this.#onCallerAbort) this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
   }
 
   /** Maps any failure during the call to the error the caller sees. */

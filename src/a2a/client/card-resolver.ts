@@ -13,6 +13,7 @@ import {
   A2A_PROTOCOL_VERSION,
   AGENT_CARD_PATH,
   LEGACY_AGENT_CARD_PATH,
+  CARD_LIST_LIMITS,
   MAX_CARD_BYTES,
 } from "../defaults.js";
 import { isObject } from "../wire.js";
@@ -41,6 +42,8 @@ export interface ResolvedAgent {
   /** Credentials go only to the host the caller configured, never to one a card names. */
   readonly sendAuth: boolean;
   readonly expiresAt: number;
+  /** The card's size as read (what the cache counts). */
+  readonly cardBytes: number;
 }
 
 /** What resolution needs from the client. */
@@ -67,7 +70,7 @@ export async function resolveAgent(
       cause,
       context: { agentId: scope.agentId, ...extra },
     });
-  const remote = await fetchCard(base, card.service?.auth, scope, deps, invalid);
+  const { remote, bytes } = await fetchCard(base, card.service?.auth, scope, deps, invalid);
   const offered = interfacesOf(remote);
   if (offered.length === 0) {
     const declared = remote.supportedInterfaces.map(
@@ -94,14 +97,16 @@ export async function resolveAgent(
           card: remote,
           policy: deps.policy,
           grpcTls: deps.grpcTls,
+          maxResponseBytes: deps.maxResponseBytes,
         });
   return {
     card: remote,
     offered,
     chosen: entry,
     transport,
-    sendAuth: host === new URL(endpoint).hostname.toLowerCase(),
+    sendAuth: credentialsMayGo(entry, host, new URL(endpoint), transport),
     expiresAt: Date.now() + deps.cardTtlMs,
+    cardBytes: bytes,
   };
 }
 
@@ -112,7 +117,7 @@ async function fetchCard(
   scope: CallScope,
   deps: ResolveDeps,
   invalid: (message: string, extra?: Record<string, unknown>, cause?: unknown) => AgentError,
-): Promise<RemoteAgentCard> {
+): Promise<{ remote: RemoteAgentCard; bytes: number }> {
   const headers: Record<string, string> = { accept: "application/json", "a2a-version": A2A_PROTOCOL_VERSION };
   setAuth(headers, auth);
   let response = await deps.http.request(url, { method: "GET", headers, scope });
@@ -136,13 +141,32 @@ async function fetchCard(
     throw invalid("A2A card is not valid JSON", {}, error);
   }
   if (!isObject(json)) throw invalid("A2A card is not a JSON object");
+  trimCard(json);
   try {
     // A v0.3 card (url, preferredTransport, additionalInterfaces) is translated; its interfaces
     // are stamped with its protocolVersion.
-    return isLegacyAgentCard(json) ? parseLegacyAgentCard(json) : A2AAgentCardCodec.fromJSON(json);
+    const remote = isLegacyAgentCard(json) ? parseLegacyAgentCard(json) : A2AAgentCardCodec.fromJSON(json);
+    return { remote, bytes: Buffer.byteLength(text) };
   } catch (error) {
     throw invalid("A2A card cannot be decoded", {}, error);
   }
+}
+
+/**
+ * Cuts a card's lists to what a client can use before it is decoded and kept: a card is the
+ * agent's word, and a hostile one could otherwise fill the cache with thousands of skills.
+ * Signatures are dropped (the client does not verify them).
+ */
+function trimCard(json: Record<string, unknown>): void {
+  const cut = (owner: unknown, field: string, limit: number): void => {
+    if (isObject(owner) && Array.isArray(owner[field]) && owner[field].length > limit)
+      owner[field] = owner[field].slice(0, limit);
+  };
+  cut(json, "skills", CARD_LIST_LIMITS.skills);
+  cut(json, "supportedInterfaces", CARD_LIST_LIMITS.interfaces);
+  cut(json, "additionalInterfaces", CARD_LIST_LIMITS.interfaces);
+  cut(json.capabilities, "extensions", CARD_LIST_LIMITS.extensions);
+  delete json.signatures;
 }
 
 /**
@@ -191,6 +215,22 @@ function checkInterface(
     throw refused(error);
   }
   return { entry: { ...chosen, url: url.href }, host: url.hostname.toLowerCase() };
+}
+
+/**
+ * Whether the agent's credentials may go to the chosen interface: an HTTP interface at the origin
+ * the caller configured (scheme, host and port: not another port of the host, not http under an
+ * https endpoint); a gRPC interface on the same host, over TLS when the endpoint is https.
+ */
+function credentialsMayGo(
+  entry: AgentInterface,
+  host: string,
+  endpoint: URL,
+  transport: A2ATransport,
+): boolean {
+  if (entry.binding !== A2ABinding.GRPC) return new URL(entry.url).origin === endpoint.origin;
+  if (host !== endpoint.hostname.toLowerCase().replace(/^\[|\]$/g, "")) return false;
+  return endpoint.protocol === "http:" || transport.secure === true;
 }
 
 /** Puts an agent's credentials in request headers. */

@@ -4,8 +4,9 @@
  * typed error of a non-2xx answer, and a `fetch` for the SDK's transports that counts what it
  * reads against the same limits.
  */
+import { STATUS_CODES } from "node:http";
 import type { Readable } from "node:stream";
-import { Agent, fetch as undiciFetch, type Dispatcher } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { AgentError, ErrorCode } from "../../errors.js";
 import type { NetworkPolicy } from "../../security/network-policy.js";
 import { isObject } from "../wire.js";
@@ -66,28 +67,45 @@ export class AgentHttp {
    * A `fetch` for the SDK's HTTP transports: through this pool, with the call's signal, counting every
    * body against the call's limits (past them the body errors with the limit's error).
    * `observeStream` sees every chunk of an event stream before the SDK does.
+   *
+   * It is the pool's plain `request` under a `Response`, not undici's `fetch`: fetch's Request and
+   * body-stream machinery cost about as much CPU as the SDK's whole call. A body is read whole
+   * (within `maxResponseBytes`, as on the JSON-RPC path) unless it is an event stream, which is
+   * handed on chunk by chunk. Redirects are not followed (as on the JSON-RPC path).
    */
   fetchFor(scope: CallScope, limits: CallLimits, observeStream?: (chunk: Uint8Array) => void): typeof fetch {
     const dispatcher = this.dispatcher;
-    return (async (input: string | URL | Request, init?: RequestInit) => {
-      const response = await undiciFetch(
-        input as string,
-        {
-          ...(init as Record<string, unknown>),
-          signal: scope.signal,
-          dispatcher,
-        } as Parameters<typeof undiciFetch>[1],
-      );
-      if (response.body === null) return response as unknown as Response;
-      const observe =
-        observeStream !== undefined && response.headers.get("content-type")?.startsWith("text/event-stream")
-          ? observeStream
-          : undefined;
-      return new Response(countedStream(response.body as ReadableStream<Uint8Array>, limits, observe), {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers as unknown as Headers,
+    return (async (input: string | URL | Request, init: RequestInit = {}) => {
+      const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+      const response = await dispatcher.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: (init.method ?? "GET") as Dispatcher.HttpMethod,
+        headers: requestHeaders(init.headers),
+        ...(init.body === undefined || init.body === null ? {} : { body: requestBody(init.body) }),
+        signal: scope.signal,
       });
+      const status = response.statusCode;
+      if (status >= 400) refusals.set(scope, status);
+      const head = {
+        status,
+        statusText: STATUS_CODES[status] ?? "",
+        headers: responseHeaders(response.headers),
+      };
+      if (NULL_BODY_STATUSES.has(status)) {
+        discardBody(response.body);
+        return new Response(null, head);
+      }
+      const type = response.headers["content-type"];
+      if (
+        status >= 200 &&
+        status <= 299 &&
+        typeof type === "string" &&
+        type.startsWith("text/event-stream")
+      ) {
+        return new Response(countedStream(response.body, limits, observeStream), head);
+      }
+      return new Response(await readLimited(response, limits.maxResponseBytes, limits.replyBudget), head);
     }) as typeof fetch;
   }
 
@@ -96,35 +114,86 @@ export class AgentHttp {
   }
 }
 
+/** The last HTTP error status an SDK transport's request got, per call. */
+const refusals = new WeakMap<CallScope, number>();
+
 /**
- * `body`, erroring once it passes the reply limit or the shared budget. A single event larger than
- * `maxResponseBytes` cannot pass unnoticed either: the reply limit is never larger in practice, and
- * the SDK parses what it reads.
+ * The last HTTP error status (4xx, 5xx) a call made through {@link AgentHttp.fetchFor} got: some SDK
+ * transports read a JSON-RPC error out of a 401 and drop the status.
+ */
+export function lastHttpErrorStatus(scope: CallScope): number | undefined {
+  return refusals.get(scope);
+}
+
+/** Statuses whose responses have no body (a `Response` refuses one). */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304]);
+
+function requestHeaders(headers: RequestInit["headers"]): Record<string, string> {
+  if (headers === undefined) return {};
+  if (!(headers instanceof Headers) && !Array.isArray(headers)) return headers as Record<string, string>;
+  const plain: Record<string, string> = {};
+  new Headers(headers).forEach((value, name) => {
+    plain[name] = value;
+  });
+  return plain;
+}
+
+function requestBody(body: NonNullable<RequestInit["body"]>): string | Uint8Array {
+  if (typeof body === "string" || body instanceof Uint8Array) return body;
+  throw new TypeError("AgentHttp.fetchFor sends string and byte bodies only");
+}
+
+function responseHeaders(raw: Dispatcher.ResponseData["headers"]): Headers {
+  const headers = new Headers();
+  for (const name in raw) {
+    const value = raw[name];
+    if (typeof value === "string") headers.append(name, value);
+    else if (value !== undefined) for (const each of value) headers.append(name, each);
+  }
+  return headers;
+}
+
+/**
+ * An event stream's `body` as a web stream, erroring once it passes the reply limit or the shared
+ * budget. A single event larger than `maxResponseBytes` cannot pass unnoticed either: the reply
+ * limit is never larger in practice, and the SDK parses what it reads. Cancelling it (the SDK
+ * stopped reading) drops the connection.
  */
 function countedStream(
-  body: ReadableStream<Uint8Array>,
+  body: Readable,
   limits: CallLimits,
   observe?: (chunk: Uint8Array) => void,
 ): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let received = 0;
   const cap = Math.max(limits.maxReplyBytes, 1);
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        received += chunk.byteLength;
-        if (received > cap) {
-          controller.error(new ReplyTooLargeError(cap, false));
-          return;
-        }
-        if (limits.replyBudget && !limits.replyBudget.take(chunk.byteLength)) {
-          controller.error(new ReplyTooLargeError(limits.replyBudget.limit, true));
-          return;
-        }
-        observe?.(chunk);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done === true) {
+        controller.close();
+        return;
+      }
+      const chunk = next.value;
+      received += chunk.byteLength;
+      const over =
+        received > cap
+          ? new ReplyTooLargeError(cap, false)
+          : limits.replyBudget && !limits.replyBudget.take(chunk.byteLength)
+            ? new ReplyTooLargeError(limits.replyBudget.limit, true)
+            : undefined;
+      if (over !== undefined) {
+        discardBody(body);
+        controller.error(over);
+        return;
+      }
+      observe?.(chunk);
+      controller.enqueue(chunk);
+    },
+    cancel() {
+      discardBody(body);
+    },
+  });
 }
 
 /** Reads a whole body within `limit` (and the shared budget, if any). */

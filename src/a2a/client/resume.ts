@@ -8,7 +8,7 @@
 import type { Logger } from "pino";
 import { ErrorCode, isOrchestrationError } from "../../errors.js";
 import { A2ATaskState, isTerminalTaskState } from "../wire.js";
-import type { CallScope } from "./call-scope.js";
+import { ReplyTooLargeError, type CallScope } from "./call-scope.js";
 import type { A2ATransport, TransportCall } from "./transports/transport.js";
 import type {
   A2AArtifactEvent,
@@ -179,7 +179,8 @@ function isBreak(error: unknown, scope: CallScope): boolean {
   // The hand-written JSON-RPC transport leaves a failed body read as the socket's own error
   // (UND_ERR_SOCKET, ECONNRESET, ...): typed at the client's edge, but a break all the same.
   if (!isOrchestrationError(error)) return typeof (error as { code?: unknown } | null)?.code === "string";
-  if (error.code === ErrorCode.AGENT_UNAVAILABLE) return error.context.httpStatus === undefined;
+  if (error.code === ErrorCode.AGENT_UNAVAILABLE)
+    return error.context.httpStatus === undefined && error.context.grpcStatus === undefined;
   // A frame cut off when the connection closed mid-event.
   return (
     error.code === ErrorCode.AGENT_PROTOCOL_ERROR &&
@@ -200,11 +201,33 @@ export interface ResumeOptions {
   onResume?: (how: "resubscribe" | "poll") => void;
 }
 
+/**
+ * Counts what a turn delivers across every stream and snapshot of it. Each request is bounded on
+ * the wire, but a task resumed again and again could otherwise deliver `maxReplyBytes` per request.
+ */
+class DeliveredMeter {
+  #bytes = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** `events`, once counted; ReplyTooLargeError when the turn passes the limit. */
+  count(events: A2AStreamEvent[]): A2AStreamEvent[] {
+    for (const event of events) {
+      if (event.type === "task") continue;
+      this.#bytes +=
+        Buffer.byteLength(event.text) + (event.data.length === 0 ? 0 : JSON.stringify(event.data).length);
+      if (this.#bytes > this.limit) throw new ReplyTooLargeError(this.limit, false);
+    }
+    return events;
+  }
+}
+
 /** The events of `source`, with the task resumed if the stream breaks before it ends. */
 export async function* resumableStream(
   source: AsyncGenerator<A2AStreamEvent, void, undefined>,
   options: ResumeOptions,
 ): AsyncGenerator<A2AStreamEvent, void, undefined> {
+  const meter = new DeliveredMeter(options.call.limits.maxReplyBytes);
   const progress = new Progress();
   let broken: unknown;
   // The snapshot leading a stream that continues a task is the baseline, until the first new event.
@@ -212,13 +235,13 @@ export async function* resumableStream(
   try {
     for await (const event of source) {
       if (event.type !== "task" && !(event.type !== "message" && event.snapshot)) leading = false;
-      yield* progress.admit(event, leading);
+      yield* meter.count(progress.admit(event, leading));
     }
   } catch (error) {
     if (!isBreak(error, options.call.scope) || progress.taskId === undefined) throw error;
     broken = error;
   }
-  yield* progress.flush();
+  yield* meter.count(progress.flush());
   if (broken !== undefined && turnEnded(progress.state)) throw broken;
   if (progress.messageOnly || progress.taskId === undefined || turnEnded(progress.state)) return;
   // The stream ended (or broke) while the task had more to say.
@@ -231,12 +254,13 @@ export async function* resumableStream(
     options.onResume?.("resubscribe");
     try {
       for await (const event of options.transport.resubscribe(taskId, options.call)) {
-        yield* progress.admit(event, false);
+        yield* meter.count(progress.admit(event, false));
       }
-      yield* progress.flush();
+      yield* meter.count(progress.flush());
       if (turnEnded(progress.state)) return;
     } catch (error) {
       if (options.call.scope.abortKind !== undefined) throw options.call.scope.toError(error);
+      if (error instanceof ReplyTooLargeError) throw error;
       options.logger?.debug(
         { agentId: options.call.scope.agentId, taskId, code: (error as { code?: string }).code },
         "resubscribe failed; polling the task",
@@ -262,7 +286,7 @@ export async function* resumableStream(
       if (broken !== undefined) throw broken;
       return;
     }
-    yield* progress.fromSnapshot(snapshot);
+    yield* meter.count(progress.fromSnapshot(snapshot));
     if (turnEnded(progress.state)) return;
     await sleep(wait, options.call.scope.signal);
     wait = Math.min(wait * 2, MAX_POLL_INTERVAL_MS);

@@ -38,6 +38,12 @@ export interface A2AClientConfig {
   /** How many resolved A2A cards are kept (least recently used evicted). Default 1000. */
   cardCacheSize?: number;
   /**
+   * The most bytes of cards (as read) the cache holds in all; past it the least recently used are
+   * evicted. Default 64 MiB. A card is read up to 256 KiB, and only its first 100 skills and 32
+   * interfaces and extensions are kept.
+   */
+  cardCacheBytes?: number;
+  /**
    * Which interface to use when an agent offers several: the first of these it offers. Default:
    * v1.0 JSON-RPC, v1.0 HTTP+JSON, v1.0 gRPC, then v0.3 JSON-RPC and v0.3 HTTP+JSON. An agent's card
    * may override it (`service.interfacePreference`).

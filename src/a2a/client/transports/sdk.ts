@@ -26,7 +26,7 @@ import { isObject, readTask, type WireMessage } from "../../wire.js";
 import { BodyTooLargeError, ReplyTooLargeError, networkError, unreachableMessage } from "../call-scope.js";
 import { toSendResult, toStreamEvents, toTaskSnapshot } from "../events.js";
 import { SseParser } from "../sse-parser.js";
-import type { AgentHttp } from "../http.js";
+import { lastHttpErrorStatus, type AgentHttp } from "../http.js";
 import { A2ABinding, A2AProtocolVersion, type AgentInterface } from "../interfaces.js";
 import type { A2AStreamEvent, CancelTaskResult, SendResult, TaskSnapshot } from "../types.js";
 import type { A2ATransport, TransportCall } from "./transport.js";
@@ -40,14 +40,17 @@ export class SdkBackedTransport implements A2ATransport {
   readonly #onClose: (() => void) | undefined;
   /** gRPC counts what it receives itself (HTTP counts in the fetch). */
   readonly #countsEvents: boolean;
+  /** A gRPC channel over TLS (credentials may then follow an https endpoint). */
+  readonly secure: boolean;
 
   constructor(
     readonly binding: A2ABinding,
     readonly version: A2AProtocolVersion,
     inner: InnerFor,
-    options: { onClose?: () => void; countEvents?: boolean } = {},
+    options: { onClose?: () => void; countEvents?: boolean; secure?: boolean } = {},
   ) {
     this.#inner = inner;
+    this.secure = options.secure ?? false;
     this.#onClose = options.onClose;
     this.#countsEvents = options.countEvents ?? false;
   }
@@ -59,7 +62,10 @@ export class SdkBackedTransport implements A2ATransport {
       const result = await inner.sendMessage(sendRequest(message), this.#options(call));
       const json =
         "messageId" in result ? { message: MessageCodec.toJSON(result) } : { task: TaskCodec.toJSON(result) };
-      this.#count(call, json);
+      // One gRPC message: the channel already refused it past maxResponseBytes; only a smaller
+      // reply limit or a shared budget needs it counted.
+      const { replyBudget, maxReplyBytes, maxResponseBytes } = call.limits;
+      if (replyBudget !== undefined || maxReplyBytes < maxResponseBytes) this.#count(call, json);
       return toSendResult(json, ctx);
     } catch (error) {
       throw sdkError(error, call);
@@ -241,42 +247,68 @@ export function legacyRestTransport(http: AgentHttp, url: string): A2ATransport 
 
 /**
  * v1.0 gRPC at `target` (`host:port`). The host is resolved and checked by the network policy
- * first, and the channel dials the checked address; `tls` "auto" uses plaintext only to non-public
- * addresses the policy allows (networks the operator named), TLS elsewhere.
+ * first, and the channel dials the checked address (TLS still verifies the name: it is the
+ * channel's authority), so a name cannot resolve to another address between the check and the
+ * dial. `tls` "auto" uses plaintext only to non-public addresses the policy allows (networks the
+ * operator named); a name the policy lets through unresolved gets TLS. The channel refuses any
+ * message over `maxResponseBytes` before decoding it.
  */
 export async function grpcTransport(
   target: string,
   card: A2AAgentCard,
   policy: NetworkPolicy,
-  tls: boolean | "auto",
-): Promise<A2ATransport> {
+  options: { tls: boolean | "auto"; maxResponseBytes: number },
+): Promise<SdkBackedTransport> {
   const { host, port } = parseGrpcTarget(target);
   const resolved = await policy.resolveTarget(host, port);
-  const plaintext = tls === "auto" ? !isPublicTarget(resolved.host) : !tls;
+  const named = resolved.byName && isIP(resolved.host) === 0;
+  const plaintext = options.tls === "auto" ? !named && !isPublicTarget(resolved.host) : !options.tls;
   const [grpc, { GrpcTransportFactory }] = await Promise.all([
     import("@grpc/grpc-js"),
     import("@a2a-js/sdk/client/grpc"),
   ]);
-  // Plaintext dials the checked address itself; TLS must verify the name, so it dials the name.
-  const dial = plaintext && !resolved.byName ? grpcAddress(resolved.host, port) : `${host}:${port}`;
-  const inner = await new GrpcTransportFactory({
-    grpcChannelCredentials: plaintext ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(),
-  }).create(dial, card);
-  const client = (inner as unknown as { grpcClient?: { close(): void } }).grpcClient;
+  const credentials = plaintext ? grpc.credentials.createInsecure() : grpc.credentials.createSsl();
+  const dial = named ? `${host}:${port}` : grpcAddress(resolved.host, port);
+  const channelOptions: Record<string, string | number> = {
+    "grpc.max_receive_message_length": options.maxResponseBytes,
+    ...(isIP(host) === 0 && !named ? { "grpc.default_authority": host } : {}),
+    ...(!plaintext && isIP(host) === 0 && !named ? { "grpc.ssl_target_name_override": host } : {}),
+  };
+  const inner = await new GrpcTransportFactory({ grpcChannelCredentials: credentials }).create(dial, card);
+  // The SDK's factory takes no channel options: its client is remade with ours (same class).
+  const sdk = inner as unknown as { grpcClient: InstanceType<typeof grpc.Client> };
+  const ClientClass = sdk.grpcClient.constructor as new (
+    address: string,
+    credentials: ReturnType<typeof grpc.credentials.createInsecure>,
+    options: Record<string, string | number>,
+  ) => InstanceType<typeof grpc.Client>;
+  sdk.grpcClient.close();
+  sdk.grpcClient = new ClientClass(dial, credentials, channelOptions);
+  const client = sdk.grpcClient;
   return new SdkBackedTransport(A2ABinding.GRPC, A2AProtocolVersion.V1_0, () => inner, {
     countEvents: true,
-    onClose: () => client?.close(),
+    secure: !plaintext,
+    onClose: () => client.close(),
   });
 }
 
 /** The transport for one interface of an agent. */
 export async function sdkTransportFor(
   entry: AgentInterface,
-  deps: { http: AgentHttp; card: A2AAgentCard; policy: NetworkPolicy; grpcTls: boolean | "auto" },
+  deps: {
+    http: AgentHttp;
+    card: A2AAgentCard;
+    policy: NetworkPolicy;
+    grpcTls: boolean | "auto";
+    maxResponseBytes: number;
+  },
 ): Promise<A2ATransport> {
   if (entry.binding === A2ABinding.GRPC) {
     if (entry.version !== A2AProtocolVersion.V1_0) throw new Error("gRPC is supported at protocol 1.0 only");
-    return grpcTransport(entry.url, deps.card, deps.policy, deps.grpcTls);
+    return grpcTransport(entry.url, deps.card, deps.policy, {
+      tls: deps.grpcTls,
+      maxResponseBytes: deps.maxResponseBytes,
+    });
   }
   if (entry.version === A2AProtocolVersion.V0_3) {
     return entry.binding === A2ABinding.JSONRPC
@@ -317,27 +349,52 @@ function sdkError(error: unknown, call: TransportCall): unknown {
   }
   const cause = (error as { cause?: unknown } | null)?.cause;
   if (cause instanceof BodyTooLargeError || cause instanceof ReplyTooLargeError) return cause;
+  // The gRPC channel refused a message over maxResponseBytes (RESOURCE_EXHAUSTED, before decoding).
+  if (grpcStatusOf(error) === 8 && /larger than max/i.test(String((error as Error).message))) {
+    return new BodyTooLargeError(call.limits.maxResponseBytes);
+  }
   if (call.scope.abortKind !== undefined) return call.scope.toError(error);
   if (error instanceof NetworkPolicyError) return networkError(error, agentId);
+  // Refused before it was heard (credentials, permission, size, rate), whatever the SDK made of
+  // the answer's body: as on every binding.
+  const refusedWith = lastHttpErrorStatus(call.scope);
+  if (refusedWith !== undefined && REFUSING_HTTP_STATUSES.has(refusedWith)) {
+    return new AgentError(ErrorCode.AGENT_UNAVAILABLE, `Agent ${agentId} answered HTTP ${refusedWith}`, {
+      cause: error,
+      context: { agentId, httpStatus: refusedWith },
+    });
+  }
   // An error inside a JSON-RPC stream arrives as a plain Error carrying the typed one.
   const a2a = isA2AError(error) ? error : isA2AError(cause) ? cause : undefined;
   if (a2a !== undefined) {
     const details = a2a as { reason: string; envelopeCode?: unknown; statusCode?: unknown; status?: unknown };
-    // gRPC UNAVAILABLE and HTTP 5xx without an A2A reason: the agent could not be reached.
-    if (details.status === 14)
+    const grpcStatus = typeof details.status === "number" ? details.status : undefined;
+    const httpStatus = typeof details.statusCode === "number" ? details.statusCode : undefined;
+    // gRPC UNAVAILABLE: the agent could not be reached (one message for every network failure).
+    if (grpcStatus === 14)
       return new AgentError(ErrorCode.AGENT_UNAVAILABLE, unreachableMessage(agentId), {
         cause: error,
         context: { agentId },
       });
-    if (details.reason === "INTERNAL_ERROR" && typeof details.statusCode === "number") {
+    // Refused before it was heard (credentials, permission, size, rate): as on every binding.
+    if (grpcStatus !== undefined && REFUSING_GRPC_STATUSES.has(grpcStatus)) {
       return new AgentError(
         ErrorCode.AGENT_UNAVAILABLE,
-        `Agent ${agentId} answered HTTP ${details.statusCode}`,
+        `Agent ${agentId} refused the call (gRPC status ${grpcStatus})`,
         {
           cause: error,
-          context: { agentId, httpStatus: details.statusCode },
+          context: { agentId, grpcStatus },
         },
       );
+    }
+    if (
+      httpStatus !== undefined &&
+      (REFUSING_HTTP_STATUSES.has(httpStatus) || (details.reason === "INTERNAL_ERROR" && httpStatus >= 500))
+    ) {
+      return new AgentError(ErrorCode.AGENT_UNAVAILABLE, `Agent ${agentId} answered HTTP ${httpStatus}`, {
+        cause: error,
+        context: { agentId, httpStatus },
+      });
     }
     return new AgentError(
       ErrorCode.AGENT_PROTOCOL_ERROR,
@@ -371,6 +428,21 @@ function sdkError(error: unknown, call: TransportCall): unknown {
     `Agent ${agentId} sent a response that could not be read: ${(error as Error)?.message?.slice(0, 300) ?? String(error)}`,
     { cause: error, context: { agentId } },
   );
+}
+
+/** gRPC statuses that refuse a call as a whole: UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED. */
+const REFUSING_GRPC_STATUSES: ReadonlySet<number> = new Set([16, 7, 8]);
+/** HTTP statuses that refuse a call as a whole (the JSON-RPC path maps every non-2xx this way). */
+const REFUSING_HTTP_STATUSES: ReadonlySet<number> = new Set([401, 403, 413, 429]);
+
+/** The gRPC status code of an error, on it or its cause (the SDK wraps stream errors). */
+function grpcStatusOf(error: unknown): number | undefined {
+  for (let each: unknown = error, depth = 0; isObject(each) && depth < 3; depth++) {
+    const status = (each as { status?: unknown; code?: unknown }).status ?? (each as { code?: unknown }).code;
+    if (typeof status === "number") return status;
+    each = (each as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function isA2AError(value: unknown): value is Error & { reason: string } {

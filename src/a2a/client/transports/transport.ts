@@ -23,6 +23,8 @@ export interface TransportCall {
 export interface A2ATransport {
   readonly binding: A2ABinding;
   readonly version: A2AProtocolVersion;
+  /** A gRPC channel over TLS (HTTP transports: the URL's scheme says it). */
+  readonly secure?: boolean;
   /** `SendMessage` / `message/send`: the whole reply. */
   send(message: WireMessage, call: TransportCall): Promise<SendResult>;
   /** `SendStreamingMessage` / `message/stream`: events as they come. */

@@ -58,19 +58,21 @@ describe("knowledge and research agents", () => {
     expect(sources.length).toBeGreaterThanOrEqual(1);
     expect(sources[0]?.startsWith(`${file} § `)).toBe(true);
     // The closing line lists every cited source.
-    expect(reply.chunks.at(-1)).toBe(`Sources: ${[...new Set(sources)].join("; ")}`);
+    expect(reply.text.split("\n").at(-1)).toBe(`Sources: ${[...new Set(sources)].join("; ")}`);
   });
 
-  it("streams one chunk per passage, each a trimmed quote with its source", async () => {
+  it("answers with an introduction, one trimmed quote per passage with its source, and the sources", async () => {
     const reply = await ask(
       knowledge,
       "What is the FIRST_SUCCESS strategy and what happens to the other agents?",
     );
-    const passages = reply.chunks.filter((chunk) => SOURCE_LINE.test(chunk));
+    // serveAgent may send chunks yielded together as one update: the blocks are read off the text.
+    const blocks = reply.text.split("\n\n");
+    const passages = blocks.filter((block) => SOURCE_LINE.test(block));
     expect(passages.length).toBeGreaterThanOrEqual(1);
-    expect(reply.chunks).toHaveLength(passages.length + 2); // intro + passages + sources
-    expect(reply.chunks[0]).toContain("From the OmniForge knowledge base");
-    expect(reply.chunks[0]).toContain("FIRST_SUCCESS");
+    expect(blocks).toHaveLength(passages.length + 2); // intro + passages + sources
+    expect(blocks[0]).toContain("From the OmniForge knowledge base");
+    expect(blocks[0]).toContain("FIRST_SUCCESS");
     for (const chunk of passages) {
       expect(chunk.match(/Source:/g)).toHaveLength(1);
       const quote = /^\d+\. "(.*)"\n/s.exec(chunk)?.[1] ?? "";
@@ -107,7 +109,7 @@ describe("knowledge and research agents", () => {
         { agentId: "research-agent", response: "RBAC grants permissions to roles, per tenant." },
       ],
     });
-    expect(reply.chunks[0]).toMatch(
+    expect(reply.text).toMatch(
       /^Earlier in this chain, research-agent said: "RBAC grants permissions to roles, per tenant\."\n\nFrom the OmniForge/,
     );
     expect(sourcesOf(reply.text)[0]).toMatch(/^tenants-and-rbac\.md § /);
@@ -134,7 +136,7 @@ describe("knowledge and research agents", () => {
     ];
     for (const [question, file] of cases) {
       const reply = await ask(research, question);
-      expect(reply.chunks[0]).toMatch(/^From the research notes \(\d findings?\)/);
+      expect(reply.text).toMatch(/^From the research notes \(\d findings?\)/);
       expect(sourcesOf(reply.text)[0]?.startsWith(`${file} § `), question).toBe(true);
     }
   });

@@ -504,11 +504,11 @@ describe("gateway security", () => {
 
       await using giant = await startHttpServer((_request, response) => {
         response.setHeader("content-type", "application/json");
-        // Under the 1 MiB a card may weigh on the wire, far over what a stored card may hold.
-        const skills = Array.from({ length: 300 }, (_, i) => ({
+        // Under the 256 KiB a card may weigh on the wire, far over what a stored card may hold.
+        const skills = Array.from({ length: 150 }, (_, i) => ({
           id: `skill-${i}`,
           name: `Skill ${i}`,
-          description: "d".repeat(2_500),
+          description: "d".repeat(1_000),
           tags: Array.from({ length: 50 }, (_, t) => `tag-${t}`),
           examples: [],
         }));

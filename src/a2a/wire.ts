@@ -169,8 +169,28 @@ export function collectParts(
       continue;
     }
     const data = part.data;
-    if (isObject(data)) into.data.push(data);
+    if (isObject(data)) {
+      if (nestsDeeperThan(data, MAX_DATA_DEPTH)) {
+        throw protocolError(`a data part nests deeper than ${MAX_DATA_DEPTH} levels`, ctx);
+      }
+      into.data.push(data);
+    }
   }
+}
+
+/** Data parts nested deeper than this are refused: nothing downstream could serialize or walk them safely. */
+export const MAX_DATA_DEPTH = 256;
+
+/** True when `root` nests deeper than `limit` (walked iteratively, stopping at the first too-deep value). */
+function nestsDeeperThan(root: object, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    if (Array.isArray(value)) for (const item of value) stack.push([item, depth + 1]);
+    else if (isObject(value)) for (const key in value) stack.push([value[key], depth + 1]);
+  }
+  return false;
 }
 
 /** The joined text and the data objects of a list of parts. */

@@ -24,9 +24,7 @@ describe("A2AClient card cache", () => {
       if (request.method === "GET") {
         cardFetches.push(request.headers.authorization);
         const base = a2aCardJson(`${server.url}/rpc`);
-        response.end(
-          JSON.stringify(request.url?.startsWith("/hostile/") ? hostileCard(base, request.url) : base),
-        );
+        response.end(JSON.stringify(swollen(base, request.url ?? "")));
         return;
       }
       const { id } = JSON.parse(await readRequestBody(request)) as { id: number };
@@ -50,6 +48,21 @@ describe("A2AClient card cache", () => {
       ...(token ? { auth: { type: "bearer" as const, token } } : {}),
     },
   });
+
+  /** The card a path asks for: as is, swollen, of many tiny values, or nested deep. */
+  function swollen(base: Record<string, unknown>, url: string): unknown {
+    if (url.startsWith("/hostile/")) return hostileCard(base, url);
+    if (url.startsWith("/tiny-values/")) {
+      const params = { a: Array.from({ length: 30_000 }, () => ({})) };
+      return { ...base, capabilities: { streaming: true, extensions: [{ uri: "urn:x", params }] } };
+    }
+    if (url.startsWith("/deep/")) {
+      let nested: Record<string, unknown> = {};
+      for (let i = 0; i < 100; i++) nested = { n: nested };
+      return { ...base, capabilities: { streaming: true, extensions: [{ uri: "urn:x", params: nested }] } };
+    }
+    return base;
+  }
 
   /** A valid card swollen by a hostile agent: `/hostile/{skills}/{padding}/...`. */
   function hostileCard(base: Record<string, unknown>, url: string): Record<string, unknown> {
@@ -87,10 +100,24 @@ describe("A2AClient card cache", () => {
     expect(error.code).toBe("AGENT_RESPONSE_TOO_LARGE");
   });
 
+  it("charges a card for what it decodes to, and refuses one nested too deep", async () => {
+    cardFetches.length = 0;
+    // 30,000 empty objects: 90 KB of text, megabytes once decoded. 3 MB holds none with another.
+    await using client = new A2AClient({ network: LOOPBACK, cardCacheBytes: 3_000_000 });
+    const send = (tenantId: string) =>
+      client.sendMessage(card("agent", undefined, "/tiny-values"), { text: "hi" }, { tenantId });
+    await send("a");
+    await send("b"); // evicts a
+    await send("a");
+    expect(cardFetches).toHaveLength(3);
+    const error = await rejectionOf(client.describeAgent(card("deep", undefined, "/deep")));
+    expect([error.code, error.message]).toEqual(["AGENT_CARD_INVALID", expect.stringContaining("64 levels")]);
+  });
+
   it("is bounded by bytes too: large cards evict the least recently used", async () => {
     cardFetches.length = 0;
-    // Each card is about 80 KB; 200 KB holds two of them.
-    await using client = new A2AClient({ network: LOOPBACK, cardCacheBytes: 200_000 });
+    // Each card is charged about 130 KB (80 KB of text and its values); 300 KB holds two of them.
+    await using client = new A2AClient({ network: LOOPBACK, cardCacheBytes: 300_000 });
     const send = (tenantId: string) =>
       client.sendMessage(card("agent", undefined, "/hostile/10/60000"), { text: "hi" }, { tenantId });
     await send("a");

@@ -437,6 +437,126 @@ describe("stream failures", () => {
     }
   });
 
+  it("polled snapshots count whole (ids too, in UTF-8 bytes): a huge contextId per poll -> AGENT_RESPONSE_TOO_LARGE", async () => {
+    let polls = 0;
+    const agent = await track(
+      startFaultServer((rpc, _request, response) => {
+        const working = (contextId: string) => ({
+          id: "t1",
+          contextId,
+          status: { state: "TASK_STATE_WORKING" },
+        });
+        if (rpc.method === "SendStreamingMessage") {
+          sseHead(response);
+          sseFrame(response, { jsonrpc: "2.0", id: rpc.id, result: { task: working("c") } });
+          response.end();
+        } else if (rpc.method === "GetTask") {
+          polls += 1;
+          // 3-byte characters: 2,000 of them are 6,000 bytes.
+          jsonResponse(response, {
+            jsonrpc: "2.0",
+            id: rpc.id,
+            result: working("\u0800".repeat(2_000) + polls),
+          });
+        } else if (rpc.method === "CancelTask") {
+          jsonResponse(response, { jsonrpc: "2.0", id: rpc.id, result: working("c") });
+        } else {
+          jsonResponse(response, {
+            jsonrpc: "2.0",
+            id: rpc.id,
+            error: { code: -32004, message: "unsupported" },
+          });
+        }
+      }),
+    );
+    const small = new A2AClient({ network: LOOPBACK, maxReplyBytes: 10_000 });
+    try {
+      const error = await rejectionOf(
+        collect(small.sendStreamingMessage(agent.card, { text: "poll me" }, { timeoutMs: 3_000 })),
+      );
+      expect(error.code).toBe("AGENT_RESPONSE_TOO_LARGE");
+      expect(polls).toBe(2);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("a refusal met while resuming is the answer: AGENT_UNAVAILABLE with its httpStatus, no polling", async () => {
+    const methods: string[] = [];
+    const agent = await track(
+      startFaultServer((rpc, _request, response) => {
+        methods.push(rpc.method);
+        if (rpc.method === "SendStreamingMessage") {
+          sseHead(response);
+          sseFrame(response, {
+            jsonrpc: "2.0",
+            id: rpc.id,
+            result: { task: { id: "t1", contextId: "c", status: { state: "TASK_STATE_WORKING" } } },
+          });
+          response.end();
+          return;
+        }
+        jsonResponse(
+          response,
+          { jsonrpc: "2.0", id: rpc.id, error: { code: -32001, message: "token expired" } },
+          401,
+        );
+      }),
+    );
+    const error = await rejectionOf(collect(client.sendStreamingMessage(agent.card, { text: "hi" })));
+    expect([error.code, error.context?.httpStatus]).toEqual(["AGENT_UNAVAILABLE", 401]);
+    expect(methods).toEqual(["SendStreamingMessage", "SubscribeToTask"]);
+  });
+
+  it("data nested deeper than 256 levels -> AGENT_PROTOCOL_ERROR, unary and streamed", async () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 1_000; i++) deep = { d: deep };
+    const message = { messageId: "m", role: "ROLE_AGENT", parts: [{ data: deep }] };
+    const agent = await track(
+      startFaultServer((rpc, _request, response) => {
+        if (rpc.method === "SendStreamingMessage") {
+          sseHead(response);
+          sseFrame(response, { jsonrpc: "2.0", id: rpc.id, result: { message } });
+          response.end();
+        } else {
+          jsonResponse(response, { jsonrpc: "2.0", id: rpc.id, result: { message } });
+        }
+      }),
+    );
+    const unary = await rejectionOf(client.sendMessage(agent.card, { text: "hi" }));
+    expect([unary.code, unary.message]).toEqual([
+      "AGENT_PROTOCOL_ERROR",
+      expect.stringContaining("256 levels"),
+    ]);
+    const streamed = await rejectionOf(collect(client.sendStreamingMessage(agent.card, { text: "hi" })));
+    expect(streamed.code).toBe("AGENT_PROTOCOL_ERROR");
+  });
+
+  it("an agent that echoes the credential it got into its error does not get it into ours", async () => {
+    const token = "tok-0123456789-secret";
+    const agent = await track(
+      startFaultServer((rpc, request, response) => {
+        jsonResponse(
+          response,
+          {
+            jsonrpc: "2.0",
+            id: rpc.id,
+            error: { code: -32603, message: `bad ${request.headers.authorization}` },
+          },
+          500,
+        );
+      }),
+    );
+    const card = {
+      ...agent.card,
+      service: { ...agent.card.service!, auth: { type: "bearer" as const, token } },
+    };
+    const error = await rejectionOf(client.sendMessage(card, { text: "hi" }));
+    expect(error.code).toBe("AGENT_UNAVAILABLE");
+    expect(error.message).toContain("bad Bearer [REDACTED]");
+    expect(`${error.message}${error.stack}`).not.toContain(token);
+  });
+
   it("a stream the agent closes before its task ends, on an agent that cannot be asked about the task, simply ends", async () => {
     const events = await collect(client.sendStreamingMessage(server.card, { text: "no-terminal" }));
     expect(events).toEqual([{ type: "task", taskId: "t1", contextId: "c1", state: "TASK_STATE_SUBMITTED" }]);

@@ -20,7 +20,7 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import type { Logger } from "pino";
-import { agentEndpoint, type AgentCard } from "../agent-card.js";
+import { agentEndpoint, type AgentAuth, type AgentCard } from "../agent-card.js";
 import { NetworkPolicy, NetworkPolicyError } from "../../security/network-policy.js";
 import {
   AbortedError,
@@ -150,6 +150,18 @@ function fingerprintOf(service: NonNullable<AgentCard["service"]>): string {
   const digest = createHash("sha256").update(source).digest("base64url");
   fingerprints.set(service, { source, digest });
   return digest;
+}
+
+/**
+ * `error` with the agent's credential replaced wherever its text quotes it: an agent (or a proxy)
+ * may echo the Authorization header it got into an error message, which callers show and log.
+ */
+function withoutCredentials<E extends Error>(error: E, auth: AgentAuth | undefined): E {
+  const secret = auth === undefined ? undefined : auth.type === "bearer" ? auth.token : auth.key;
+  if (secret === undefined || secret.length < 4) return error;
+  if (error.message.includes(secret)) error.message = error.message.replaceAll(secret, "[REDACTED]");
+  if (error.stack?.includes(secret)) error.stack = error.stack.replaceAll(secret, "[REDACTED]");
+  return error;
 }
 
 function traceFlagsHex(flags: number): string {
@@ -323,7 +335,7 @@ export class A2AClient implements AsyncDisposable {
       outcome = "ok";
     } catch (error) {
       outcome = "error";
-      const mapped = this.#mapError(scope, error);
+      const mapped = this.#mapError(scope, error, card);
       this.#failed(span, scope, mapped, started, cached);
       // A flooding agent's work is stopped, not just ignored.
       if (mapped.code === ErrorCode.AGENT_RESPONSE_TOO_LARGE && taskId !== undefined) {
@@ -390,7 +402,7 @@ export class A2AClient implements AsyncDisposable {
     try {
       return (await this.#agentFor(card, scope, options.tenantId)).agent;
     } catch (error) {
-      throw this.#mapError(scope, error);
+      throw this.#mapError(scope, error, card);
     } finally {
       this.#end(scope);
     }
@@ -448,7 +460,7 @@ export class A2AClient implements AsyncDisposable {
       );
       return value;
     } catch (error) {
-      const mapped = this.#mapError(scope, error);
+      const mapped = this.#mapError(scope, error, card);
       this.#failed(span, scope, mapped, started, cached);
       throw mapped;
     } finally {
@@ -495,7 +507,12 @@ export class A2AClient implements AsyncDisposable {
     );
   }
 
-  #mapError(scope: CallScope, error: unknown): OrchestrationError {
+  /** The error the caller sees: typed, and without the agent's credentials in its text. */
+  #mapError(scope: CallScope, error: unknown, card: AgentCard): OrchestrationError {
+    return withoutCredentials(this.#typedError(scope, error), card.service?.auth);
+  }
+
+  #typedError(scope: CallScope, error: unknown): OrchestrationError {
     if (error instanceof ReplyTooLargeError) {
       return new AgentError(
         ErrorCode.AGENT_RESPONSE_TOO_LARGE,
@@ -636,8 +653,8 @@ export class A2AClient implements AsyncDisposable {
       return agent;
     } catch (error) {
       throw error instanceof AgentError && error.code === ErrorCode.AGENT_CARD_INVALID
-        ? error
-        : this.#mapError(scope, error);
+        ? withoutCredentials(error, card.service?.auth)
+        : this.#mapError(scope, error, card);
     } finally {
       this.#end(scope);
     }

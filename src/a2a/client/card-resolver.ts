@@ -142,14 +142,39 @@ async function fetchCard(
   }
   if (!isObject(json)) throw invalid("A2A card is not a JSON object");
   trimCard(json);
+  const shape = jsonShape(json);
+  if (shape.depth > MAX_CARD_DEPTH) throw invalid(`A2A card nests deeper than ${MAX_CARD_DEPTH} levels`);
   try {
     // A v0.3 card (url, preferredTransport, additionalInterfaces) is translated; its interfaces
     // are stamped with its protocolVersion.
     const remote = isLegacyAgentCard(json) ? parseLegacyAgentCard(json) : A2AAgentCardCodec.fromJSON(json);
-    return { remote, bytes: Buffer.byteLength(text) };
+    // What the decoded card may weigh: its text, plus a generous allowance per JSON value (an
+    // empty `{}` costs 2 bytes of text and tens of bytes once decoded).
+    return { remote, bytes: Buffer.byteLength(text) + shape.values * BYTES_PER_DECODED_VALUE };
   } catch (error) {
     throw invalid("A2A card cannot be decoded", {}, error);
   }
+}
+
+/** Cards do not nest deeper than this (a free-form `params` object might, a little). */
+const MAX_CARD_DEPTH = 64;
+/** The memory a decoded card is charged per JSON value it holds, for the cache's byte bound. */
+const BYTES_PER_DECODED_VALUE = 128;
+
+/** How many values a parsed JSON document holds and how deep it nests (iteratively: no recursion). */
+function jsonShape(root: unknown): { values: number; depth: number } {
+  let values = 0;
+  let depth = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, level] = stack.pop()!;
+    values += 1;
+    if (level > depth) depth = level;
+    if (level > MAX_CARD_DEPTH) break;
+    if (Array.isArray(value)) for (const item of value) stack.push([item, level + 1]);
+    else if (isObject(value)) for (const key in value) stack.push([value[key], level + 1]);
+  }
+  return { values, depth };
 }
 
 /**

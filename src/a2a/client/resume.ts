@@ -6,7 +6,7 @@
  * beyond what the consumer already has are passed on.
  */
 import type { Logger } from "pino";
-import { ErrorCode, isOrchestrationError } from "../../errors.js";
+import { AgentError, ErrorCode, isOrchestrationError } from "../../errors.js";
 import { A2ATaskState, isTerminalTaskState } from "../wire.js";
 import { ReplyTooLargeError, type CallScope } from "./call-scope.js";
 import type { A2ATransport, TransportCall } from "./transports/transport.js";
@@ -202,32 +202,76 @@ export interface ResumeOptions {
 }
 
 /**
- * Counts what a turn delivers across every stream and snapshot of it. Each request is bounded on
- * the wire, but a task resumed again and again could otherwise deliver `maxReplyBytes` per request.
+ * Counts what a turn delivers across every stream and snapshot of it, each event whole (ids and
+ * all) in UTF-8 bytes. Each request is bounded on the wire, but a task resumed again and again
+ * could otherwise deliver `maxReplyBytes` per request, or per poll.
  */
 class DeliveredMeter {
   #bytes = 0;
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    readonly agentId: string,
+  ) {}
 
   /** `events`, once counted; ReplyTooLargeError when the turn passes the limit. */
   count(events: A2AStreamEvent[]): A2AStreamEvent[] {
     for (const event of events) {
-      if (event.type === "task") continue;
-      this.#bytes +=
-        Buffer.byteLength(event.text) + (event.data.length === 0 ? 0 : JSON.stringify(event.data).length);
-      if (this.#bytes > this.limit) throw new ReplyTooLargeError(this.limit, false);
+      let json: string;
+      try {
+        json = JSON.stringify(event);
+      } catch (error) {
+        // Data nested deeper than the stack can serialize: unusable by anyone downstream.
+        throw this.#fail(
+          new AgentError(
+            ErrorCode.AGENT_PROTOCOL_ERROR,
+            `Agent ${this.agentId} sent data nested too deeply to use`,
+            {
+              cause: error,
+              context: { agentId: this.agentId },
+            },
+          ),
+        );
+      }
+      this.#bytes += Buffer.byteLength(json);
+      if (this.#bytes > this.limit) throw this.#fail(new ReplyTooLargeError(this.limit, false));
     }
     return events;
   }
+
+  /** True for an error this meter threw (it ends the turn: no other way to resume is tried). */
+  threw(error: unknown): boolean {
+    return error !== undefined && error === this.#failure;
+  }
+
+  #failure: unknown;
+
+  #fail(error: Error): Error {
+    this.#failure = error;
+    return error;
+  }
 }
+
+/**
+ * A refusal (credentials, permission, size, rate: an HTTP or gRPC status that says so): met while
+ * resuming, it is the answer, not a reason to try another way.
+ */
+function isRefusal(error: unknown): boolean {
+  return (
+    isOrchestrationError(error) &&
+    error.code === ErrorCode.AGENT_UNAVAILABLE &&
+    (error.context.grpcStatus !== undefined || REFUSING_HTTP.has(error.context.httpStatus as number))
+  );
+}
+
+const REFUSING_HTTP: ReadonlySet<number> = new Set([401, 403, 413, 429]);
 
 /** The events of `source`, with the task resumed if the stream breaks before it ends. */
 export async function* resumableStream(
   source: AsyncGenerator<A2AStreamEvent, void, undefined>,
   options: ResumeOptions,
 ): AsyncGenerator<A2AStreamEvent, void, undefined> {
-  const meter = new DeliveredMeter(options.call.limits.maxReplyBytes);
+  const meter = new DeliveredMeter(options.call.limits.maxReplyBytes, options.call.scope.agentId);
   const progress = new Progress();
   let broken: unknown;
   // The snapshot leading a stream that continues a task is the baseline, until the first new event.
@@ -238,7 +282,8 @@ export async function* resumableStream(
       yield* meter.count(progress.admit(event, leading));
     }
   } catch (error) {
-    if (!isBreak(error, options.call.scope) || progress.taskId === undefined) throw error;
+    if (meter.threw(error) || !isBreak(error, options.call.scope) || progress.taskId === undefined)
+      throw error;
     broken = error;
   }
   yield* meter.count(progress.flush());
@@ -260,7 +305,7 @@ export async function* resumableStream(
       if (turnEnded(progress.state)) return;
     } catch (error) {
       if (options.call.scope.abortKind !== undefined) throw options.call.scope.toError(error);
-      if (error instanceof ReplyTooLargeError) throw error;
+      if (meter.threw(error) || isRefusal(error)) throw error;
       options.logger?.debug(
         { agentId: options.call.scope.agentId, taskId, code: (error as { code?: string }).code },
         "resubscribe failed; polling the task",
@@ -277,6 +322,7 @@ export async function* resumableStream(
       snapshot = await options.transport.getTask(taskId, options.call);
     } catch (error) {
       if (options.call.scope.abortKind !== undefined) throw options.call.scope.toError(error);
+      if (isRefusal(error)) throw error;
       // An agent that cannot be asked about its task: a stream it ended itself simply ends; a broken
       // one fails with what broke it.
       options.logger?.warn(

@@ -224,7 +224,8 @@ export const FAULTS: readonly Fault[] = [
       }),
   },
   {
-    name: "card advertises only protocol 0.3",
+    // v0.3 and v1.0 are spoken (#11); v0.2 and older are not.
+    name: "card advertises only protocol 0.2",
     code: ErrorCode.AGENT_CARD_INVALID,
     timesOut: false,
     start: (id) =>
@@ -233,7 +234,7 @@ export const FAULTS: readonly Fault[] = [
         (rpc, response) => jsonResponse(response, completedTask(rpc.id, "never reached")),
         (rpcUrl) =>
           a2aCardJson(rpcUrl, {
-            supportedInterfaces: [{ url: rpcUrl, protocolBinding: "JSONRPC", protocolVersion: "0.3" }],
+            supportedInterfaces: [{ url: rpcUrl, protocolBinding: "JSONRPC", protocolVersion: "0.2" }],
           }),
       ),
   },

@@ -1,4 +1,8 @@
-/** OmniForge: the public API. Named re-exports only. */
+/**
+ * `omniforge`: the library — managers, the router, storage, the A2A client and `serveAgent`,
+ * security, errors and types. Named re-exports only; `test/index.test.ts` holds the list. The HTTP
+ * gateway is `omniforge/gateway`; the example agents and the demo are `omniforge/examples`.
+ */
 export {
   ErrorCode,
   OrchestrationError,
@@ -50,7 +54,68 @@ export {
   type PermissionChecker,
 } from "./security/rbac.js";
 export { parseAgentCard, type AgentCard, type AgentAuth, type AgentSkill } from "./a2a/agent-card.js";
-export * from "./a2a/index.js";
+export {
+  A2AClient,
+  A2ABinding,
+  A2AProtocolVersion,
+  DEFAULT_INTERFACE_PREFERENCE,
+  parseInterfacePreference,
+  HANDOFF_EXTENSION_URI,
+  OMNIFORGE_METADATA_KEY,
+  OmniforgeDataKey,
+  handoffRequestSchema,
+  handoffAcceptSchema,
+  handoffReturnSchema,
+  handoffCancelSchema,
+  handoffCompletionStatusSchema,
+  previousResultSchema,
+  previousResultsSchema,
+  omniforgeMetadataSchema,
+  handoffData,
+  findHandoffRequest,
+  findHandoffAccept,
+  findHandoffReturn,
+  findHandoffCancel,
+  findPreviousResults,
+  readOmniforgeMetadata,
+  withOmniforgeMetadata,
+  A2ATaskState,
+  isTerminalTaskState,
+  isFailedTaskState,
+  DEFAULT_CARD_TTL_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_CONNECTIONS_PER_ORIGIN,
+  A2A_PROTOCOL_VERSION,
+  AGENT_CARD_PATH,
+  type A2AClientConfig,
+  type A2ACallOptions,
+  type OutgoingMessage,
+  type SendResult,
+  type CancelTaskResult,
+  type TaskSnapshot,
+  type ResolvedInterface,
+  type RemoteAgentCard,
+  type A2AStreamEvent,
+  type A2ATaskEvent,
+  type A2AStatusEvent,
+  type A2AMessageEvent,
+  type A2AArtifactEvent,
+  type AgentInterface,
+  type InterfacePreference,
+  type HandoffRequestPayload,
+  type HandoffAcceptPayload,
+  type HandoffReturnPayload,
+  type HandoffCancelPayload,
+  type PreviousResult,
+  type OmniforgeMetadata,
+  type DataObject,
+  type WirePart,
+  type WireMessage,
+  type WireTask,
+  type WireTaskStatus,
+  type WireArtifact,
+} from "./a2a/index.js";
 export {
   serveAgent,
   type ServeAgentConfig,
@@ -134,20 +199,3 @@ export {
   type SanitizerFinding,
 } from "./orchestration/context-sanitizer.js";
 export * as defaults from "./defaults.js";
-export * from "./gateway/index.js";
-export {
-  ApiKeyService,
-  API_KEY_PREFIX,
-  type ApiKeyPrincipal,
-  type ApiKeyInfo,
-  type CreatedApiKey,
-  type CreateApiKeyInput,
-} from "./security/api-keys.js";
-export {
-  startKnowledgeAgent,
-  startResearchAgent,
-  startSkillCreationAgent,
-  EXAMPLE_AGENTS,
-  type ExampleAgentName,
-} from "./agents/examples/index.js";
-export { runDemo, type DemoConfig, type DemoResult, type DemoStep } from "./demo/run-demo.js";

@@ -1,5 +1,5 @@
 /**
- * The OmniForge HTTP gateway: API keys -> tenant, user and role; RBAC on every route; threads,
+ * `omniforge/gateway` — the OmniForge HTTP gateway: API keys -> tenant, user and role; RBAC on every route; threads,
  * messages (JSON or SSE), delegations, handoffs and a per-tenant agent registry; health probes;
  * an OpenAPI 3.1 document; and a web console at `/`.
  */
@@ -54,3 +54,11 @@ export type {
   RouterEventView,
   ThreadView,
 } from "./views.js";
+export {
+  ApiKeyService,
+  API_KEY_PREFIX,
+  type ApiKeyPrincipal,
+  type ApiKeyInfo,
+  type CreatedApiKey,
+  type CreateApiKeyInput,
+} from "../security/api-keys.js";

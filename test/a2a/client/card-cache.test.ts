@@ -3,16 +3,16 @@
  * resolution — made with its credentials — is never reused for another tenant or credential.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { LOOPBACK } from "../helpers/network.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { AgentCard } from "../../../src/a2a/agent-card.js";
+import { LOOPBACK } from "../../helpers/network.js";
 import {
   a2aCardJson,
   readRequestBody,
   rejectionOf,
   startHttpServer,
   type LoopbackServer,
-} from "./helpers.js";
+} from "../helpers.js";
 
 describe("A2AClient card cache", () => {
   let server: LoopbackServer;

@@ -4,9 +4,9 @@
  */
 import type { ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { A2AStreamEvent } from "../../src/a2a/client/types.js";
-import { AbortedError, AgentError } from "../../src/errors.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../../src/a2a/client/types.js";
+import { AbortedError, AgentError } from "../../../src/errors.js";
 import {
   a2aCardJson,
   cardFor,
@@ -21,8 +21,8 @@ import {
   startFaultServer,
   startHttpServer,
   type FaultServer,
-} from "./helpers.js";
-import { LOOPBACK } from "../helpers/network.js";
+} from "../helpers.js";
+import { LOOPBACK } from "../../helpers/network.js";
 
 expectNoUnhandledRejections();
 

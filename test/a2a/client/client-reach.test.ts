@@ -6,10 +6,10 @@
  */
 import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { serveAgent, type ServedAgent } from "../../src/a2a/server/serve-agent.js";
-import { LOOPBACK } from "../helpers/network.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { AgentCard } from "../../../src/a2a/agent-card.js";
+import { serveAgent, type ServedAgent } from "../../../src/a2a/server/serve-agent.js";
+import { LOOPBACK } from "../../helpers/network.js";
 import {
   a2aCardJson,
   closedPort,
@@ -18,7 +18,7 @@ import {
   rejectionOf,
   startHttpServer,
   type LoopbackServer,
-} from "./helpers.js";
+} from "../helpers.js";
 
 const TOKEN = "s3cret-token-for-agent";
 

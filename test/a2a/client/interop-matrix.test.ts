@@ -8,19 +8,19 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { A2AStreamEvent } from "../../src/a2a/client/types.js";
-import { HANDOFF_EXTENSION_URI, withOmniforgeMetadata } from "../../src/a2a/handoff-extension.js";
-import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
-import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
-import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
-import { StreamRouter, type RouterEvent } from "../../src/orchestration/stream-router.js";
-import { HandoffState } from "../../src/orchestration/types.js";
-import { Database } from "../../src/storage/database.js";
-import { LOOPBACK } from "../helpers/network.js";
-import { startSdkAgent, type SdkAgent, type SdkAgentKind } from "../helpers/sdk-agents.js";
-import { collect, expectNoUnhandledRejections, rejectionOf } from "./helpers.js";
+import type { AgentCard } from "../../../src/a2a/agent-card.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../../src/a2a/client/types.js";
+import { HANDOFF_EXTENSION_URI, withOmniforgeMetadata } from "../../../src/a2a/handoff-extension.js";
+import { SqlConversationRepository } from "../../../src/conversation/sql-conversation-repository.js";
+import { HandoffManager } from "../../../src/orchestration/handoff-manager.js";
+import { OrchestrationManager } from "../../../src/orchestration/orchestration-manager.js";
+import { StreamRouter, type RouterEvent } from "../../../src/orchestration/stream-router.js";
+import { HandoffState } from "../../../src/orchestration/types.js";
+import { Database } from "../../../src/storage/database.js";
+import { LOOPBACK } from "../../helpers/network.js";
+import { startSdkAgent, type SdkAgent, type SdkAgentKind } from "../../helpers/sdk-agents.js";
+import { collect, expectNoUnhandledRejections, rejectionOf } from "../helpers.js";
 
 expectNoUnhandledRejections();
 

@@ -9,18 +9,18 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { A2AStreamEvent } from "../../src/a2a/client/types.js";
-import { LOOPBACK } from "../helpers/network.js";
+import type { AgentCard } from "../../../src/a2a/agent-card.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../../src/a2a/client/types.js";
+import { LOOPBACK } from "../../helpers/network.js";
 import {
   ScriptedAgent,
   startSdkAgent,
   type GrpcCall,
   type SdkAgent,
   type SdkAgentKind,
-} from "../helpers/sdk-agents.js";
-import { deferred, expectNoUnhandledRejections } from "./helpers.js";
+} from "../../helpers/sdk-agents.js";
+import { deferred, expectNoUnhandledRejections } from "../helpers.js";
 
 expectNoUnhandledRejections();
 

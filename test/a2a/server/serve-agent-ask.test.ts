@@ -8,13 +8,17 @@ import { SendMessageRequest, TaskState } from "@a2a-js/sdk";
 import { ClientFactory } from "@a2a-js/sdk/client";
 import { UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { A2AStreamEvent } from "../../src/a2a/client/types.js";
-import { serveAgent, type AgentMessageContext, type ServedAgent } from "../../src/a2a/server/serve-agent.js";
-import { MAX_HANDLER_STATE_BYTES } from "../../src/a2a/server/agent-executor.js";
-import { QUESTIONS, askingHandler, type Answered } from "../helpers/asking-agent.js";
-import { LOOPBACK } from "../helpers/network.js";
-import { collect, deferred, expectNoUnhandledRejections, rejectionOf, type Deferred } from "./helpers.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../../src/a2a/client/types.js";
+import {
+  serveAgent,
+  type AgentMessageContext,
+  type ServedAgent,
+} from "../../../src/a2a/server/serve-agent.js";
+import { MAX_HANDLER_STATE_BYTES } from "../../../src/a2a/server/agent-executor.js";
+import { QUESTIONS, askingHandler, type Answered } from "../../helpers/asking-agent.js";
+import { LOOPBACK } from "../../helpers/network.js";
+import { collect, deferred, expectNoUnhandledRejections, rejectionOf, type Deferred } from "../helpers.js";
 
 expectNoUnhandledRejections();
 

@@ -12,7 +12,7 @@ import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from "@a
 import { TaskNotFoundError } from "@a2a-js/sdk/errors";
 import { GrpcTransportFactory } from "@a2a-js/sdk/client/grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
 import {
   HANDOFF_EXTENSION_URI,
   findHandoffAccept,
@@ -21,24 +21,28 @@ import {
   withOmniforgeMetadata,
   type HandoffCancelPayload,
   type HandoffRequestPayload,
-} from "../../src/a2a/handoff-extension.js";
-import { serveAgent, type AgentMessageContext, type ServedAgent } from "../../src/a2a/server/serve-agent.js";
-import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
-import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
-import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
-import { StreamRouter, type RouterEvent } from "../../src/orchestration/stream-router.js";
-import { HandoffState } from "../../src/orchestration/types.js";
-import { Database } from "../../src/storage/database.js";
+} from "../../../src/a2a/handoff-extension.js";
+import {
+  serveAgent,
+  type AgentMessageContext,
+  type ServedAgent,
+} from "../../../src/a2a/server/serve-agent.js";
+import { SqlConversationRepository } from "../../../src/conversation/sql-conversation-repository.js";
+import { HandoffManager } from "../../../src/orchestration/handoff-manager.js";
+import { OrchestrationManager } from "../../../src/orchestration/orchestration-manager.js";
+import { StreamRouter, type RouterEvent } from "../../../src/orchestration/stream-router.js";
+import { HandoffState } from "../../../src/orchestration/types.js";
+import { Database } from "../../../src/storage/database.js";
 import {
   omniforgeDriver,
   sdk03Driver,
   sdk13Driver,
   type ClientDriver,
   type DriverEvent,
-} from "../helpers/client-drivers.js";
-import { LOOPBACK } from "../helpers/network.js";
-import { TEST_SECRETS } from "../helpers/secrets.js";
-import { collect, deferred, expectNoUnhandledRejections, rejectionOf, type Deferred } from "./helpers.js";
+} from "../../helpers/client-drivers.js";
+import { LOOPBACK } from "../../helpers/network.js";
+import { TEST_SECRETS } from "../../helpers/secrets.js";
+import { collect, deferred, expectNoUnhandledRejections, rejectionOf, type Deferred } from "../helpers.js";
 
 expectNoUnhandledRejections();
 

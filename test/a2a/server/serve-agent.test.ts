@@ -17,8 +17,8 @@ import {
 } from "@opentelemetry/api";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { A2AStreamEvent } from "../../src/a2a/client/types.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../../src/a2a/client/types.js";
 import {
   HANDOFF_EXTENSION_URI,
   findHandoffAccept,
@@ -27,8 +27,12 @@ import {
   withOmniforgeMetadata,
   type HandoffCancelPayload,
   type HandoffRequestPayload,
-} from "../../src/a2a/handoff-extension.js";
-import { serveAgent, type AgentMessageContext, type ServedAgent } from "../../src/a2a/server/serve-agent.js";
+} from "../../../src/a2a/handoff-extension.js";
+import {
+  serveAgent,
+  type AgentMessageContext,
+  type ServedAgent,
+} from "../../../src/a2a/server/serve-agent.js";
 import {
   collect,
   deferred,
@@ -37,8 +41,8 @@ import {
   startHttpServer,
   cardFor,
   readRequestBody,
-} from "./helpers.js";
-import { LOOPBACK } from "../helpers/network.js";
+} from "../helpers.js";
+import { LOOPBACK } from "../../helpers/network.js";
 
 expectNoUnhandledRejections();
 

@@ -14,17 +14,21 @@ import {
   type ServerCallContext,
 } from "@a2a-js/sdk/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import { serveAgent, type AgentMessageContext, type ServedAgent } from "../../src/a2a/server/serve-agent.js";
-import { AGENT_TASKS_TABLE, BoundedTaskStore } from "../../src/a2a/server/task-stores.js";
-import { ConfigurationError } from "../../src/errors.js";
-import { Database } from "../../src/storage/database.js";
-import { QUESTIONS, askingHandler, type Answered } from "../helpers/asking-agent.js";
-import { databaseTargets } from "../helpers/databases.js";
-import { LOOPBACK } from "../helpers/network.js";
-import { spawnWorker, type Worker } from "../helpers/processes.js";
-import { deferred, expectNoUnhandledRejections, rejectionOf } from "./helpers.js";
+import type { AgentCard } from "../../../src/a2a/agent-card.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import {
+  serveAgent,
+  type AgentMessageContext,
+  type ServedAgent,
+} from "../../../src/a2a/server/serve-agent.js";
+import { AGENT_TASKS_TABLE, BoundedTaskStore } from "../../../src/a2a/server/task-stores.js";
+import { ConfigurationError } from "../../../src/errors.js";
+import { Database } from "../../../src/storage/database.js";
+import { QUESTIONS, askingHandler, type Answered } from "../../helpers/asking-agent.js";
+import { databaseTargets } from "../../helpers/databases.js";
+import { LOOPBACK } from "../../helpers/network.js";
+import { spawnWorker, type Worker } from "../../helpers/processes.js";
+import { deferred, expectNoUnhandledRejections, rejectionOf } from "../helpers.js";
 
 expectNoUnhandledRejections();
 

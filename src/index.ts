@@ -36,7 +36,7 @@ export type {
 export {
   SqlConversationRepository,
   SqliteConversationRepository,
-} from "./conversation/sql-conversation-repository.js";
+} from "./storage/sql-conversation-repository.js";
 export {
   ThreadManager,
   type ThreadManagerConfig,

@@ -22,7 +22,7 @@ import { SqlAgentDirectory } from "../storage/sql-agent-directory.js";
 import { loadSecretKeyring } from "./secrets.js";
 import { ApiKeyService } from "../security/api-keys.js";
 import { Role } from "../security/rbac.js";
-import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
 import { ThreadAccessError, ValidationError, isOrchestrationError } from "../errors.js";
 import { SqlHandoffStore } from "../orchestration/handoff-store.js";
 import { Database } from "../storage/database.js";

@@ -8,7 +8,7 @@
 import { sql } from "kysely";
 import type { A2AClient } from "../a2a/client/a2a-client.js";
 import type { AgentCard } from "../a2a/agent-card.js";
-import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
 import type { Conversation, ConversationType } from "../conversation/models.js";
 import {
   ConfigurationError,

@@ -15,7 +15,7 @@ import {
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
-import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
 import {
   DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS,
   DEFAULT_HANDOFF_NOTIFY_TIMEOUT_MS,

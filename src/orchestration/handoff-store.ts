@@ -7,7 +7,7 @@
 import type { AgentCard } from "../a2a/agent-card.js";
 import { handoffCredentialsContext } from "../security/agent-credentials.js";
 import type { SealedSecret, SecretKeyring } from "../security/secret-keyring.js";
-import { parseJsonObject, timestamp } from "../conversation/sql-conversation-repository.js";
+import { parseJsonObject, timestamp } from "../storage/sql-conversation-repository.js";
 import { ErrorCode, HandoffError, StorageError } from "../errors.js";
 import type { Database } from "../storage/database.js";
 import type { HandoffSessionsTable } from "../storage/schema.js";

@@ -10,7 +10,7 @@ import type { A2AStreamEvent, OutgoingMessage } from "../a2a/client/types.js";
 import { handoffData, type DataObject, type PreviousResult } from "../a2a/handoff-extension.js";
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
-import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
 import { ReplyBudget } from "../a2a/client/call-scope.js";
 import {
   DEFAULT_DELEGATION_REPLY_BYTES,

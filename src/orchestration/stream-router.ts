@@ -28,7 +28,7 @@ import type {
 import { ThreadManager } from "./thread-manager.js";
 import type { CompletionStatus } from "./types.js";
 import { OPEN_TASK_LIMITS, type OpenTask, type OpenTaskStore } from "./open-tasks.js";
-import { SqlConversationRepository } from "../conversation/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
 import { SqlOpenTaskStore } from "../storage/sql-open-task-store.js";
 import { DelegationStrategy } from "./types.js";
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
 import { serveAgent, type AgentMessageContext } from "../../src/a2a/server/serve-agent.js";
-import { SqlConversationRepository } from "../../src/conversation/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
 import { startGateway } from "../../src/gateway/index.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";

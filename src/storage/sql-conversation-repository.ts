@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { z } from "zod";
 import { StorageError, ThreadAccessError } from "../errors.js";
-import type { Database } from "../storage/database.js";
-import type { ConversationsTable, MessagesTable } from "../storage/schema.js";
+import type { Database } from "./database.js";
+import type { ConversationsTable, MessagesTable } from "./schema.js";
 import {
   LIMITS,
   boundedText,
@@ -25,8 +25,8 @@ import type {
   ListConversationsInput,
   UpdateConversationInput,
   UpdateStateInput,
-} from "./conversation-repository.js";
-import { ConversationType, MessageRole, type Conversation, type Message } from "./models.js";
+} from "../conversation/conversation-repository.js";
+import { ConversationType, MessageRole, type Conversation, type Message } from "../conversation/models.js";
 
 const conversationTypeSchema = enumSchema(Object.values(ConversationType));
 const roleSchema = enumSchema(Object.values(MessageRole));

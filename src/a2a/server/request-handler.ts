@@ -27,7 +27,7 @@ import {
   type TaskStore,
 } from "@a2a-js/sdk/server";
 import { TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
-import { HANDLER_STATE_METADATA_KEY } from "./agent-executor.js";
+import { HANDLER_STATE_METADATA_KEY } from "./agent-turn.js";
 
 /** States of a task whose turn is still running. */
 const RUNNING_STATES: ReadonlySet<TaskState | undefined> = new Set([

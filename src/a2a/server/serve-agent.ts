@@ -25,7 +25,8 @@ import {
 import { ConfigurationError, ValidationError } from "../../errors.js";
 import { agentCardSchema, type AgentCard, type AgentSkill } from "../agent-card.js";
 import { registerA2ARoutes, type RequestAuthenticator } from "./fastify-adapter.js";
-import { OmniforgeAgentExecutor, type AgentHandlers } from "./agent-executor.js";
+import { OmniforgeAgentExecutor } from "./agent-executor.js";
+import type { AgentHandlers } from "./agent-handlers.js";
 import { startGrpcBinding, type GrpcBinding, type GrpcBindingConfig } from "./grpc-binding.js";
 import { TurnTakingRequestHandler } from "./request-handler.js";
 import { createAgentTaskStore, type AgentTaskStoreConfig } from "./task-stores.js";
@@ -39,7 +40,7 @@ export type {
   AgentHandoffContext,
   AgentMessageContext,
   AgentOutput,
-} from "./agent-executor.js";
+} from "./agent-handlers.js";
 
 /** Configuration of {@link serveAgent}. */
 export interface ServeAgentConfig extends AgentHandlers {

@@ -15,7 +15,7 @@ import {
   type AgentMessageContext,
   type ServedAgent,
 } from "../../../src/a2a/server/serve-agent.js";
-import { MAX_HANDLER_STATE_BYTES } from "../../../src/a2a/server/agent-executor.js";
+import { MAX_HANDLER_STATE_BYTES } from "../../../src/a2a/server/agent-turn.js";
 import { QUESTIONS, askingHandler, type Answered } from "../../helpers/asking-agent.js";
 import { LOOPBACK } from "../../helpers/network.js";
 import { collect, deferred, expectNoUnhandledRejections, rejectionOf, type Deferred } from "../helpers.js";

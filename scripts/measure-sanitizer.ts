@@ -22,7 +22,7 @@ import {
   DEFAULT_SANITIZER_CATEGORIES,
   SANITIZER_TOKENS,
   type SanitizerCategory,
-} from "../src/orchestration/context-sanitizer.js";
+} from "../src/security/sanitizer/index.js";
 import { PII_CORPUS, type CorpusCase, type CorpusLabel } from "../test/fixtures/pii-corpus.js";
 
 /** A span of the input that an output replaced with a category's token. */

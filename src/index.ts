@@ -197,5 +197,5 @@ export {
   type ContextSanitizerConfig,
   type SanitizerPattern,
   type SanitizerFinding,
-} from "./orchestration/context-sanitizer.js";
+} from "./security/sanitizer/index.js";
 export * as defaults from "./defaults.js";

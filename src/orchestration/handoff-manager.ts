@@ -60,7 +60,7 @@ import {
 } from "../validation.js";
 import { AgentCallKind, outcomeOf, type AgentCallAudit } from "./agent-call-audit.js";
 import type { AgentDirectory } from "./agent-directory.js";
-import { ContextSanitizer } from "./context-sanitizer.js";
+import { ContextSanitizer } from "../security/sanitizer/index.js";
 import {
   LIVE_STATES,
   SqlHandoffStore,

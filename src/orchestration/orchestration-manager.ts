@@ -38,7 +38,7 @@ import {
 } from "../observability.js";
 import { Permission, type PermissionChecker } from "../security/rbac.js";
 import { LIMITS, boundedText, enumSchema, identifierSchema, parseInput } from "../validation.js";
-import { ContextSanitizer } from "./context-sanitizer.js";
+import { ContextSanitizer } from "../security/sanitizer/index.js";
 import { SqlAgentCallAudit } from "../storage/sql-agent-call-audit.js";
 import { AgentCallKind, outcomeOf, type AgentCallAudit } from "./agent-call-audit.js";
 import { ThreadManager } from "./thread-manager.js";

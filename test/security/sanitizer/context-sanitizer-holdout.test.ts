@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ContextSanitizer } from "../src/orchestration/context-sanitizer.js";
-import { measureSanitizer } from "../scripts/measure-sanitizer.js";
-import { PII_HOLDOUT } from "./fixtures/pii-holdout.js";
-import { PII_HOLDOUT_V2 } from "./fixtures/pii-holdout-v2.js";
+import { ContextSanitizer } from "../../../src/security/sanitizer/index.js";
+import { measureSanitizer } from "../../../scripts/measure-sanitizer.js";
+import { PII_HOLDOUT } from "../../fixtures/pii-holdout.js";
+import { PII_HOLDOUT_V2 } from "../../fixtures/pii-holdout-v2.js";
 
 const HOLDOUTS = [
   { name: "held-out set v1 (written after the first rules)", cases: PII_HOLDOUT, minimum: 30 },

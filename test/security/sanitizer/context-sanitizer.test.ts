@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ErrorCode, ValidationError } from "../src/errors.js";
+import { ErrorCode, ValidationError } from "../../../src/errors.js";
 import {
   ContextSanitizer,
   SANITIZER_TOKENS,
   SanitizerCategory,
-} from "../src/orchestration/context-sanitizer.js";
-import { formatMeasurement, measureSanitizer, redactedSpans } from "../scripts/measure-sanitizer.js";
-import { PII_CORPUS } from "./fixtures/pii-corpus.js";
+} from "../../../src/security/sanitizer/index.js";
+import { formatMeasurement, measureSanitizer, redactedSpans } from "../../../scripts/measure-sanitizer.js";
+import { PII_CORPUS } from "../../fixtures/pii-corpus.js";
 
 const sanitizer = new ContextSanitizer();
 const sanitize = (text: string): string => sanitizer.sanitize(text);
@@ -79,158 +79,6 @@ describe("ContextSanitizer", () => {
         { category: "email", start: 17, end: 23 },
       ]);
       expect(redactedSpans("abc", "abd")).toBeNull();
-    });
-  });
-
-  describe("cards", () => {
-    const valid = [
-      "4111111111111111",
-      "4111 1111 1111 1111",
-      "5555-5555-5555-4444",
-      "378282246310005",
-      "3782 822463 10005",
-      "6011111111111117",
-      "4222222222222",
-      "4917610000000000003",
-    ];
-    it.each(valid)("redacts the Luhn-valid number %s", (number) => {
-      expect(sanitize(`paid with ${number}.`)).toBe("paid with [CARD].");
-    });
-
-    it.each(valid)("keeps %s when its last digit is changed (Luhn fails)", (number) => {
-      const last = Number(number.at(-1));
-      const broken = `${number.slice(0, -1)}${(last + 1) % 10}`;
-      expect(sanitize(`paid with ${broken}.`)).toBe(`paid with ${broken}.`);
-    });
-
-    it("keeps Luhn-valid numbers with mixed separators, odd groupings or a non-card prefix", () => {
-      for (const text of [
-        "4111 1111-1111 1111",
-        "41111 11111 11111 1",
-        "0000000000000000",
-        "1111111111111117",
-      ]) {
-        expect(sanitize(text)).toBe(text);
-      }
-    });
-  });
-
-  describe("card extras", () => {
-    it("redacts a slash-separated card only as a whole chain", () => {
-      expect(sanitize("card 4111/1111/1111/1111.")).toBe("card [CARD].");
-      expect(sanitize("4111111111111111/12 and 5555-5555-5555-4444/09/28")).toBe(
-        "[CARD]/12 and [CARD]/09/28",
-      );
-      for (const text of ["2024/4111/1111/1111/1111", "/api/4111/1111/1111/1111", "4111/1111 1111/1111"]) {
-        expect(sanitize(text)).toBe(text);
-      }
-    });
-
-    it("redacts a labelled CVV as card data, not a bare one or a length", () => {
-      expect(sanitize("my cvv is 123")).toBe("my cvv is [CARD]");
-      expect(sanitize("CVV: 123, CVC2=4321, card verification code: 555")).toBe(
-        "CVV: [CARD], CVC2=[CARD], card verification code: [CARD]",
-      );
-      for (const text of ["exp 09/28 cvv 123", "CVV: 3 digits", "CVV: 123 characters", "CVV: 12345"]) {
-        expect(sanitize(text)).toBe(text);
-      }
-    });
-  });
-
-  describe("pass as a label", () => {
-    it("redacts a password-like value after a `pass` label", () => {
-      expect(sanitize("pass: opensesame99")).toBe("pass: [REDACTED]");
-      expect(sanitize("SMTP_PASS='Tr0ub4dor&3'")).toBe("SMTP_PASS='[REDACTED]'");
-      expect(sanitize("login: jdoe Pass: Winter2024!")).toBe("login: jdoe Pass: [REDACTED]");
-    });
-
-    it("keeps passes that are not passwords", () => {
-      for (const text of [
-        "pass: 3 days",
-        "bus pass: monthly",
-        "boarding pass: 14C2",
-        "pass: hunter",
-        "Pass: 98%",
-      ]) {
-        expect(sanitize(text)).toBe(text);
-      }
-    });
-  });
-
-  describe("Unicode formatting", () => {
-    it.each([
-      ["4111\u00a01111\u00a01111\u00a01111", "[CARD]"],
-      ["4111\u202f1111\u202f1111\u202f1111", "[CARD]"],
-      ["4111\u20071111\u20091111\u20091111", "[CARD]"],
-      ["4111–1111–1111–1111", "[CARD]"],
-      ["４１１１ １１１１ １１１１ １１１１", "[CARD]"],
-      ["4111\u200b1111 1111 1111", "[CARD]"],
-      ["4111\u00ad1111\u00ad1111\u00ad1111", "[CARD]"],
-      ["IBAN DE89\u00a03704 0044 0532 0130 00", "IBAN [IBAN]"],
-      ["+1\u00a0415\u00a0555\u00a02671", "[PHONE]"],
-      ["123\u201145\u20116789", "[SSN]"],
-      ["password\u00a0is Hunter2!x", "password\u00a0is [REDACTED]"],
-      ["john＠example.com", "[EMAIL]"],
-      ["john.doe@exa\u200bmple.com", "[EMAIL]"],
-      ["jo\u200bhn@example.com", "[EMAIL]"],
-      ["jo\u2060hn@exam\u00adple.com", "[EMAIL]"],
-    ])("redacts %j whole", (text, expected) => {
-      expect(sanitize(text)).toBe(expected);
-      expect(sanitize(sanitize(text))).toBe(sanitize(text));
-    });
-
-    it("keeps every character outside a redaction, and findings point into the original text", () => {
-      const text =
-        "\u200bHi\u00a0— mail jo\u200bhn@example.com\u200b, card ４１１１ １１１１ １１１１ １１１１ 👨\u200d👩\u200d👧";
-      expect(sanitize(text)).toBe("\u200bHi\u00a0— mail [EMAIL]\u200b, card [CARD] 👨\u200d👩\u200d👧");
-      const found = sanitizer.findings(text);
-      expect(found.map(({ start, end }) => text.slice(start, end))).toEqual([
-        "jo\u200bhn@example.com",
-        "４１１１ １１１１ １１１１ １１１１",
-      ]);
-    });
-
-    it("keeps ordinary text with Unicode spaces, dashes, fullwidth forms and joiners unchanged", () => {
-      for (const text of [
-        "Price: 1\u00a0299,00\u00a0€ – pages 12–14, 2024–2025",
-        "１２月３１日（火）に会議があります。",
-        "family 👨\u200d👩\u200d👧 and 🏳\ufe0f\u200d🌈",
-        "Soft\u00adware engi\u00adneer",
-        "contact—see below",
-      ]) {
-        expect(sanitize(text)).toBe(text);
-      }
-    });
-
-    it("custom patterns read the original characters", () => {
-      const custom = new ContextSanitizer();
-      custom.addPattern(/ACME\u00a0\d+/, "[ACCOUNT]");
-      expect(custom.sanitize("ACME\u00a042 and jo\u200bhn@example.com")).toBe("[ACCOUNT] and [EMAIL]");
-      expect(custom.findings("x ACME\u00a042")).toEqual([{ category: "custom", start: 2, end: 9 }]);
-    });
-
-    it("sanitizeValue normalizes strings in values too", () => {
-      expect(sanitizer.sanitizeValue({ card: "4111\u00a01111\u00a01111\u00a01111" })).toEqual({
-        card: "[CARD]",
-      });
-    });
-  });
-
-  describe("IBANs", () => {
-    const valid = [
-      "DE89 3704 0044 0532 0130 00",
-      "DE89370400440532013000",
-      "GB82 WEST 1234 5698 7654 32",
-      "FR1420041010050500013M02606",
-      "NO93 8601 1117 947",
-    ];
-    it.each(valid)("redacts the mod-97-valid IBAN %s", (iban) => {
-      expect(sanitize(`IBAN ${iban}.`)).toBe("IBAN [IBAN].");
-    });
-
-    it.each(valid)("keeps %s when its check digits are changed", (iban) => {
-      const broken = `${iban.slice(0, 2)}${iban[2] === "9" ? "1" : "9"}${iban.slice(3)}`;
-      expect(sanitize(`IBAN ${broken}.`)).toBe(`IBAN ${broken}.`);
     });
   });
 

@@ -151,7 +151,9 @@ export {
   type HandoffSession,
   type HandoffTransition,
 } from "./orchestration/handoff-manager.js";
-export { SqlHandoffStore, HANDOFF_TRANSITIONS, LIVE_STATES } from "./orchestration/handoff-store.js";
+export { HANDOFF_TRANSITIONS, LIVE_STATES, type HandoffStore } from "./orchestration/handoff-store.js";
+export type { OrchestrationStores } from "./orchestration/stores.js";
+export { SqlHandoffStore } from "./storage/sql-handoff-store.js";
 export {
   StreamRouter,
   ORCHESTRATOR_AGENT_ID,

@@ -15,7 +15,6 @@ import {
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
-import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
 import {
   DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS,
   DEFAULT_HANDOFF_NOTIFY_TIMEOUT_MS,
@@ -48,7 +47,7 @@ import {
 } from "../security/agent-credentials.js";
 import { Permission, type PermissionChecker } from "../security/rbac.js";
 import { SecretKeyring } from "../security/secret-keyring.js";
-import { SqlAgentCallAudit } from "../storage/sql-agent-call-audit.js";
+import { storesOf } from "./stores.js";
 import {
   LIMITS,
   boundedText,
@@ -63,7 +62,7 @@ import type { AgentDirectory } from "./agent-directory.js";
 import { ContextSanitizer } from "../security/sanitizer/index.js";
 import {
   LIVE_STATES,
-  SqlHandoffStore,
+  type HandoffStore,
   sealedTargetCredentials,
   type HandoffSession,
   type HandoffTransition,
@@ -102,7 +101,7 @@ export interface HandoffManagerConfig {
   /** Applied to the summary and history sent to the specialist. Default: a new ContextSanitizer. */
   sanitizer?: ContextSanitizer;
   /** Where sessions live. Default: the repository's database, when it is a SQL repository. */
-  store?: SqlHandoffStore;
+  store?: HandoffStore;
   /** A handoff idle longer than this expires (an agent card's policy overrides). Default 3600. */
   idleTimeoutSeconds?: number;
   /** How long the target has to answer a handoff request. Default 30 000. */
@@ -187,7 +186,7 @@ export class HandoffManager implements HandoffStateReader {
   readonly #client: A2AClient;
   readonly #repo: ConversationRepository;
   readonly #threads: ThreadManager;
-  readonly #store: SqlHandoffStore;
+  readonly #store: HandoffStore;
   readonly #rbac: PermissionChecker | undefined;
   readonly #sanitizer: ContextSanitizer;
   readonly #logger: Logger;
@@ -208,14 +207,11 @@ export class HandoffManager implements HandoffStateReader {
         context: { field: "conversationRepo" },
       });
     }
-    const store =
-      config.store ??
-      (config.conversationRepo instanceof SqlConversationRepository
-        ? new SqlHandoffStore(config.conversationRepo.database)
-        : undefined);
+    const offered = storesOf(config.conversationRepo);
+    const store = config.store ?? offered?.handoffStore();
     if (!store) {
       throw new ConfigurationError(
-        "a handoff store is required when conversationRepo is not a SQL repository",
+        "a handoff store is required when conversationRepo does not offer one (SqlConversationRepository does)",
         {
           context: { field: "store" },
         },
@@ -247,11 +243,7 @@ export class HandoffManager implements HandoffStateReader {
     );
     this.#directory = config.agentDirectory;
     this.#secrets = config.secrets ?? SecretKeyring.fromEnvironment();
-    this.#audit =
-      config.audit ??
-      (config.conversationRepo instanceof SqlConversationRepository
-        ? new SqlAgentCallAudit(config.conversationRepo.database)
-        : undefined);
+    this.#audit = config.audit ?? offered?.agentCallAudit();
   }
 
   /** The repository threads and handoff notes are stored in. */
@@ -633,7 +625,7 @@ export class HandoffManager implements HandoffStateReader {
     return expired;
   }
 
-  async #reserve(input: Parameters<SqlHandoffStore["reserve"]>[0]) {
+  async #reserve(input: Parameters<HandoffStore["reserve"]>[0]) {
     try {
       return await this.#store.reserve(input);
     } catch (error) {
@@ -696,7 +688,7 @@ export class HandoffManager implements HandoffStateReader {
   #storeTransition(
     session: HandoffSession,
     to: HandoffState,
-    changes: Parameters<SqlHandoffStore["transition"]>[2],
+    changes: Parameters<HandoffStore["transition"]>[2],
     reason: string,
   ): Promise<HandoffSession | null> {
     return inSpan(
@@ -729,7 +721,7 @@ export class HandoffManager implements HandoffStateReader {
   async #transition(
     session: HandoffSession,
     to: HandoffState,
-    changes: Parameters<SqlHandoffStore["transition"]>[2],
+    changes: Parameters<HandoffStore["transition"]>[2],
     reason: string,
   ): Promise<HandoffSession> {
     const next = await this.#storeTransition(session, to, changes, reason);

@@ -10,7 +10,6 @@ import type { A2AStreamEvent, OutgoingMessage } from "../a2a/client/types.js";
 import { handoffData, type DataObject, type PreviousResult } from "../a2a/handoff-extension.js";
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
-import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
 import { ReplyBudget } from "../a2a/client/call-scope.js";
 import {
   DEFAULT_DELEGATION_REPLY_BYTES,
@@ -21,6 +20,7 @@ import {
 import {
   AbortedError,
   AgentError,
+  ConfigurationError,
   DelegationError,
   ErrorCode,
   PermissionDeniedError,
@@ -39,7 +39,7 @@ import {
 import { Permission, type PermissionChecker } from "../security/rbac.js";
 import { LIMITS, boundedText, enumSchema, identifierSchema, parseInput } from "../validation.js";
 import { ContextSanitizer } from "../security/sanitizer/index.js";
-import { SqlAgentCallAudit } from "../storage/sql-agent-call-audit.js";
+import { storesOf } from "./stores.js";
 import { AgentCallKind, outcomeOf, type AgentCallAudit } from "./agent-call-audit.js";
 import { ThreadManager } from "./thread-manager.js";
 import { DelegationStrategy } from "./types.js";
@@ -151,19 +151,17 @@ export class OrchestrationManager {
 
   constructor(config: OrchestrationManagerConfig) {
     if (!config?.a2aClient)
-      throw new DelegationError("a2aClient is required", { context: { field: "a2aClient" } });
+      throw new ConfigurationError("a2aClient is required", { context: { field: "a2aClient" } });
     if (!config.conversationRepo) {
-      throw new DelegationError("conversationRepo is required", { context: { field: "conversationRepo" } });
+      throw new ConfigurationError("conversationRepo is required", {
+        context: { field: "conversationRepo" },
+      });
     }
     this.#client = config.a2aClient;
     this.#threads = new ThreadManager(config.conversationRepo);
     this.#rbac = config.rbac;
     this.#sanitizer = config.sanitizer ?? new ContextSanitizer();
-    this.#audit =
-      config.auditStore ??
-      (config.conversationRepo instanceof SqlConversationRepository
-        ? new SqlAgentCallAudit(config.conversationRepo.database)
-        : undefined);
+    this.#audit = config.auditStore ?? storesOf(config.conversationRepo)?.agentCallAudit();
     this.#logger = (config.logger ?? defaultLogger()).child({ component: "orchestration" });
     this.#tracer = config.tracer ?? defaultTracer();
   }

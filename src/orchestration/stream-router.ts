@@ -28,8 +28,7 @@ import type {
 import { ThreadManager } from "./thread-manager.js";
 import type { CompletionStatus } from "./types.js";
 import { OPEN_TASK_LIMITS, type OpenTask, type OpenTaskStore } from "./open-tasks.js";
-import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
-import { SqlOpenTaskStore } from "../storage/sql-open-task-store.js";
+import { storesOf } from "./stores.js";
 import { DelegationStrategy } from "./types.js";
 
 /** The orchestrator's own id in events and stored replies. */
@@ -177,11 +176,7 @@ export class StreamRouter {
       (config.exitCommands ?? DEFAULT_EXIT_COMMANDS).map((c) => c.trim().toLowerCase()),
     );
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_ROUTE_TIMEOUT_MS;
-    this.#openTasks =
-      config.openTasks ??
-      (this.#repo instanceof SqlConversationRepository
-        ? new SqlOpenTaskStore(this.#repo.database)
-        : undefined);
+    this.#openTasks = config.openTasks ?? storesOf(this.#repo)?.openTaskStore();
   }
 
   /**

@@ -1,6 +1,6 @@
 /** The audit trail ({@link AgentCallAudit}) in the `agent_calls` table. */
 import { randomUUID } from "node:crypto";
-import { timestamp } from "./sql-conversation-repository.js";
+import { timestamp } from "./sql-values.js";
 import type {
   AgentCallAudit,
   AgentCallKind,

@@ -4,6 +4,11 @@ import { z } from "zod";
 import { StorageError, ThreadAccessError } from "../errors.js";
 import type { Database } from "./database.js";
 import type { ConversationsTable, MessagesTable } from "./schema.js";
+import { SqlAgentCallAudit } from "./sql-agent-call-audit.js";
+import { SqlHandoffStore } from "./sql-handoff-store.js";
+import { SqlOpenTaskStore } from "./sql-open-task-store.js";
+import { parseJsonObject, timestamp } from "./sql-values.js";
+import type { OrchestrationStores } from "../orchestration/stores.js";
 import {
   LIMITS,
   boundedText,
@@ -80,11 +85,26 @@ export const DEFAULT_RECENT_MESSAGES = 20;
  * The conversation repository on any SQL backend {@link Database} supports (SQLite, PostgreSQL).
  * Every query filters by tenant.
  */
-export class SqlConversationRepository implements ConversationRepository {
+export class SqlConversationRepository implements ConversationRepository, OrchestrationStores {
   readonly database: Database;
 
   constructor(database: Database) {
     this.database = database;
+  }
+
+  /** Handoff sessions in this repository's database. */
+  handoffStore(): SqlHandoffStore {
+    return new SqlHandoffStore(this.database);
+  }
+
+  /** The agent-call audit trail in this repository's database. */
+  agentCallAudit(): SqlAgentCallAudit {
+    return new SqlAgentCallAudit(this.database);
+  }
+
+  /** Tasks agents left waiting for input, in this repository's database. */
+  openTaskStore(): SqlOpenTaskStore {
+    return new SqlOpenTaskStore(this.database);
   }
 
   async createConversation(input: CreateConversationInput): Promise<Conversation> {
@@ -266,18 +286,6 @@ export class SqlConversationRepository implements ConversationRepository {
 
 /** The seed's name for the repository; works on every backend, not only SQLite. */
 export class SqliteConversationRepository extends SqlConversationRepository {}
-
-/** ISO-8601 UTC with milliseconds: sorts lexicographically in time order. */
-export function timestamp(date: Date = new Date()): string {
-  return date.toISOString();
-}
-
-export function parseJsonObject(text: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(text);
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
 
 function toConversation(row: ConversationsTable): Conversation {
   return {

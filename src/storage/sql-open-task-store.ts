@@ -1,5 +1,5 @@
 /** Open tasks ({@link OpenTaskStore}) in the `open_tasks` table. */
-import { timestamp } from "./sql-conversation-repository.js";
+import { timestamp } from "./sql-values.js";
 import type { OpenTask, OpenTaskStore } from "../orchestration/open-tasks.js";
 import type { Database } from "./database.js";
 

@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from "../../src/errors.js";
 import { HandoffManager, type HandoffReturn } from "../../src/orchestration/handoff-manager.js";
-import { SqlHandoffStore } from "../../src/orchestration/handoff-store.js";
+import { SqlHandoffStore } from "../../src/storage/sql-handoff-store.js";
 import { CompletionStatus, HandoffState } from "../../src/orchestration/types.js";
 import { RbacService, Role } from "../../src/security/rbac.js";
 import type { Database } from "../../src/storage/database.js";

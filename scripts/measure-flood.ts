@@ -96,7 +96,7 @@ process.stdout.write(
 );
 
 await gateway.close();
-await database.dispose();
+await database.close();
 agent.stdin.end();
 await once(agent, "exit");
 rmSync(dir, { recursive: true, force: true });

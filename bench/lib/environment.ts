@@ -113,7 +113,7 @@ export async function openStack(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await client.close();
-      await database.dispose();
+      await database.close();
     })();
     return closing;
   };

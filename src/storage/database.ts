@@ -61,7 +61,7 @@ export class Database {
 
   /** The Kysely instance. Internal plumbing for repositories; prefer their methods. */
   get db(): Kysely<OmniForgeSchema> {
-    if (this.#disposed) throw new ConfigurationError("Database has been disposed");
+    if (this.#disposed) throw new ConfigurationError("Database has been closed");
     return this.#db;
   }
 
@@ -99,13 +99,18 @@ export class Database {
   }
 
   /** Closes the connection or pool. Idempotent. */
-  dispose(): Promise<void> {
+  close(): Promise<void> {
     this.#disposed ??= this.#db.destroy();
     return this.#disposed;
   }
 
+  /** @deprecated The same as {@link Database.close} (every other resource says `close()`). */
+  dispose(): Promise<void> {
+    return this.close();
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.dispose();
+    await this.close();
   }
 
   async #migrate(): Promise<void> {

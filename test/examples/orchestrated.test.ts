@@ -55,7 +55,7 @@ describe("example agents behind the real OmniForge managers", () => {
   afterAll(async () => {
     await Promise.all([knowledge, research, skills].map((agent) => agent?.close()));
     await client?.close();
-    await database?.dispose();
+    await database?.close();
     await dirs.cleanup();
   });
 

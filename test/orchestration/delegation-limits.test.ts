@@ -35,7 +35,7 @@ describe("delegation reply budget", () => {
   afterAll(async () => {
     await Promise.all(agents.map((agent) => agent.close()));
     await client?.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   it.each([DelegationStrategy.PARALLEL, DelegationStrategy.SEQUENTIAL])(

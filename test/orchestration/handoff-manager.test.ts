@@ -58,7 +58,7 @@ for (const target of databaseTargets()) {
     afterAll(async () => {
       await Promise.all([specialist, refuser, plain].map((a) => a?.close()));
       await client?.close();
-      await database?.dispose();
+      await database?.close();
     });
 
     async function newThread(tenantId = TENANT, userId = USER) {

@@ -73,13 +73,13 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
           rows.filter((r) => r.state === HandoffState.PENDING || r.state === HandoffState.ACTIVE),
         ).toHaveLength(1);
       } finally {
-        await database.dispose();
+        await database.close();
       }
     });
 
     it("kill -9 with a handoff active: a new process sees it and routes to the specialist", async () => {
       const { url, database, threadId } = await setup();
-      await database.dispose();
+      await database.close();
       const { child, line } = spawnWorker(WORKER, ["hold", url, threadId, "acme", specialist.url]);
       const handoffId = /^ready (\S+)/.exec(await line(0))?.[1];
       expect(handoffId).toBeDefined();

@@ -72,7 +72,7 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
     afterAll(async () => {
       await agent?.close();
       await client?.close();
-      await database?.dispose();
+      await database?.close();
     });
 
     it("the router says the agent asks, remembers the task, and the answer continues the same task", async () => {
@@ -233,7 +233,7 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
       const asked = await routeAll(router, thread.id, "book a table");
       expect(asked.find((e) => e.type === "input_required")).toMatchObject({ question: "Which day?" });
       await before.close();
-      await first.dispose();
+      await first.close();
 
       // A new process of the agent (a new port, a new connection to its database).
       const second = new Database(agentDbUrl);
@@ -244,7 +244,7 @@ for (const target of databaseTargets().filter((t) => t.name !== "sqlite-memory")
         expect(textOf(answered)).toBe('Booked for Friday (asked "Which day?", party of 4)');
       } finally {
         await after.close();
-        await second.dispose();
+        await second.close();
       }
     });
   });

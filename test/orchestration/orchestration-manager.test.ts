@@ -40,7 +40,7 @@ describe("OrchestrationManager", () => {
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.close()));
     await client.close();
-    await database.dispose();
+    await database.close();
   });
 
   const base = () => ({ threadId, tenantId: TENANT, userId: USER });

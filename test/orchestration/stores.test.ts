@@ -41,7 +41,7 @@ describe("orchestration stores", () => {
   });
   afterAll(async () => {
     await client.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   it("a SQL repository offers every store, on its own database", () => {

@@ -74,7 +74,7 @@ for (const target of databaseTargets()) {
     afterAll(async () => {
       await Promise.all([returning, slow, flood].map((agent) => agent?.close()));
       await client?.close();
-      await database?.dispose();
+      await database?.close();
     });
 
     let floodThread = "";

@@ -82,7 +82,7 @@ describe("StreamRouter", () => {
   afterAll(async () => {
     await Promise.all([knowledge, research, skill, gated].map((a) => a?.close()));
     await client?.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   const newThread = async () => (await repo.createConversation({ tenantId: TENANT, userId: USER })).id;

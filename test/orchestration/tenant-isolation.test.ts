@@ -106,7 +106,7 @@ for (const target of databaseTargets()) {
     afterAll(async () => {
       await globex?.agent.close();
       await acme?.agent.close();
-      await database?.dispose();
+      await database?.close();
     });
 
     const thread = async (tenantId: string, title = "Skills") =>
@@ -310,7 +310,7 @@ describe("tenant isolation: random interleavings of three tenants (property)", (
   });
   afterAll(async () => {
     await Promise.all([...agents.values()].map(({ agent }) => agent.close()));
-    await database?.dispose();
+    await database?.close();
   });
 
   type Op =

@@ -21,7 +21,7 @@ for (const target of databaseTargets()) {
       await repo.addMessage({ ...ref, role: "assistant", content: "hi", agentId: "kb" });
     });
     afterAll(async () => {
-      await database?.dispose();
+      await database?.close();
     });
 
     it("validateThread is true only for the owning tenant and user", async () => {

@@ -37,7 +37,7 @@ describe("tracing", () => {
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.close()));
     await client.close();
-    await database.dispose();
+    await database.close();
     trace.disable();
     context.disable();
   });

@@ -66,7 +66,7 @@ async function revive(url: string) {
     router,
     async close() {
       await client.close();
-      await database.dispose();
+      await database.close();
     },
   };
 }

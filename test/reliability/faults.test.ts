@@ -73,7 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await healthy?.close();
   await client?.close();
-  await database?.dispose();
+  await database?.close();
 });
 
 const newThread = async (): Promise<string> =>

@@ -106,7 +106,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await database?.dispose();
+  await database?.close();
   await server?.close();
 });
 

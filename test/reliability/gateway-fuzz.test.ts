@@ -68,7 +68,7 @@ describe("gateway fuzzing", () => {
     await app?.close();
     await agents?.close();
     await client?.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   const pathParam = fc.oneof(

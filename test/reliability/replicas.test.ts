@@ -103,7 +103,7 @@ describe.skipIf(postgresAdminUrl() === null)("two gateway replicas on one Postgr
   afterAll(async () => {
     for (const child of running) await child.kill9();
     await specialist?.close();
-    await database?.dispose();
+    await database?.close();
     delete process.env.OMNIFORGE_SECRET_KEY;
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

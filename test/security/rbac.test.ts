@@ -44,7 +44,7 @@ for (const target of databaseTargets()) {
       rbac = new RbacService(database);
     });
     afterAll(async () => {
-      await database?.dispose();
+      await database?.close();
     });
 
     it("grants what the assigned role allows, per tenant", async () => {

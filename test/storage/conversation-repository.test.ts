@@ -38,7 +38,7 @@ for (const target of databaseTargets()) {
       repo = new SqliteConversationRepository(database);
     });
     afterAll(async () => {
-      await database?.dispose();
+      await database?.close();
     });
 
     it("creates a conversation with a caller-given id and reads it back", async () => {

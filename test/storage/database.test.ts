@@ -75,8 +75,8 @@ describe("Database on SQLite", () => {
   it("dispose is idempotent and supports await using", async () => {
     const database = new Database("sqlite::memory:");
     await database.initialize();
-    await database.dispose();
-    await database.dispose();
+    await database.close();
+    await database.close();
     expect(() => database.db).toThrow(/disposed/);
   });
 });

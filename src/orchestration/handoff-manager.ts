@@ -35,6 +35,7 @@ import {
   defaultTracer,
   errorCodeOf,
   inSpan,
+  throwIfAborted,
   type Logger,
   type Tracer,
 } from "../observability.js";
@@ -423,6 +424,7 @@ export class HandoffManager implements HandoffStateReader {
   }): Promise<HandoffSession> {
     const { threadId, tenantId } = parseInput(refSchema, input);
     const ret = parseInput(handoffReturnSchema, input.handoffReturn, "handoffReturn");
+    throwIfAborted(input.signal);
     if (ret.threadId !== threadId)
       throw new ValidationError("handoffReturn.threadId", "does not match threadId");
     if (ret.tenantId !== tenantId)
@@ -440,6 +442,8 @@ export class HandoffManager implements HandoffStateReader {
         `must be the agent that started the handoff, ${session.sourceAgentId}`,
       );
     }
+    // The last moment to give up: past it the handoff is completed.
+    throwIfAborted(input.signal);
     return this.finishFromAgent(session, ret);
   }
 
@@ -477,6 +481,7 @@ export class HandoffManager implements HandoffStateReader {
     signal?: AbortSignal;
   }): Promise<HandoffSession> {
     const { threadId, tenantId, reason, userId } = parseInput(cancelSchema, input);
+    throwIfAborted(input.signal);
     const session = await this.#liveSession(threadId, tenantId);
     if (!session) {
       throw new HandoffError(ErrorCode.NO_ACTIVE_HANDOFF, `Thread ${threadId} has no active handoff`, {
@@ -489,6 +494,8 @@ export class HandoffManager implements HandoffStateReader {
         context: { threadId, tenantId, userId: actor },
       });
     }
+    // The last moment to give up: past it the handoff is cancelled (and the specialist told).
+    throwIfAborted(input.signal);
     const cancelled = await this.#transition(session, HandoffState.CANCELLED, {}, reason);
     await this.#note(cancelled, `Handoff to ${session.targetAgentId} cancelled: ${reason}`);
     await this.#notifyCancel(session, reason);

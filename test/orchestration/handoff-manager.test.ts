@@ -267,6 +267,22 @@ for (const target of databaseTargets()) {
       });
     });
 
+    it("an aborted signal stops completeHandoff and cancelHandoff before they change anything", async () => {
+      const threadId = await newThread();
+      await initiate(threadId);
+      const signal = AbortSignal.abort();
+      const before = cancels.length;
+      await expect(
+        manager.completeHandoff({ threadId, tenantId: TENANT, handoffReturn: returnOf(threadId), signal }),
+      ).rejects.toMatchObject({ code: ErrorCode.ABORTED });
+      await expect(
+        manager.cancelHandoff({ threadId, tenantId: TENANT, reason: "stop", signal }),
+      ).rejects.toMatchObject({ code: ErrorCode.ABORTED });
+      expect(cancels.length).toBe(before);
+      expect(await manager.isHandoffActive({ threadId, tenantId: TENANT })).toBe(true);
+      await manager.cancelHandoff({ threadId, tenantId: TENANT, reason: "clean up" });
+    });
+
     it("completeHandoff checks the return names the session's agents and thread", async () => {
       const threadId = await newThread();
       await initiate(threadId);

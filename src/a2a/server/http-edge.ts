@@ -4,9 +4,20 @@
  */
 import type { ServerResponse } from "node:http";
 import { SSE_HEADERS, formatSSEErrorEvent, formatSSEEvent } from "@a2a-js/sdk";
-import { ROOT_CONTEXT, TraceFlags, propagation, trace, type Context } from "@opentelemetry/api";
+import type { AgentCard as A2AAgentCard } from "@a2a-js/sdk";
+import type { A2ARequestHandler } from "@a2a-js/sdk/server";
+import { ROOT_CONTEXT, TraceFlags, propagation, trace, type Context, type Tracer } from "@opentelemetry/api";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
+
+/** What a binding's route is built from. */
+export interface BindingRouteConfig {
+  readonly requestHandler: A2ARequestHandler;
+  /** The agent's card (read on every request: the versions it declares are checked). */
+  readonly getCard: () => A2AAgentCard;
+  readonly tracer: Tracer;
+  readonly logger?: Logger | undefined;
+}
 
 /** Answers a route gives once the caller is admitted (`caller`: who `authenticate` named, if anyone). */
 export type RouteHandler = (request: FastifyRequest, reply: FastifyReply, caller?: string) => Promise<void>;

@@ -1,20 +1,20 @@
 /** The JSON-RPC binding's route (v1.0, and v0.3 for requests that ask for it): plain answers and SSE streams. */
-import type { AgentCard as A2AAgentCard } from "@a2a-js/sdk";
 import { JsonRpcTransportHandler, validateVersion } from "@a2a-js/sdk/server";
-import type { A2ARequestHandler } from "@a2a-js/sdk/server";
 import { LegacyJsonRpcTransportHandler } from "@a2a-js/sdk/compat/v0_3/server";
-import { SpanKind, SpanStatusCode, context, trace, type Tracer } from "@opentelemetry/api";
-import type { Logger } from "pino";
+import { SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { disconnectSignal, httpCallContext, isLegacyVersion } from "./call-context.js";
-import { JSON_TYPE, extractTraceContext, header, streamSse, type RouteHandler } from "./http-edge.js";
+import {
+  JSON_TYPE,
+  extractTraceContext,
+  header,
+  streamSse,
+  type BindingRouteConfig,
+  type RouteHandler,
+} from "./http-edge.js";
 
-export interface JsonRpcRouteConfig {
-  readonly requestHandler: A2ARequestHandler;
-  readonly getCard: () => A2AAgentCard;
+export interface JsonRpcRouteConfig extends BindingRouteConfig {
   /** Whether v0.3 JSON-RPC is served too. */
   readonly legacy: boolean;
-  readonly tracer: Tracer;
-  readonly logger?: Logger | undefined;
 }
 
 interface JsonRpcEnvelope {

@@ -1,21 +1,14 @@
 /** The HTTP+JSON binding's routes (v1.0, below `restPath`): Fastify in front of `handleRest`. */
 import { A2A_CONTENT_TYPE } from "@a2a-js/sdk";
-import type { AgentCard as A2AAgentCard } from "@a2a-js/sdk";
 import { validateVersion } from "@a2a-js/sdk/server";
-import type { A2ARequestHandler } from "@a2a-js/sdk/server";
 import { RequestMalformedError } from "@a2a-js/sdk/errors";
-import { SpanKind, SpanStatusCode, context, trace, type Tracer } from "@opentelemetry/api";
-import type { Logger } from "pino";
+import { SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { disconnectSignal, httpCallContext } from "./call-context.js";
-import { extractTraceContext, streamSse, type RouteHandler } from "./http-edge.js";
+import { extractTraceContext, streamSse, type BindingRouteConfig, type RouteHandler } from "./http-edge.js";
 import { handleRest, restError, restStreamEvent } from "./rest-binding.js";
 
-export interface RestRouteConfig {
-  readonly requestHandler: A2ARequestHandler;
-  readonly getCard: () => A2AAgentCard;
+export interface RestRouteConfig extends BindingRouteConfig {
   readonly restPath: string;
-  readonly tracer: Tracer;
-  readonly logger?: Logger | undefined;
 }
 
 /** Answers HTTP+JSON requests: JSON, an SSE stream, or a 404 for a path no route matches. */

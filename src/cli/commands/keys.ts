@@ -1,0 +1,57 @@
+/** `omniforge keys create|list|revoke`: the gateway's API keys (stored hashed). */
+import type { Command } from "commander";
+import { ApiKeyService } from "../../security/api-keys.js";
+import { Role } from "../../security/rbac.js";
+import { CliFailure, DEFAULT_DATABASE_URL, withDatabase, type CliIo } from "../cli-support.js";
+
+export function addKeysCommand(program: Command, io: CliIo): void {
+  const keys = program.command("keys").description("Manage gateway API keys (stored hashed)");
+  keys
+    .command("create")
+    .description("Create an API key; it is printed once and only its hash is stored")
+    .requiredOption("--tenant <id>", "tenant the key acts for")
+    .requiredOption("--user <id>", "user the key acts as")
+    .requiredOption("--role <role>", `role: ${Object.values(Role).join(", ")}`)
+    .option("--name <name>", "a label for listings", "cli")
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (options: { tenant: string; user: string; role: string; name: string; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const created = await new ApiKeyService(database).create({
+          tenantId: options.tenant,
+          userId: options.user,
+          role: options.role as Role,
+          name: options.name,
+        });
+        io.stdout(
+          `Created key ${created.id} (${created.role} for ${created.userId} in ${created.tenantId}):\n\n  ${created.key}\n\nStore it now: it cannot be shown again.\n`,
+        );
+      });
+    });
+  keys
+    .command("list")
+    .description("List a tenant's API keys (never the secrets)")
+    .requiredOption("--tenant <id>", "tenant id")
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (options: { tenant: string; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const list = await new ApiKeyService(database).list({ tenantId: options.tenant });
+        if (list.length === 0) io.stdout(`No API keys for tenant ${options.tenant}.\n`);
+        for (const k of list) {
+          const status = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
+          io.stdout(`${k.id}  ${k.prefix}…  ${k.role.padEnd(9)}  ${k.userId}  ${k.name}  ${status}\n`);
+        }
+      });
+    });
+  keys
+    .command("revoke <keyId>")
+    .description("Revoke an API key")
+    .requiredOption("--tenant <id>", "tenant id")
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (keyId: string, options: { tenant: string; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const revoked = await new ApiKeyService(database).revoke({ id: keyId, tenantId: options.tenant });
+        if (!revoked) throw new CliFailure(`no active key ${keyId} in tenant ${options.tenant}`);
+        io.stdout(`Revoked ${keyId}.\n`);
+      });
+    });
+}

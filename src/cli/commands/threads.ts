@@ -1,0 +1,72 @@
+/** `omniforge threads list|show`: inspect conversation threads. */
+import type { Command } from "commander";
+import { ThreadAccessError } from "../../errors.js";
+import { SqlHandoffStore } from "../../storage/sql-handoff-store.js";
+import type { Database } from "../../storage/database.js";
+import { SqlConversationRepository } from "../../storage/sql-conversation-repository.js";
+import { DEFAULT_DATABASE_URL, parsePositiveInt, withDatabase, type CliIo } from "../cli-support.js";
+
+export function addThreadsCommand(program: Command, io: CliIo): void {
+  const threads = program.command("threads").description("Inspect conversation threads");
+  threads
+    .command("list")
+    .description("List a tenant's threads, newest first")
+    .requiredOption("--tenant <id>", "tenant id")
+    .option("--user <id>", "only this user's threads")
+    .option("--limit <n>", "how many", parsePositiveInt, 20)
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (options: { tenant: string; user?: string; limit: number; db: string }) => {
+      await withDatabase(options.db, async (database) => {
+        const repo = new SqlConversationRepository(database);
+        const list = await repo.listConversations({
+          tenantId: options.tenant,
+          limit: options.limit,
+          ...(options.user ? { userId: options.user } : {}),
+        });
+        if (list.length === 0) io.stdout(`No threads for tenant ${options.tenant}.\n`);
+        for (const t of list) {
+          io.stdout(
+            `${t.id}  ${t.createdAt.toISOString()}  ${t.userId}  ${t.conversationType}  ${t.title || "(untitled)"}\n`,
+          );
+        }
+      });
+    });
+  threads
+    .command("show <threadId>")
+    .description("Show a thread's messages and handoff history")
+    .requiredOption("--tenant <id>", "tenant id")
+    .option("--limit <n>", "how many messages", parsePositiveInt, 100)
+    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
+    .action(async (threadId: string, options: { tenant: string; limit: number; db: string }) => {
+      await withDatabase(options.db, (database) => showThread(database, threadId, options, io));
+    });
+}
+
+/** Prints the thread's header, its messages, then its handoffs. */
+async function showThread(
+  database: Database,
+  threadId: string,
+  options: { tenant: string; limit: number },
+  io: CliIo,
+): Promise<void> {
+  const repo = new SqlConversationRepository(database);
+  const thread = await repo.getConversation({ conversationId: threadId, tenantId: options.tenant });
+  if (!thread) throw new ThreadAccessError(threadId);
+  io.stdout(`Thread ${thread.id} (${thread.conversationType}) "${thread.title}" — user ${thread.userId}\n\n`);
+  const messages = await repo.getMessages({
+    conversationId: threadId,
+    tenantId: options.tenant,
+    limit: options.limit,
+  });
+  for (const m of messages) {
+    const who = m.role === "assistant" ? `assistant[${m.agentId ?? "?"}]` : m.role;
+    io.stdout(`${m.createdAt.toISOString()}  ${who}: ${m.content}\n`);
+  }
+  const sessions = await new SqlHandoffStore(database).list(threadId, options.tenant);
+  if (sessions.length > 0) io.stdout("\nHandoffs:\n");
+  for (const s of sessions) {
+    io.stdout(
+      `  ${s.handoffId}  ${s.state.padEnd(9)}  ${s.sourceAgentId} -> ${s.targetAgentId}  ${s.handoffReason}\n`,
+    );
+  }
+}

@@ -71,188 +71,268 @@ export async function runDemo(config: DemoConfig): Promise<DemoResult> {
     steps.push({ name, ok, detail });
     out(`  ${ok ? "✔" : "✘"} ${name}: ${detail}\n`);
   };
-  const agents: ServedAgent[] = [];
-  let database: Database | undefined;
-  let client: A2AClient | undefined;
+  const resources: DemoResources = { agents: [] };
   const threadId = randomUUID();
   let skillFile: string | undefined;
   try {
     out(`OmniForge demo\n  work dir: ${workDir}\n  database: ${databaseUrl}\n\n`);
-    database = new Database(databaseUrl);
-    await database.initialize();
-    const [knowledge, research, skills] = await Promise.all([
-      startKnowledgeAgent(),
-      startResearchAgent(),
-      startSkillCreationAgent({ skillsDir: join(workDir, "skills"), stateDir: join(workDir, "skill-state") }),
-    ]);
-    agents.push(knowledge, research, skills);
-    for (const agent of agents) out(`  agent ${agent.card.identity.id.padEnd(22)} ${agent.url}\n`);
-    // The demo's agents run on loopback: exactly their host:port are allowed, nothing else local.
-    client = new A2AClient({ network: { allow: agents.map((agent) => allowEntryFor(agent.url)) } });
-
-    const conversationRepo = new SqlConversationRepository(database);
-    const orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo });
-    const handoffManager = new HandoffManager({ a2aClient: client, conversationRepo });
-    const router = new StreamRouter({
-      handoffManager,
-      orchestrationManager: orchestrator,
-      defaultAgents: [knowledge.card],
-    });
-    await conversationRepo.createConversation({
-      tenantId: TENANT,
-      userId: USER,
-      conversationId: threadId,
-      title: "Slack alerts",
-      conversationType: ConversationType.CHAT,
-    });
-    out(`  thread ${threadId} (tenant ${TENANT}, user ${USER})\n`);
-
-    // 1. The orchestrator asks two agents in parallel and merges their answers.
-    const question = "How do agents recover their state after a crash?";
-    out(`\n── 1. Delegation (parallel) ──\nuser> ${question}\n`);
-    await conversationRepo.addMessage({
-      conversationId: threadId,
-      tenantId: TENANT,
-      role: MessageRole.USER,
-      content: question,
-    });
-    const results = await orchestrator.delegateToAgents({
+    const demo = await setUpDemo(resources, {
+      databaseUrl,
+      workDir,
       threadId,
-      tenantId: TENANT,
-      userId: USER,
-      message: question,
-      targetAgentCards: [knowledge.card, research.card],
-      strategy: DelegationStrategy.PARALLEL,
-      timeoutMs: 10_000,
-      ...(config.signal ? { signal: config.signal } : {}),
+      out,
+      check,
+      signal: config.signal,
     });
-    const synthesis = orchestrator.synthesizeResponses(results);
-    await conversationRepo.addMessage({
-      conversationId: threadId,
-      tenantId: TENANT,
-      role: MessageRole.ASSISTANT,
-      content: synthesis,
-      agentId: "orchestrator",
-    });
-    out(`orchestrator> ${indent(synthesis)}\n`);
-    for (const r of results)
-      out(
-        `  · ${r.agentId}: ${r.success ? "ok" : `failed (${r.errorCode})`} in ${r.latencyMs.toFixed(1)} ms\n`,
-      );
-    check(
-      "delegation",
-      results.length === 2 &&
-        results.every((r) => r.success && r.response?.includes("Source: ")) &&
-        synthesis.includes("From knowledge-agent:") &&
-        synthesis.includes("From research-agent:"),
-      `${results.filter((r) => r.success).length}/2 agents answered with cited sources`,
-    );
-
-    // 2. Hand the thread to the skill creator.
-    out(`\n── 2. Handoff ──\n`);
-    const acceptance = await handoffManager.initiateHandoff({
-      threadId,
-      tenantId: TENANT,
-      userId: USER,
-      sourceAgentId: "main-chatbot",
-      targetAgentCard: skills.card,
-      contextSummary: "User wants to create a skill for Slack alerts",
-      handoffReason: "skill_creation_workflow",
-    });
-    out(
-      `  handoff ${acceptance.accepted ? "accepted" : `refused (${acceptance.rejectionReason})`}` +
-        `${acceptance.estimatedDurationSeconds ? `, about ${acceptance.estimatedDurationSeconds} s` : ""}\n`,
-    );
-    check(
-      "handoff accepted",
-      acceptance.accepted && (await router.isHandoffActive({ threadId, tenantId: TENANT })),
-      acceptance.handoffId ?? "no id",
-    );
-
-    // 3. While the specialist holds the thread, every message goes to it, streamed back.
-    out(`\n── 3. Routed messages (the skill creator holds the thread) ──\n`);
-    let returned: Extract<RouterEvent, { type: "handoff_returned" }> | undefined;
-    let specialistTurns = 0;
-    for (const answer of DEMO_SKILL_ANSWERS) {
-      out(`user> ${answer}\n`);
-      const turn = await routeTurn(router, threadId, answer, out, config.signal);
-      if (turn.agentId === skills.card.identity.id) specialistTurns++;
-      if (turn.error) throw new Error(`routing failed: ${turn.error}`);
-      if (turn.returned) {
-        returned = turn.returned;
-        break;
-      }
-    }
-    check(
-      "messages routed to the specialist",
-      specialistTurns === DEMO_SKILL_ANSWERS.length,
-      `${specialistTurns} turns answered by skill-creation-agent`,
-    );
-
-    // 4. The specialist returned control in its stream; the router completed the handoff.
-    out(`\n── 4. Completion ──\n`);
+    await delegate(demo);
+    await handOff(demo);
+    const returned = await routeToSpecialist(demo);
     skillFile = returned?.artifactsCreated[0];
-    const [session] = await handoffManager.listHandoffs({ threadId, tenantId: TENANT });
-    check(
-      "handoff completed from the stream",
-      returned?.completionStatus === "completed" && session?.state === HandoffState.COMPLETED,
-      `session ${session?.state ?? "missing"}: ${session?.resultSummary ?? ""}`,
-    );
-    const fileOk =
-      skillFile !== undefined &&
-      existsSync(skillFile) &&
-      readFileSync(skillFile, "utf8").includes("Slack CPU Alerts");
-    check("skill file written", fileOk, skillFile ?? "no artifact");
-
-    // 5. Control is back: the next message goes to the orchestrator's default agent.
-    out(`\n── 5. Back to the orchestrator ──\n`);
-    const back = "Which roles can cancel a handoff?";
-    out(`user> ${back}\n`);
-    const turn = await routeTurn(router, threadId, back, out, config.signal);
-    check(
-      "routing returned to the orchestrator",
-      turn.target === "orchestrator" && turn.agentId === knowledge.card.identity.id && !turn.error,
-      `answered by ${turn.agentId}`,
-    );
-
-    const stored = await conversationRepo.getMessages({
-      conversationId: threadId,
-      tenantId: TENANT,
-      limit: 1000,
-    });
-    const expected = 2 + 2 * DEMO_SKILL_ANSWERS.length + 2;
-    const conversational = stored.filter((m) => m.role !== MessageRole.SYSTEM).length;
-    check(
-      "thread stored",
-      conversational === expected,
-      `${conversational} user/assistant messages, ${stored.length - conversational} handoff notes`,
-    );
+    await checkCompletion(demo, returned, skillFile);
+    await routeBackToOrchestrator(demo);
+    await checkStoredThread(demo);
   } catch (error) {
     check("demo ran", false, error instanceof Error ? error.message : String(error));
   } finally {
-    await Promise.allSettled(agents.map((a) => a.close()));
-    await client?.close();
-    await database?.dispose();
+    await Promise.allSettled(resources.agents.map((a) => a.close()));
+    await resources.client?.close();
+    await resources.database?.close();
   }
   const ok = steps.length > 0 && steps.every((s) => s.ok);
   out(`\n${ok ? "Demo complete: every step did what it should." : "Demo FAILED: see the ✘ steps above."}\n`);
   return { ok, steps, threadId, workDir, databaseUrl, ...(skillFile ? { skillFile } : {}) };
 }
 
+/** What the demo opens; closed at the end whatever happened. */
+interface DemoResources {
+  agents: ServedAgent[];
+  database?: Database;
+  client?: A2AClient;
+}
+
+/** What every step works with. */
+interface Demo {
+  threadId: string;
+  out: (text: string) => void;
+  /** Records a step's outcome and prints it. */
+  check: (name: string, ok: boolean, detail: string) => void;
+  signal: AbortSignal | undefined;
+  knowledge: ServedAgent;
+  research: ServedAgent;
+  skills: ServedAgent;
+  conversationRepo: SqlConversationRepository;
+  orchestrator: OrchestrationManager;
+  handoffManager: HandoffManager;
+  router: StreamRouter;
+}
+
+/** Migrates the database, starts the three agents, builds the managers and creates the thread. */
+async function setUpDemo(
+  resources: DemoResources,
+  options: Pick<Demo, "threadId" | "out" | "check" | "signal"> & { databaseUrl: string; workDir: string },
+): Promise<Demo> {
+  const { threadId, out, workDir } = options;
+  const database = (resources.database = new Database(options.databaseUrl));
+  await database.initialize();
+  const [knowledge, research, skills] = await Promise.all([
+    startKnowledgeAgent(),
+    startResearchAgent(),
+    startSkillCreationAgent({ skillsDir: join(workDir, "skills"), stateDir: join(workDir, "skill-state") }),
+  ]);
+  const agents = resources.agents;
+  agents.push(knowledge, research, skills);
+  for (const agent of agents) out(`  agent ${agent.card.identity.id.padEnd(22)} ${agent.url}\n`);
+  // The demo's agents run on loopback: exactly their host:port are allowed, nothing else local.
+  const client = (resources.client = new A2AClient({
+    network: { allow: agents.map((agent) => allowEntryFor(agent.url)) },
+  }));
+
+  const conversationRepo = new SqlConversationRepository(database);
+  const orchestrator = new OrchestrationManager({ a2aClient: client, conversationRepo });
+  const handoffManager = new HandoffManager({ a2aClient: client, conversationRepo });
+  const router = new StreamRouter({
+    handoffManager,
+    orchestrationManager: orchestrator,
+    defaultAgents: [knowledge.card],
+  });
+  await conversationRepo.createConversation({
+    tenantId: TENANT,
+    userId: USER,
+    conversationId: threadId,
+    title: "Slack alerts",
+    conversationType: ConversationType.CHAT,
+  });
+  out(`  thread ${threadId} (tenant ${TENANT}, user ${USER})\n`);
+  return {
+    threadId,
+    out,
+    check: options.check,
+    signal: options.signal,
+    knowledge,
+    research,
+    skills,
+    conversationRepo,
+    orchestrator,
+    handoffManager,
+    router,
+  };
+}
+
+/** 1. The orchestrator asks two agents in parallel and merges their answers. */
+async function delegate(demo: Demo): Promise<void> {
+  const { threadId, out, conversationRepo, orchestrator } = demo;
+  const question = "How do agents recover their state after a crash?";
+  out(`\n── 1. Delegation (parallel) ──\nuser> ${question}\n`);
+  await conversationRepo.addMessage({
+    conversationId: threadId,
+    tenantId: TENANT,
+    role: MessageRole.USER,
+    content: question,
+  });
+  const results = await orchestrator.delegateToAgents({
+    threadId,
+    tenantId: TENANT,
+    userId: USER,
+    message: question,
+    targetAgentCards: [demo.knowledge.card, demo.research.card],
+    strategy: DelegationStrategy.PARALLEL,
+    timeoutMs: 10_000,
+    ...(demo.signal ? { signal: demo.signal } : {}),
+  });
+  const synthesis = orchestrator.synthesizeResponses(results);
+  await conversationRepo.addMessage({
+    conversationId: threadId,
+    tenantId: TENANT,
+    role: MessageRole.ASSISTANT,
+    content: synthesis,
+    agentId: "orchestrator",
+  });
+  out(`orchestrator> ${indent(synthesis)}\n`);
+  for (const r of results)
+    out(
+      `  · ${r.agentId}: ${r.success ? "ok" : `failed (${r.errorCode})`} in ${r.latencyMs.toFixed(1)} ms\n`,
+    );
+  demo.check(
+    "delegation",
+    results.length === 2 &&
+      results.every((r) => r.success && r.response?.includes("Source: ")) &&
+      synthesis.includes("From knowledge-agent:") &&
+      synthesis.includes("From research-agent:"),
+    `${results.filter((r) => r.success).length}/2 agents answered with cited sources`,
+  );
+}
+
+/** 2. Hand the thread to the skill creator. */
+async function handOff(demo: Demo): Promise<void> {
+  const { threadId, out } = demo;
+  out(`\n── 2. Handoff ──\n`);
+  const acceptance = await demo.handoffManager.initiateHandoff({
+    threadId,
+    tenantId: TENANT,
+    userId: USER,
+    sourceAgentId: "main-chatbot",
+    targetAgentCard: demo.skills.card,
+    contextSummary: "User wants to create a skill for Slack alerts",
+    handoffReason: "skill_creation_workflow",
+  });
+  out(
+    `  handoff ${acceptance.accepted ? "accepted" : `refused (${acceptance.rejectionReason})`}` +
+      `${acceptance.estimatedDurationSeconds ? `, about ${acceptance.estimatedDurationSeconds} s` : ""}\n`,
+  );
+  demo.check(
+    "handoff accepted",
+    acceptance.accepted && (await demo.router.isHandoffActive({ threadId, tenantId: TENANT })),
+    acceptance.handoffId ?? "no id",
+  );
+}
+
+/**
+ * 3. While the specialist holds the thread, every message goes to it, streamed back. Resolves to
+ * the specialist's return of control, if it came.
+ */
+async function routeToSpecialist(demo: Demo): Promise<HandoffReturnedEvent | undefined> {
+  const { out } = demo;
+  out(`\n── 3. Routed messages (the skill creator holds the thread) ──\n`);
+  let returned: HandoffReturnedEvent | undefined;
+  let specialistTurns = 0;
+  for (const answer of DEMO_SKILL_ANSWERS) {
+    out(`user> ${answer}\n`);
+    const turn = await routeTurn(demo, answer);
+    if (turn.agentId === demo.skills.card.identity.id) specialistTurns++;
+    if (turn.error) throw new Error(`routing failed: ${turn.error}`);
+    if (turn.returned) {
+      returned = turn.returned;
+      break;
+    }
+  }
+  demo.check(
+    "messages routed to the specialist",
+    specialistTurns === DEMO_SKILL_ANSWERS.length,
+    `${specialistTurns} turns answered by skill-creation-agent`,
+  );
+  return returned;
+}
+
+/** 4. The specialist returned control in its stream; the router completed the handoff. */
+async function checkCompletion(
+  demo: Demo,
+  returned: HandoffReturnedEvent | undefined,
+  skillFile: string | undefined,
+): Promise<void> {
+  demo.out(`\n── 4. Completion ──\n`);
+  const [session] = await demo.handoffManager.listHandoffs({ threadId: demo.threadId, tenantId: TENANT });
+  demo.check(
+    "handoff completed from the stream",
+    returned?.completionStatus === "completed" && session?.state === HandoffState.COMPLETED,
+    `session ${session?.state ?? "missing"}: ${session?.resultSummary ?? ""}`,
+  );
+  const fileOk =
+    skillFile !== undefined &&
+    existsSync(skillFile) &&
+    readFileSync(skillFile, "utf8").includes("Slack CPU Alerts");
+  demo.check("skill file written", fileOk, skillFile ?? "no artifact");
+}
+
+/** 5. Control is back: the next message goes to the orchestrator's default agent. */
+async function routeBackToOrchestrator(demo: Demo): Promise<void> {
+  demo.out(`\n── 5. Back to the orchestrator ──\n`);
+  const back = "Which roles can cancel a handoff?";
+  demo.out(`user> ${back}\n`);
+  const turn = await routeTurn(demo, back);
+  demo.check(
+    "routing returned to the orchestrator",
+    turn.target === "orchestrator" && turn.agentId === demo.knowledge.card.identity.id && !turn.error,
+    `answered by ${turn.agentId}`,
+  );
+}
+
+/** Every user and assistant message of the five steps was stored, besides the handoff notes. */
+async function checkStoredThread(demo: Demo): Promise<void> {
+  const stored = await demo.conversationRepo.getMessages({
+    conversationId: demo.threadId,
+    tenantId: TENANT,
+    limit: 1000,
+  });
+  const expected = 2 + 2 * DEMO_SKILL_ANSWERS.length + 2;
+  const conversational = stored.filter((m) => m.role !== MessageRole.SYSTEM).length;
+  demo.check(
+    "thread stored",
+    conversational === expected,
+    `${conversational} user/assistant messages, ${stored.length - conversational} handoff notes`,
+  );
+}
+
+type HandoffReturnedEvent = Extract<RouterEvent, { type: "handoff_returned" }>;
+
 interface TurnSummary {
   target?: "handoff" | "orchestrator";
   agentId?: string;
-  returned?: Extract<RouterEvent, { type: "handoff_returned" }>;
+  returned?: HandoffReturnedEvent;
   error?: string;
 }
 
-async function routeTurn(
-  router: StreamRouter,
-  threadId: string,
-  message: string,
-  out: (text: string) => void,
-  signal: AbortSignal | undefined,
-): Promise<TurnSummary> {
+async function routeTurn(demo: Demo, message: string): Promise<TurnSummary> {
+  const { router, threadId, out, signal } = demo;
   const summary: TurnSummary = {};
   let started = false;
   for await (const event of router.routeEvents({

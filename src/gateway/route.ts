@@ -67,6 +67,11 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
   return spec;
 }
 
+/** `fields` without the absent ones (optional query fields a request left out), so the service's defaults apply. */
+export function presentFields<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /** True when the route needs an API key. */
 export function isProtected(spec: RouteSpec): boolean {
   return OPERATION_POLICIES[spec.operation].kind !== "public";

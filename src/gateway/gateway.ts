@@ -30,7 +30,7 @@ import {
 import { GatewayService } from "./gateway-service.js";
 import { GatewayErrorCode, GatewayHttpError, errorBody, toHttpFailure } from "./http-errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
-import { isProtected, registerRoute } from "./route.js";
+import { isProtected, registerRoute, type RouteSpec } from "./route.js";
 import { gatewayRoutes } from "./routes.js";
 import { SECURITY_HEADERS } from "./sse.js";
 
@@ -115,7 +115,6 @@ export interface RunningGateway extends AsyncDisposable {
 export function createGateway(config: GatewayConfig): FastifyInstance {
   const settings = validateConfig(config);
   const baseLogger = config.logger ?? defaultLogger();
-  const logger = baseLogger.child({ component: "gateway" });
   const ownClient = config.a2aClient === undefined;
   const a2aClient =
     config.a2aClient ??
@@ -123,22 +122,47 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
       logger: baseLogger.child({ component: "a2a" }),
       network: gatewayPolicy(config.network, config.agents ?? []),
     });
-  const service = new GatewayService({
+  const service = createService(config, a2aClient, baseLogger);
+  const apiKeys = new ApiKeyService(config.database);
+  const counters = new SqlRateLimiter(config.database);
+  const app = createFastify(config, settings, baseLogger.child({ component: "gateway" }));
+
+  let openApi: unknown;
+  const routes = gatewayRoutes({
+    service,
+    // Built on first request, from the very specs that are registered below.
+    openApiDocument: () => (openApi ??= buildOpenApiDocument({ routes })),
+    ...(config.sseHeartbeatMs !== undefined ? { heartbeatMs: config.sseHeartbeatMs } : {}),
+  });
+
+  acceptJsonBodies(app);
+  addLifecycleHooks(app, { database: config.database, service });
+  if (ownClient) app.addHook("onClose", async () => a2aClient.close());
+  answerErrors(app);
+  limitRate(app, settings.rateLimit, counters);
+  registerRoutes(app, routes, { apiKeys, counters, authFailureLimit: settings.authFailureLimit });
+  return app;
+}
+
+type GatewaySettings = ReturnType<typeof validateConfig>;
+
+function createService(config: GatewayConfig, a2aClient: A2AClient, logger: Logger): GatewayService {
+  return new GatewayService({
     database: config.database,
     a2aClient,
     agents: config.agents ?? [],
     ...(config.defaultAgentIds !== undefined ? { defaultAgentIds: config.defaultAgentIds } : {}),
     ...(config.secrets ? { secrets: config.secrets } : {}),
     ...(config.maxAgentsPerTenant !== undefined ? { maxAgentsPerTenant: config.maxAgentsPerTenant } : {}),
-    logger: baseLogger,
+    logger,
     ...(config.handoffIdleTimeoutSeconds !== undefined
       ? { handoffIdleTimeoutSeconds: config.handoffIdleTimeoutSeconds }
       : {}),
   });
-  const apiKeys = new ApiKeyService(config.database);
-  const counters = new SqlRateLimiter(config.database);
+}
 
-  const app = Fastify({
+function createFastify(config: GatewayConfig, settings: GatewaySettings, logger: Logger): FastifyInstance {
+  return Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One log line per request, written in onResponse with who called and how long it took.
     // Neither Fastify's logs nor ours carry headers or bodies.
@@ -161,17 +185,13 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
       void (reply as FastifyReply).code(failure.statusCode).headers(failure.headers).send(failure.body);
     },
   });
+}
 
-  let openApi: unknown;
-  const routes = gatewayRoutes({
-    service,
-    // Built on first request, from the very specs that are registered below.
-    openApiDocument: () => (openApi ??= buildOpenApiDocument({ routes })),
-    ...(config.sseHeartbeatMs !== undefined ? { heartbeatMs: config.sseHeartbeatMs } : {}),
-  });
-
-  // A JSON API: any other body type is refused with 415. An empty JSON body (a DELETE sent with
-  // a content type) is no body; prototype-poisoning keys are refused.
+/**
+ * A JSON API: any other body type is refused with 415. An empty JSON body (a DELETE sent with
+ * a content type) is no body; prototype-poisoning keys are refused.
+ */
+function acceptJsonBodies(app: FastifyInstance): void {
   app.removeContentTypeParser("text/plain");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
@@ -196,8 +216,15 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
       );
     }
   });
+}
+
+/** Migrates and prepares on startup; security headers on every answer; one log line per request. */
+function addLifecycleHooks(
+  app: FastifyInstance,
+  { database, service }: { database: Database; service: GatewayService },
+): void {
   app.addHook("onReady", async () => {
-    await config.database.initialize();
+    await database.initialize();
     await service.prepare();
   });
   app.addHook("onSend", async (_request, reply, payload) => {
@@ -218,8 +245,10 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
       "request completed",
     );
   });
-  if (ownClient) app.addHook("onClose", async () => a2aClient.close());
+}
 
+/** Every failure, and every unknown route, answers with the gateway's JSON error body. */
+function answerErrors(app: FastifyInstance): void {
   app.setErrorHandler(async (error, request, reply) => {
     const failure = toHttpFailure(error);
     if (failure.internal) request.log.error({ err: error }, "request failed");
@@ -235,11 +264,14 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
         ),
       ),
   );
+}
 
+/** The per-key request budget, counted in the database. */
+function limitRate(app: FastifyInstance, limit: GatewayRateLimit, counters: SqlRateLimiter): void {
   void app.register(rateLimit, {
     global: true,
-    max: settings.rateLimit.max,
-    timeWindow: settings.rateLimit.timeWindowMs,
+    max: limit.max,
+    timeWindow: limit.timeWindowMs,
     // Counted in the database: every replica draws on one budget per key.
     store: sqlStore(counters),
     // Public routes opt out per route; every other route runs after authentication.
@@ -251,23 +283,31 @@ export function createGateway(config: GatewayConfig): FastifyInstance {
       new GatewayHttpError({
         statusCode: 429,
         code: GatewayErrorCode.RATE_LIMITED,
-        message: `Rate limit exceeded: ${context.max} requests per ${Math.round(settings.rateLimit.timeWindowMs / 1000)} s; retry in ${context.after}`,
+        message: `Rate limit exceeded: ${context.max} requests per ${Math.round(limit.timeWindowMs / 1000)} s; retry in ${context.after}`,
         headers: { "retry-after": String(Math.max(1, Math.ceil(context.ttl / 1000))), connection: "close" },
       }),
   });
+}
 
-  // Public routes at the root; protected ones in a scope whose first hook authenticates.
+/** Public routes at the root; protected ones in a scope whose first hook authenticates. */
+function registerRoutes(
+  app: FastifyInstance,
+  routes: readonly RouteSpec[],
+  auth: { apiKeys: ApiKeyService; counters: SqlRateLimiter; authFailureLimit: AuthFailureLimit },
+): void {
   void app.register(async (publicScope) => {
     for (const route of routes.filter((r) => !isProtected(r))) registerRoute(publicScope, route);
   });
   void app.register(async (protectedScope) => {
     protectedScope.addHook(
       "onRequest",
-      createAuthHook({ apiKeys, failures: { limiter: counters, limit: settings.authFailureLimit } }),
+      createAuthHook({
+        apiKeys: auth.apiKeys,
+        failures: { limiter: auth.counters, limit: auth.authFailureLimit },
+      }),
     );
     for (const route of routes.filter(isProtected)) registerRoute(protectedScope, route);
   });
-  return app;
 }
 
 /** Starts the gateway on `host:port` and returns its URL and a `close()`. */

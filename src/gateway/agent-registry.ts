@@ -92,6 +92,41 @@ export async function discoverAgent(client: A2AClient, options: DiscoverAgentOpt
   return parseAgentCard(card(skills), "card");
 }
 
+/** What a tenant asks to register: a card, or the URL to discover one from. */
+export interface RegistrationRequest {
+  card?: AgentCard;
+  url?: string;
+  /** With `url`: the id to register it under. */
+  id?: string;
+  tenantId: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The card to register: the given one, once its endpoint passes the network policy, or the one
+ * discovered from `url`.
+ */
+export async function registrationCard(client: A2AClient, request: RegistrationRequest): Promise<AgentCard> {
+  const { card } = request;
+  if (card === undefined) {
+    if (request.url === undefined) throw new ValidationError("card", "give exactly one of card or url");
+    return discoverAgent(client, {
+      url: request.url,
+      tenantId: request.tenantId,
+      ...(request.id !== undefined ? { id: request.id } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+  }
+  if (card.service?.endpoint === undefined) {
+    throw new ValidationError(
+      "card.service.endpoint",
+      "is required: the gateway reaches agents at their endpoint",
+    );
+  }
+  checkAgentUrl(client.networkPolicy, card.service.endpoint, "card.service.endpoint");
+  return card;
+}
+
 /** "Skill Creator (beta)" -> "skill-creator-beta". */
 export function slugify(name: string): string {
   return name

@@ -14,8 +14,6 @@ import {
   ConfigurationError,
   ErrorCode,
   HandoffError,
-  PermissionDeniedError,
-  ThreadAccessError,
   ValidationError,
   isOrchestrationError,
 } from "../errors.js";
@@ -23,7 +21,7 @@ import { defaultLogger, type Logger } from "../observability.js";
 import type { AgentCallKind } from "../orchestration/agent-call-audit.js";
 import { HandoffManager, type HandoffAcceptance } from "../orchestration/handoff-manager.js";
 import { OrchestrationManager, type DelegationResult } from "../orchestration/orchestration-manager.js";
-import { ORCHESTRATOR_AGENT_ID, StreamRouter, type RouterEvent } from "../orchestration/stream-router.js";
+import { StreamRouter, type RouterEvent } from "../orchestration/stream-router.js";
 import type { ThreadManager } from "../orchestration/thread-manager.js";
 import type { CompletionStatus, DelegationStrategy } from "../orchestration/types.js";
 import type { ApiKeyPrincipal } from "../security/api-keys.js";
@@ -32,26 +30,32 @@ import { SecretKeyring } from "../security/secret-keyring.js";
 import type { Database } from "../storage/database.js";
 import { SqlAgentCallAudit } from "../storage/sql-agent-call-audit.js";
 import { SqlAgentDirectory, type AgentDirectoryEntry } from "../storage/sql-agent-directory.js";
-import { checkAgentUrl, discoverAgent } from "./agent-registry.js";
+import { registrationCard } from "./agent-registry.js";
+import { DefaultAgents } from "./default-agents.js";
 import {
   DEFAULT_CANCEL_REASON,
   DEFAULT_DELEGATION_RECORDS,
   DEFAULT_HANDOFF_SOURCE_AGENT_ID,
-  DEFAULT_PAGE_LIMIT,
   READINESS_TIMEOUT_MS,
 } from "./defaults.js";
 import { GatewayErrorCode, GatewayHttpError } from "./http-errors.js";
-import { allowedOperations, authorize, readsEveryThread, type ThreadAccess } from "./route-policy.js";
+import { pageInfo, pageOf, type Page, type PageOptions } from "./paging.js";
+import { authorize, readsEveryThread, type ThreadAccess } from "./route-policy.js";
+import { requireThreadAccess } from "./thread-access.js";
 import {
   agentCallRecordView,
   agentView,
   handoffSessionView,
+  meView,
   messageView,
+  threadHolderView,
   threadView,
   type AgentCallRecordView,
   type AgentView,
   type HandoffSessionView,
+  type MeView,
   type MessageView,
+  type ThreadHolder,
   type ThreadView,
 } from "./views.js";
 
@@ -82,37 +86,6 @@ export interface ThreadOptions extends PrincipalOptions {
   threadId: string;
 }
 
-/** Paging of list calls. */
-export interface PageOptions {
-  limit?: number;
-  offset?: number;
-}
-
-/** A page's position, with the offset of the next page (null on the last one). */
-export interface Page {
-  limit: number;
-  offset: number;
-  nextOffset: number | null;
-}
-
-/** Who answers a thread's next message. */
-export interface ThreadHolder {
-  kind: "orchestrator" | "handoff";
-  agentId: string;
-  handoffId?: string;
-  since?: string;
-}
-
-/** Who a key speaks for, and what it may do. */
-export interface MeView {
-  tenantId: string;
-  userId: string;
-  role: ApiKeyPrincipal["role"];
-  keyId: string;
-  operations: string[];
-  readsEveryThread: boolean;
-}
-
 /** The services behind every gateway route. */
 export class GatewayService {
   readonly database: Database;
@@ -125,7 +98,7 @@ export class GatewayService {
   readonly directory: SqlAgentDirectory;
   readonly #client: A2AClient;
   readonly #audit: SqlAgentCallAudit;
-  readonly #staticDefaults: readonly AgentCard[];
+  readonly #defaults: DefaultAgents;
 
   constructor(config: GatewayServiceConfig) {
     if (!config?.database)
@@ -163,14 +136,14 @@ export class GatewayService {
         : {}),
     });
     this.threads = this.handoffs.threads;
-    this.#staticDefaults = pickDefaults(this.directory.staticAgents, config.defaultAgentIds);
+    this.#defaults = new DefaultAgents({ directory: this.directory, ids: config.defaultAgentIds });
     // One router for every request; who answers a thread no handoff holds is looked up per turn,
     // and only then (a thread in a handoff needs no default agent).
     this.router = new StreamRouter({
       handoffManager: this.handoffs,
       orchestrationManager: this.orchestrator,
       conversationRepo: this.conversationRepo,
-      defaultAgents: ({ tenantId }) => this.#defaultAgents(tenantId),
+      defaultAgents: ({ tenantId }) => this.#defaults.forTenant(tenantId),
     });
   }
 
@@ -207,14 +180,7 @@ export class GatewayService {
   me(options: PrincipalOptions): MeView {
     const { principal } = options;
     authorize(principal, "me");
-    return {
-      tenantId: principal.tenantId,
-      userId: principal.userId,
-      role: principal.role,
-      keyId: principal.keyId,
-      operations: allowedOperations(principal.role),
-      readsEveryThread: readsEveryThread(principal.role),
-    };
+    return meView(principal);
   }
 
   async createThread(
@@ -255,15 +221,7 @@ export class GatewayService {
     authorize(options.principal, "getThread");
     const thread = await this.#thread(options, "read");
     const session = await this.handoffs.getActiveHandoff({ threadId: thread.id, tenantId: thread.tenantId });
-    const holder: ThreadHolder = session
-      ? {
-          kind: "handoff",
-          agentId: session.targetAgentId,
-          handoffId: session.handoffId,
-          since: session.startedAt.toISOString(),
-        }
-      : { kind: "orchestrator", agentId: ORCHESTRATOR_AGENT_ID };
-    return { thread: threadView(thread), handoffActive: session !== null, holder };
+    return { thread: threadView(thread), handoffActive: session !== null, holder: threadHolderView(session) };
   }
 
   /** The thread's messages, oldest first. */
@@ -465,7 +423,7 @@ export class GatewayService {
     const { limit, offset } = pageOf(options);
     const agents = await this.directory.list(options.principal.tenantId, { limit: limit + 1, offset });
     const shown = agents.slice(0, limit);
-    const defaults = new Set(this.#defaultsAmong(shown.map((agent) => agent.card)).map(idOf));
+    const defaults = this.#defaults.idsAmong(shown.map((agent) => agent.card));
     return {
       agents: shown.map((agent) => agentView(agent, defaults)),
       page: pageInfo(limit, offset, agents.length),
@@ -481,23 +439,13 @@ export class GatewayService {
   ): Promise<AgentView> {
     const { principal } = options;
     authorize(principal, "registerAgent");
-    let card = options.card;
-    if (card === undefined) {
-      if (options.url === undefined) throw new ValidationError("card", "give exactly one of card or url");
-      card = await discoverAgent(this.#client, {
-        url: options.url,
-        tenantId: principal.tenantId,
-        ...(options.id !== undefined ? { id: options.id } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } else if (card.service?.endpoint === undefined) {
-      throw new ValidationError(
-        "card.service.endpoint",
-        "is required: the gateway reaches agents at their endpoint",
-      );
-    } else {
-      checkAgentUrl(this.#client.networkPolicy, card.service.endpoint, "card.service.endpoint");
-    }
+    const card = await registrationCard(this.#client, {
+      tenantId: principal.tenantId,
+      card: options.card,
+      url: options.url,
+      id: options.id,
+      signal: options.signal,
+    });
     let agent: AgentDirectoryEntry;
     try {
       agent = await this.directory.register(principal.tenantId, card);
@@ -513,7 +461,7 @@ export class GatewayService {
       }
       throw error;
     }
-    return agentView(agent, new Set(this.#defaultsAmong([agent.card]).map(idOf)));
+    return agentView(agent, this.#defaults.idsAmong([agent.card]));
   }
 
   /** Removes one of the tenant's registered agents; the live handoffs it held end (noted in their threads). */
@@ -524,75 +472,8 @@ export class GatewayService {
     await this.router.forgetAgent({ tenantId: options.principal.tenantId, agentId: options.agentId });
   }
 
-  /** The static defaults when there are any; otherwise the general (non-handoff) agents among `cards`. */
-  #defaultsAmong(cards: readonly AgentCard[]): AgentCard[] {
-    return this.#staticDefaults.length > 0 ? [...this.#staticDefaults] : cards.filter(isGeneralAgent);
+  /** The thread, if the principal may reach it for `access` (see {@link requireThreadAccess}). */
+  #thread(options: ThreadOptions, access: ThreadAccess): Promise<Conversation> {
+    return requireThreadAccess(this.threads, options, access);
   }
-
-  /**
-   * The thread, if the principal may reach it for `access` (see {@link ThreadAccess}). A thread the
-   * principal may not see is ThreadAccessError (404, like a missing one); one it sees but may not
-   * write to is PermissionDeniedError (403).
-   */
-  async #thread(options: ThreadOptions, access: ThreadAccess): Promise<Conversation> {
-    const { principal } = options;
-    const thread = await this.threads.requireThread({
-      threadId: options.threadId,
-      tenantId: principal.tenantId,
-    });
-    const owned = thread.userId === principal.userId;
-    if (owned || access === "supervise") return thread;
-    if (!readsEveryThread(principal.role)) throw new ThreadAccessError(options.threadId);
-    if (access === "read") return thread;
-    throw new PermissionDeniedError("thread:owner", {
-      context: { tenantId: principal.tenantId, userId: principal.userId, threadId: thread.id },
-    });
-  }
-
-  /** Who answers when no handoff holds a thread: the configured defaults, else the tenant's own agents. */
-  async #defaultAgents(tenantId: string): Promise<AgentCard[]> {
-    if (this.#staticDefaults.length > 0) {
-      return Promise.all(
-        this.#staticDefaults.map(
-          async (card) => (await this.directory.get(tenantId, card.identity.id)) ?? card,
-        ),
-      );
-    }
-    const entries = (await this.directory.list(tenantId)).filter((entry) => isGeneralAgent(entry.card));
-    const cards = await Promise.all(
-      entries.map((entry) => this.directory.get(tenantId, entry.card.identity.id)),
-    );
-    return cards.filter((card): card is AgentCard => card !== undefined);
-  }
-}
-
-/** The configured default agents, or every agent that is not handoff-capable. */
-function pickDefaults(agents: readonly AgentCard[], ids: readonly string[] | undefined): AgentCard[] {
-  if (ids === undefined) return agents.filter(isGeneralAgent);
-  return ids.map((id, index) => {
-    const card = agents.find((agent) => agent.identity.id === id);
-    if (!card) {
-      throw new ConfigurationError(`defaultAgentIds[${index}]: "${id}" is not one of the configured agents`, {
-        context: { field: `defaultAgentIds[${index}]` },
-      });
-    }
-    return card;
-  });
-}
-
-/** Handoff-capable agents are specialists: they take threads over, they do not answer by default. */
-function isGeneralAgent(card: AgentCard): boolean {
-  return card.capabilities?.handoff !== true;
-}
-
-function idOf(card: AgentCard): string {
-  return card.identity.id;
-}
-
-function pageOf(options: PageOptions): { limit: number; offset: number } {
-  return { limit: options.limit ?? DEFAULT_PAGE_LIMIT, offset: options.offset ?? 0 };
-}
-
-function pageInfo(limit: number, offset: number, fetched: number): Page {
-  return { limit, offset, nextOffset: fetched > limit ? offset + limit : null };
 }

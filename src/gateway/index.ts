@@ -14,12 +14,10 @@ export {
 export {
   GatewayService,
   type GatewayServiceConfig,
-  type Page,
-  type PageOptions,
   type PrincipalOptions,
-  type ThreadHolder,
   type ThreadOptions,
 } from "./gateway-service.js";
+export type { Page, PageOptions } from "./paging.js";
 export { checkAgentUrl, discoverAgent, slugify, type DiscoverAgentOptions } from "./agent-registry.js";
 export {
   AccessPolicies,
@@ -52,6 +50,7 @@ export type {
   HandoffSessionView,
   MessageView,
   RouterEventView,
+  ThreadHolder,
   ThreadView,
 } from "./views.js";
 export {

@@ -6,10 +6,12 @@ import type { z } from "zod";
 import type { Conversation, Message } from "../conversation/models.js";
 import type { AgentCallRecord } from "../orchestration/agent-call-audit.js";
 import type { HandoffSession } from "../orchestration/handoff-store.js";
-import type { RouterEvent } from "../orchestration/stream-router.js";
+import { ORCHESTRATOR_AGENT_ID, type RouterEvent } from "../orchestration/stream-router.js";
+import type { ApiKeyPrincipal } from "../security/api-keys.js";
 import { withoutCredentials } from "../security/agent-credentials.js";
 import type { AgentDirectoryEntry } from "../storage/sql-agent-directory.js";
 import { toHttpFailure } from "./http-errors.js";
+import { allowedOperations, readsEveryThread } from "./route-policy.js";
 import type {
   agentCallRecordSchema,
   agentViewSchema,
@@ -122,4 +124,46 @@ export function routerEventView(event: RouterEvent): RouterEventView {
     };
   }
   return event;
+}
+
+/** Who answers a thread's next message. */
+export interface ThreadHolder {
+  kind: "orchestrator" | "handoff";
+  agentId: string;
+  handoffId?: string;
+  since?: string;
+}
+
+/** Who a key speaks for, and what it may do. */
+export interface MeView {
+  tenantId: string;
+  userId: string;
+  role: ApiKeyPrincipal["role"];
+  keyId: string;
+  operations: string[];
+  readsEveryThread: boolean;
+}
+
+/** Who the key speaks for and which operations it may call. */
+export function meView(principal: ApiKeyPrincipal): MeView {
+  return {
+    tenantId: principal.tenantId,
+    userId: principal.userId,
+    role: principal.role,
+    keyId: principal.keyId,
+    operations: allowedOperations(principal.role),
+    readsEveryThread: readsEveryThread(principal.role),
+  };
+}
+
+/** The active handoff's specialist, or the orchestrator when no handoff holds the thread. */
+export function threadHolderView(session: HandoffSession | null): ThreadHolder {
+  return session
+    ? {
+        kind: "handoff",
+        agentId: session.targetAgentId,
+        handoffId: session.handoffId,
+        since: session.startedAt.toISOString(),
+      }
+    : { kind: "orchestrator", agentId: ORCHESTRATOR_AGENT_ID };
 }

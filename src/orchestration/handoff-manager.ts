@@ -6,11 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { A2AClient } from "../a2a/client/a2a-client.js";
+import type { OutgoingMessage } from "../a2a/client/types.js";
 import {
   HANDOFF_EXTENSION_URI,
   findHandoffAccept,
   handoffData,
-  withOmniforgeMetadata,
+  type DataObject,
 } from "../a2a/handoff-extension.js";
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
@@ -48,6 +49,7 @@ import {
 } from "../security/agent-credentials.js";
 import { Permission, type PermissionChecker } from "../security/rbac.js";
 import { SecretKeyring } from "../security/secret-keyring.js";
+import { buildOutgoingMessage } from "./outgoing-message.js";
 import { storesOf } from "./stores.js";
 import {
   LIMITS,
@@ -789,21 +791,19 @@ export class HandoffManager implements HandoffStateReader {
     try {
       result = await this.#client.sendMessage(
         card,
-        {
-          ...handoffEnvelope(session),
-          data: [
-            handoffData.request({
-              handoffId: session.handoffId,
-              threadId: session.threadId,
-              tenantId: session.tenantId,
-              userId: session.userId,
-              sourceAgentId: session.sourceAgentId,
-              contextSummary: clean(session.contextSummary),
-              handoffReason: clean(session.handoffReason),
-              recentMessages: recent.map((m) => ({ role: m.role, content: clean(m.content) })),
-            }),
-          ],
-        },
+        handoffMessage(
+          session,
+          handoffData.request({
+            handoffId: session.handoffId,
+            threadId: session.threadId,
+            tenantId: session.tenantId,
+            userId: session.userId,
+            sourceAgentId: session.sourceAgentId,
+            contextSummary: clean(session.contextSummary),
+            handoffReason: clean(session.handoffReason),
+            recentMessages: recent.map((m) => ({ role: m.role, content: clean(m.content) })),
+          }),
+        ),
         { timeoutMs: this.#requestTimeoutMs, tenantId: session.tenantId, ...(signal ? { signal } : {}) },
       );
     } catch (error) {
@@ -837,12 +837,10 @@ export class HandoffManager implements HandoffStateReader {
     try {
       await this.#client.sendMessage(
         await this.targetCardFor(session),
-        {
-          ...handoffEnvelope(session),
-          data: [
-            handoffData.cancel({ handoffId: session.handoffId, reason: this.#sanitizer.sanitize(reason) }),
-          ],
-        },
+        handoffMessage(
+          session,
+          handoffData.cancel({ handoffId: session.handoffId, reason: this.#sanitizer.sanitize(reason) }),
+        ),
         { timeoutMs: this.#notifyTimeoutMs, tenantId: session.tenantId },
       );
       await this.auditCall(session, AgentCallKind.HANDOFF_CANCEL, performance.now() - started);
@@ -873,18 +871,22 @@ export class HandoffManager implements HandoffStateReader {
   }
 }
 
-/** The A2A envelope of every handoff message: the thread as contextId, the extension, our metadata. */
-function handoffEnvelope(session: HandoffSession) {
-  return {
-    contextId: session.threadId,
-    extensions: [HANDOFF_EXTENSION_URI],
-    metadata: withOmniforgeMetadata({
+/**
+ * A handoff message to the specialist: the thread as contextId, the extension, our metadata, and
+ * the extension's data part (its free-text fields sanitized by the caller, its ids as they are).
+ */
+function handoffMessage(session: HandoffSession, payload: DataObject): OutgoingMessage {
+  return buildOutgoingMessage(
+    {
+      threadId: session.threadId,
       tenantId: session.tenantId,
       userId: session.userId,
-      threadId: session.threadId,
       handoffId: session.handoffId,
-    }),
-  };
+      extensions: [HANDOFF_EXTENSION_URI],
+      protocolData: [payload],
+    },
+    undefined,
+  );
 }
 
 function positiveInt(value: number, field: string): number {

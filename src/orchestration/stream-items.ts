@@ -1,0 +1,63 @@
+/**
+ * What one agent's stream says, read for orchestration: the reply's text and data, a task that
+ * failed, a task that asks the user, and a failure described for a delegation result.
+ */
+import type { A2AStreamEvent } from "../a2a/client/types.js";
+import { isFailedTaskState } from "../a2a/wire.js";
+import { ErrorCode, isOrchestrationError } from "../errors.js";
+import type { AgentStreamItem, InputRequiredState } from "./orchestration-manager.js";
+
+/** Text chunks and data parts carried by one stream event. */
+export function streamItems(event: A2AStreamEvent): AgentStreamItem[] {
+  const items: AgentStreamItem[] = [];
+  if (event.type === "task") return items;
+  // A status message's text is part of the reply only when the task ends or asks the user
+  // something; intermediate "working..." notes are progress, not answer.
+  const textCounts = event.type !== "status" || REPLY_STATES.has(event.state);
+  if (event.text && textCounts) items.push({ type: "text", text: event.text });
+  for (const data of event.data) items.push({ type: "data", data });
+  return items;
+}
+
+const REPLY_STATES: ReadonlySet<string> = new Set([
+  "TASK_STATE_COMPLETED",
+  "TASK_STATE_INPUT_REQUIRED",
+  "TASK_STATE_AUTH_REQUIRED",
+]);
+
+/** States in which an agent's task waits for the user. */
+export const INPUT_STATES: ReadonlySet<string> = new Set<InputRequiredState>([
+  "TASK_STATE_INPUT_REQUIRED",
+  "TASK_STATE_AUTH_REQUIRED",
+]);
+
+/** Why the agent's task failed, when `event` says it ended FAILED, REJECTED or CANCELED. */
+export function failedState(event: A2AStreamEvent): string | undefined {
+  if (event.type !== "status" && event.type !== "task") return undefined;
+  if (!isFailedTaskState(event.state)) return undefined;
+  const text = event.type === "status" && event.text ? `: ${event.text}` : "";
+  return `Agent task ended ${event.state.replace("TASK_STATE_", "").toLowerCase()}${text}`;
+}
+
+/** A failure as a delegation result says it. */
+export function describeFailure(
+  error: unknown,
+  agentId: string,
+  timeoutMs: number,
+): { error: string; errorCode: string } {
+  if (isOrchestrationError(error)) {
+    if (error.code === ErrorCode.AGENT_TIMEOUT) {
+      return {
+        error: `Agent ${agentId} timed out after ${timeoutMs} ms`,
+        errorCode: ErrorCode.AGENT_TIMEOUT,
+      };
+    }
+    return { error: error.message, errorCode: error.code };
+  }
+  if (error instanceof Error && error.name === "AbortError")
+    return { error: "aborted", errorCode: ErrorCode.ABORTED };
+  return {
+    error: error instanceof Error ? error.message : String(error),
+    errorCode: ErrorCode.INTERNAL_ERROR,
+  };
+}

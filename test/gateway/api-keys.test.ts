@@ -15,7 +15,7 @@ for (const target of databaseTargets()) {
       keys = new ApiKeyService(database);
     });
     afterAll(async () => {
-      await database?.dispose();
+      await database?.close();
     });
 
     it("creates an of_ key of 32 random bytes, shown once, stored only as its SHA-256", async () => {

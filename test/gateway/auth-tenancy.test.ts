@@ -49,7 +49,7 @@ for (const target of databaseTargets()) {
       await app?.close();
       await agents?.close();
       await client?.close();
-      await database?.dispose();
+      await database?.close();
     });
 
     describe("authentication", () => {

@@ -85,7 +85,7 @@ describe("web console in headless Chromium", () => {
     await gateway?.close();
     await Promise.all([agents?.close(), streaming?.close()]);
     await client?.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   it.skipIf(!chromiumInstalled && !required)(

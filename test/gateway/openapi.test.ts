@@ -67,7 +67,7 @@ describe("OpenAPI document", () => {
     await app?.close();
     await agents?.close();
     await client?.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   it("is an OpenAPI 3.1 document with info, paths and components", () => {

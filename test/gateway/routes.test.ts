@@ -63,7 +63,7 @@ describe("gateway routes [sqlite-file]", () => {
     await app?.close();
     await agents?.close();
     await client?.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   const newThread = async (key = keys.admin, body: Json = {}) => {
@@ -989,7 +989,7 @@ describe("gateway limits and failures", () => {
   });
   afterAll(async () => {
     await app?.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   it("a body over the limit answers 413 before anything runs", async () => {
@@ -1021,7 +1021,7 @@ describe("gateway limits and failures", () => {
   });
 
   it("an unexpected failure is a 500 with no stack or internals; readiness reports the database down", async () => {
-    await database.dispose();
+    await database.close();
     const res = await call(app, { method: "GET", url: "/v1/threads", key: keys.auditor });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: { code: "INTERNAL_ERROR", message: "Internal server error" } });

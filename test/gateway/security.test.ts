@@ -47,7 +47,7 @@ describe("gateway security", () => {
       ...(extra as Json),
     } as Parameters<typeof createGateway>[0]);
     await instance.ready();
-    opened.push({ close: async () => (await instance.close(), await db.dispose()) });
+    opened.push({ close: async () => (await instance.close(), await db.close()) });
     return instance;
   };
 
@@ -96,7 +96,7 @@ describe("gateway security", () => {
     for (const instance of opened.reverse()) await instance.close();
     await Promise.all([acmeAgent, globexAgent, general, flood].map((agent) => agent?.close()));
     await new Promise<void>((resolve) => silent?.close(() => resolve()));
-    await database?.dispose();
+    await database?.close();
   });
 
   const register = (instance: FastifyInstance, key: string, body: Json) =>

@@ -133,7 +133,7 @@ describe("SSE over a real socket", () => {
     await gateway?.close();
     await Promise.all([gated?.close(), hanging?.close()]);
     await client?.close();
-    await database?.dispose();
+    await database?.close();
   });
 
   const newThread = async () => {
@@ -258,7 +258,7 @@ describe("SSE over a real socket", () => {
     await withTimeout(hanging.aborted, 5_000, "the agent was not aborted on close");
     await expect(fetch(`${local.url}/healthz`)).rejects.toThrow();
     await local.close(); // idempotent
-    await database2.dispose();
+    await database2.close();
   });
 });
 

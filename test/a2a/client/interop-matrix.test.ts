@@ -111,7 +111,7 @@ beforeAll(async () => {
   repo = new SqlConversationRepository(database);
 });
 afterAll(async () => {
-  await database?.dispose();
+  await database?.close();
 });
 
 describe.each(CELLS)("A2AClient × $name", (cell) => {

@@ -206,7 +206,7 @@ beforeAll(async () => {
   repo = new SqlConversationRepository(database);
 });
 afterAll(async () => {
-  await database?.dispose();
+  await database?.close();
 });
 
 describe.each(CELLS)("$name × serveAgent", (cell) => {

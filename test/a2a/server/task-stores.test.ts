@@ -284,7 +284,7 @@ for (const target of TARGETS) {
         tasks: { database, ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}) },
         handleMessage: options.handleMessage ?? askingHandler,
       });
-      opened.push(agent, { close: () => database.dispose() });
+      opened.push(agent, { close: () => database.close() });
       return { agent, database };
     }
 
@@ -292,7 +292,7 @@ for (const target of TARGETS) {
       url = await target.createUrl();
       const database = new Database(url);
       await database.initialize();
-      await database.dispose();
+      await database.close();
       client = new A2AClient({ network: LOOPBACK });
     });
     afterAll(async () => {
@@ -309,7 +309,7 @@ for (const target of TARGETS) {
       const asked = await client.sendMessage(first.agent.card, { text: "ask:1", contextId: threadId });
       expect(asked).toMatchObject({ state: "TASK_STATE_INPUT_REQUIRED", text: "Question 1. " });
       await first.agent.close();
-      await first.database.dispose();
+      await first.database.close();
 
       const second = await start();
       expect(second.agent.url).not.toBe(first.agent.url);

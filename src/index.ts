@@ -36,7 +36,7 @@ export type {
 export {
   SqlConversationRepository,
   SqliteConversationRepository,
-} from "./storage/sql-conversation-repository.js";
+} from "./storage/sql/sql-conversation-repository.js";
 export {
   ThreadManager,
   type ThreadManagerConfig,
@@ -140,7 +140,7 @@ export {
   type InputRequiredState,
 } from "./orchestration/orchestration-manager.js";
 export type { OpenTask, OpenTaskStore } from "./orchestration/open-tasks.js";
-export { SqlOpenTaskStore } from "./storage/sql-open-task-store.js";
+export { SqlOpenTaskStore } from "./storage/sql/sql-open-task-store.js";
 export {
   HandoffManager,
   type HandoffManagerConfig,
@@ -153,7 +153,7 @@ export {
 } from "./orchestration/handoff-manager.js";
 export { HANDOFF_TRANSITIONS, LIVE_STATES, type HandoffStore } from "./orchestration/handoff-store.js";
 export type { OrchestrationStores } from "./orchestration/stores.js";
-export { SqlHandoffStore } from "./storage/sql-handoff-store.js";
+export { SqlHandoffStore } from "./storage/sql/sql-handoff-store.js";
 export {
   StreamRouter,
   ORCHESTRATOR_AGENT_ID,
@@ -171,14 +171,14 @@ export {
   type NewAgentCallRecord,
 } from "./orchestration/agent-call-audit.js";
 export type { AgentDirectory } from "./orchestration/agent-directory.js";
-export { SqlAgentCallAudit } from "./storage/sql-agent-call-audit.js";
+export { SqlAgentCallAudit } from "./storage/sql/sql-agent-call-audit.js";
 export {
   SqlAgentDirectory,
   type SqlAgentDirectoryConfig,
   type AgentDirectoryEntry,
   type AgentSource,
-} from "./storage/sql-agent-directory.js";
-export { SqlRateLimiter, type RateLimitHit } from "./storage/sql-rate-limiter.js";
+} from "./storage/sql/sql-agent-directory.js";
+export { SqlRateLimiter, type RateLimitHit } from "./storage/sql/sql-rate-limiter.js";
 export {
   NetworkPolicy,
   NetworkPolicyError,

@@ -17,7 +17,7 @@ import {
 } from "../agents/examples/index.js";
 import type { ServedAgent } from "../a2a/server/serve-agent.js";
 import { ConversationType, MessageRole } from "../conversation/models.js";
-import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../storage/sql/sql-conversation-repository.js";
 import { HandoffManager } from "../orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../orchestration/orchestration-manager.js";
 import { StreamRouter, type RouterEvent } from "../orchestration/stream-router.js";

@@ -4,7 +4,7 @@
  */
 import type { FastifyRequest } from "fastify";
 import type { ApiKeyPrincipal, ApiKeyService } from "../security/api-keys.js";
-import type { SqlRateLimiter } from "../storage/sql-rate-limiter.js";
+import type { SqlRateLimiter } from "../storage/sql/sql-rate-limiter.js";
 import { GatewayErrorCode, GatewayHttpError } from "./http-errors.js";
 
 const principals = new WeakMap<FastifyRequest, ApiKeyPrincipal>();

@@ -5,7 +5,7 @@
  */
 import type { AgentCard } from "../a2a/agent-card.js";
 import { ConfigurationError } from "../errors.js";
-import type { SqlAgentDirectory } from "../storage/sql-agent-directory.js";
+import type { SqlAgentDirectory } from "../storage/sql/sql-agent-directory.js";
 
 /** Construction input of {@link DefaultAgents}. */
 export interface DefaultAgentsConfig {

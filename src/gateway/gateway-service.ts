@@ -8,7 +8,7 @@
 import { sql } from "kysely";
 import type { A2AClient } from "../a2a/client/a2a-client.js";
 import type { AgentCard } from "../a2a/agent-card.js";
-import { SqlConversationRepository } from "../storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../storage/sql/sql-conversation-repository.js";
 import type { Conversation, ConversationType } from "../conversation/models.js";
 import {
   ConfigurationError,
@@ -28,8 +28,8 @@ import type { ApiKeyPrincipal } from "../security/api-keys.js";
 import { Permission, checkPermission } from "../security/rbac.js";
 import { SecretKeyring } from "../security/secret-keyring.js";
 import type { Database } from "../storage/database.js";
-import { SqlAgentCallAudit } from "../storage/sql-agent-call-audit.js";
-import { SqlAgentDirectory, type AgentDirectoryEntry } from "../storage/sql-agent-directory.js";
+import { SqlAgentCallAudit } from "../storage/sql/sql-agent-call-audit.js";
+import { SqlAgentDirectory, type AgentDirectoryEntry } from "../storage/sql/sql-agent-directory.js";
 import { registrationCard } from "./agent-registry.js";
 import { DefaultAgents } from "./default-agents.js";
 import {

@@ -19,7 +19,7 @@ import { ApiKeyService } from "../security/api-keys.js";
 import { NetworkPolicy, allowEntryFor, type NetworkPolicyConfig } from "../security/network-policy.js";
 import type { SecretKeyring } from "../security/secret-keyring.js";
 import type { Database } from "../storage/database.js";
-import { SqlRateLimiter } from "../storage/sql-rate-limiter.js";
+import { SqlRateLimiter } from "../storage/sql/sql-rate-limiter.js";
 import { createAuthHook, principalOf, type AuthFailureLimit } from "./auth.js";
 import {
   DEFAULT_AUTH_FAILURE_LIMIT,

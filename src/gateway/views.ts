@@ -8,8 +8,8 @@ import type { AgentCallRecord } from "../orchestration/agent-call-audit.js";
 import type { HandoffSession } from "../orchestration/handoff-store.js";
 import { ORCHESTRATOR_AGENT_ID, type RouterEvent } from "../orchestration/stream-router.js";
 import type { ApiKeyPrincipal } from "../security/api-keys.js";
-import { withoutCredentials } from "../security/agent-credentials.js";
-import type { AgentDirectoryEntry } from "../storage/sql-agent-directory.js";
+import { withoutCredentials } from "../a2a/agent-credentials.js";
+import type { AgentDirectoryEntry } from "../storage/sql/sql-agent-directory.js";
 import { toHttpFailure } from "./http-errors.js";
 import { allowedOperations, readsEveryThread } from "./route-policy.js";
 import type {

@@ -46,7 +46,7 @@ import {
   sealAgentAuth,
   withCredentials,
   withoutCredentials,
-} from "../security/agent-credentials.js";
+} from "../a2a/agent-credentials.js";
 import { Permission, type PermissionChecker } from "../security/rbac.js";
 import { SecretKeyring } from "../security/secret-keyring.js";
 import { buildOutgoingMessage } from "./outgoing-message.js";

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { runDemo } from "../../src/demo/run-demo.js";
 import { Database } from "../../src/storage/database.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 
 const dirs: string[] = [];
 const tempDir = () => {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { runCli } from "../../src/cli/program.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { SecretKeyring } from "../../src/security/secret-keyring.js";
 import { Database } from "../../src/storage/database.js";
-import { SqlAgentDirectory } from "../../src/storage/sql-agent-directory.js";
+import { SqlAgentDirectory } from "../../src/storage/sql/sql-agent-directory.js";
 import { startAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 import { LOOPBACK } from "../helpers/network.js";

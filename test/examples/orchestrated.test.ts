@@ -5,7 +5,7 @@ import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { ServedAgent } from "../../src/a2a/server/serve-agent.js";
 import { EXAMPLE_AGENTS } from "../../src/agents/examples/index.js";
 import { tenantSkillsFolder } from "../../src/agents/examples/skill-file.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
 import { StreamRouter, type RouterEvent } from "../../src/orchestration/stream-router.js";

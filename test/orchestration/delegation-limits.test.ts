@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { ErrorCode } from "../../src/errors.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
 import { DelegationStrategy } from "../../src/orchestration/types.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import {
   ErrorCode,
   HandoffError,
@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from "../../src/errors.js";
 import { HandoffManager, type HandoffReturn } from "../../src/orchestration/handoff-manager.js";
-import { SqlHandoffStore } from "../../src/storage/sql-handoff-store.js";
+import { SqlHandoffStore } from "../../src/storage/sql/sql-handoff-store.js";
 import { CompletionStatus, HandoffState } from "../../src/orchestration/types.js";
 import { RbacService, Role } from "../../src/security/rbac.js";
 import type { Database } from "../../src/storage/database.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { DelegationError, ErrorCode, PermissionDeniedError, ThreadAccessError } from "../../src/errors.js";
 import { OrchestrationManager, synthesizeResponses } from "../../src/orchestration/orchestration-manager.js";
 import { DelegationStrategy } from "../../src/orchestration/types.js";

@@ -11,9 +11,9 @@ import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
 import { storesOf } from "../../src/orchestration/stores.js";
 import { Database } from "../../src/storage/database.js";
-import { SqlAgentCallAudit } from "../../src/storage/sql-agent-call-audit.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
-import { SqlHandoffStore } from "../../src/storage/sql-handoff-store.js";
+import { SqlAgentCallAudit } from "../../src/storage/sql/sql-agent-call-audit.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
+import { SqlHandoffStore } from "../../src/storage/sql/sql-handoff-store.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 const STORE_METHODS = new Set<PropertyKey>(["handoffStore", "agentCallAudit", "openTaskStore"]);

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { ConfigurationError, ErrorCode } from "../../src/errors.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";

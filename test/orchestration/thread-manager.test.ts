@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { ThreadAccessError } from "../../src/errors.js";
 import { ThreadManager } from "../../src/orchestration/thread-manager.js";
 import type { Database } from "../../src/storage/database.js";

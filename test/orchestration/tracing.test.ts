@@ -11,7 +11,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
 import { DelegationStrategy } from "../../src/orchestration/types.js";

@@ -9,9 +9,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
-import { SqlHandoffStore } from "../../src/storage/sql-handoff-store.js";
+import { SqlHandoffStore } from "../../src/storage/sql/sql-handoff-store.js";
 import {
   OrchestrationManager,
   type DelegationResult,

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { A2AStreamEvent, SendResult } from "../../src/a2a/client/types.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { ErrorCode, isOrchestrationError } from "../../src/errors.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
 import { DelegationStrategy } from "../../src/orchestration/types.js";

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { MessageRole } from "../../src/conversation/models.js";
 import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SqlConversationRepository } from "../../src/storage/sql-conversation-repository.js";
-import { SqliteConversationRepository } from "../../src/storage/sql-conversation-repository.js";
+import type { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
+import { SqliteConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { ConversationType, MessageRole } from "../../src/conversation/models.js";
 import type { OrchestrationError } from "../../src/errors.js";
 import { ErrorCode, ThreadAccessError, ValidationError } from "../../src/errors.js";

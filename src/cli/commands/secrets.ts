@@ -1,8 +1,8 @@
 /** `omniforge secrets generate|rotate`: the key that encrypts agent credentials at rest. */
 import type { Command } from "commander";
-import { SqlHandoffStore } from "../../storage/sql-handoff-store.js";
+import { SqlHandoffStore } from "../../storage/sql/sql-handoff-store.js";
 import { SecretKeyring } from "../../security/secret-keyring.js";
-import { SqlAgentDirectory } from "../../storage/sql-agent-directory.js";
+import { SqlAgentDirectory } from "../../storage/sql/sql-agent-directory.js";
 import { CliFailure, DEFAULT_DATABASE_URL, withDatabase, type CliIo } from "../cli-support.js";
 
 export function addSecretsCommand(program: Command, io: CliIo): void {

@@ -1,9 +1,9 @@
 /** `omniforge threads list|show`: inspect conversation threads. */
 import type { Command } from "commander";
 import { ThreadAccessError } from "../../errors.js";
-import { SqlHandoffStore } from "../../storage/sql-handoff-store.js";
+import { SqlHandoffStore } from "../../storage/sql/sql-handoff-store.js";
 import type { Database } from "../../storage/database.js";
-import { SqlConversationRepository } from "../../storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../storage/sql/sql-conversation-repository.js";
 import { DEFAULT_DATABASE_URL, parsePositiveInt, withDatabase, type CliIo } from "../cli-support.js";
 
 export function addThreadsCommand(program: Command, io: CliIo): void {

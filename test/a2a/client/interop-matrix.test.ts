@@ -12,7 +12,7 @@ import type { AgentCard } from "../../../src/a2a/agent-card.js";
 import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
 import type { A2AStreamEvent } from "../../../src/a2a/client/types.js";
 import { HANDOFF_EXTENSION_URI, withOmniforgeMetadata } from "../../../src/a2a/handoff-extension.js";
-import { SqlConversationRepository } from "../../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../../src/storage/sql/sql-conversation-repository.js";
 import { HandoffManager } from "../../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../../src/orchestration/orchestration-manager.js";
 import { StreamRouter, type RouterEvent } from "../../../src/orchestration/stream-router.js";

@@ -27,7 +27,7 @@ import {
   type AgentMessageContext,
   type ServedAgent,
 } from "../../../src/a2a/server/serve-agent.js";
-import { SqlConversationRepository } from "../../../src/storage/sql-conversation-repository.js";
+import { SqlConversationRepository } from "../../../src/storage/sql/sql-conversation-repository.js";
 import { HandoffManager } from "../../../src/orchestration/handoff-manager.js";
 import { OrchestrationManager } from "../../../src/orchestration/orchestration-manager.js";
 import { StreamRouter, type RouterEvent } from "../../../src/orchestration/stream-router.js";

@@ -1,7 +1,7 @@
 /** Open tasks ({@link OpenTaskStore}) in the `open_tasks` table. */
 import { timestamp } from "./sql-values.js";
-import type { OpenTask, OpenTaskStore } from "../orchestration/open-tasks.js";
-import type { Database } from "./database.js";
+import type { OpenTask, OpenTaskStore } from "../../orchestration/open-tasks.js";
+import type { Database } from "../database.js";
 
 export class SqlOpenTaskStore implements OpenTaskStore {
   readonly #database: Database;

@@ -2,14 +2,14 @@
  * Agent credentials at rest: an {@link AgentAuth} sealed with the keyring, bound to the place it
  * is stored, and opened (and validated) again when a call needs it.
  */
-import { agentAuthSchema, type AgentAuth, type AgentCard } from "../a2a/agent-card.js";
+import { agentAuthSchema, type AgentAuth, type AgentCard } from "./agent-card.js";
 import { ConfigurationError, ErrorCode, StorageError } from "../errors.js";
 import {
   SECRET_KEY_ENV,
   SECRET_KEY_FILE_ENV,
   type SealedSecret,
   type SecretKeyring,
-} from "./secret-keyring.js";
+} from "../security/secret-keyring.js";
 
 /** Associated data binding sealed credentials to one tenant's directory entry. */
 export function directoryCredentialsContext(tenantId: string, agentId: string): string {

@@ -4,7 +4,7 @@
  * database hand out one budget, not one each.
  */
 import { sql } from "kysely";
-import type { Database } from "./database.js";
+import type { Database } from "../database.js";
 
 /** A counter's state after a hit. */
 export interface RateLimitHit {

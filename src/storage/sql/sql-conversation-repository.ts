@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { z } from "zod";
-import { StorageError, ThreadAccessError } from "../errors.js";
-import type { Database } from "./database.js";
-import type { ConversationsTable, MessagesTable } from "./schema.js";
+import { StorageError, ThreadAccessError } from "../../errors.js";
+import type { Database } from "../database.js";
+import type { ConversationsTable, MessagesTable } from "../schema.js";
 import { SqlAgentCallAudit } from "./sql-agent-call-audit.js";
 import { SqlHandoffStore } from "./sql-handoff-store.js";
 import { SqlOpenTaskStore } from "./sql-open-task-store.js";
 import { parseJsonObject, timestamp } from "./sql-values.js";
-import type { OrchestrationStores } from "../orchestration/stores.js";
+import type { OrchestrationStores } from "../../orchestration/stores.js";
 import {
   LIMITS,
   boundedText,
@@ -19,7 +19,7 @@ import {
   offsetSchema,
   parseInput,
   uuidSchema,
-} from "../validation.js";
+} from "../../validation.js";
 import type {
   AddMessageInput,
   ConversationRef,
@@ -30,8 +30,8 @@ import type {
   ListConversationsInput,
   UpdateConversationInput,
   UpdateStateInput,
-} from "../conversation/conversation-repository.js";
-import { ConversationType, MessageRole, type Conversation, type Message } from "../conversation/models.js";
+} from "../../conversation/conversation-repository.js";
+import { ConversationType, MessageRole, type Conversation, type Message } from "../../conversation/models.js";
 
 const conversationTypeSchema = enumSchema(Object.values(ConversationType));
 const roleSchema = enumSchema(Object.values(MessageRole));

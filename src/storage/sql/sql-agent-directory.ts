@@ -5,20 +5,20 @@
  * {@link SqlAgentDirectory.get}, which the managers use to call the agent, and never listed.
  */
 import { z } from "zod";
-import { parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
-import { ConfigurationError, ErrorCode, StorageError, ValidationError } from "../errors.js";
-import type { AgentDirectory } from "../orchestration/agent-directory.js";
+import { parseAgentCard, type AgentCard } from "../../a2a/agent-card.js";
+import { ConfigurationError, ErrorCode, StorageError, ValidationError } from "../../errors.js";
+import type { AgentDirectory } from "../../orchestration/agent-directory.js";
 import {
   directoryCredentialsContext,
   openAgentAuth,
   sealAgentAuth,
   withCredentials,
   withoutCredentials,
-} from "../security/agent-credentials.js";
-import { SECRET_KEY_ENV, type SecretKeyring } from "../security/secret-keyring.js";
-import { identifierSchema, parseInput } from "../validation.js";
-import type { Database } from "./database.js";
-import type { TenantAgentsTable } from "./schema.js";
+} from "../../a2a/agent-credentials.js";
+import { SECRET_KEY_ENV, type SecretKeyring } from "../../security/secret-keyring.js";
+import { identifierSchema, parseInput } from "../../validation.js";
+import type { Database } from "../database.js";
+import type { TenantAgentsTable } from "../schema.js";
 
 /** Where a directory entry comes from. */
 export type AgentSource = "static" | "tenant";

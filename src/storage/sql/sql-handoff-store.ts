@@ -2,8 +2,8 @@
  * Handoff sessions in SQL (SQLite or PostgreSQL): a partial unique index allows one live session
  * per thread, and every transition is an update guarded by the state it was read in.
  */
-import type { AgentCard } from "../a2a/agent-card.js";
-import { ErrorCode, HandoffError, StorageError } from "../errors.js";
+import type { AgentCard } from "../../a2a/agent-card.js";
+import { ErrorCode, HandoffError, StorageError } from "../../errors.js";
 import {
   HANDOFF_TRANSITIONS,
   LIVE_STATES,
@@ -13,12 +13,12 @@ import {
   type HandoffTransition,
   type NewHandoffSession,
   type TransitionChanges,
-} from "../orchestration/handoff-store.js";
-import { HandoffState } from "../orchestration/types.js";
-import { handoffCredentialsContext } from "../security/agent-credentials.js";
-import type { SecretKeyring } from "../security/secret-keyring.js";
-import type { Database } from "./database.js";
-import type { HandoffSessionsTable } from "./schema.js";
+} from "../../orchestration/handoff-store.js";
+import { HandoffState } from "../../orchestration/types.js";
+import { handoffCredentialsContext } from "../../a2a/agent-credentials.js";
+import type { SecretKeyring } from "../../security/secret-keyring.js";
+import type { Database } from "../database.js";
+import type { HandoffSessionsTable } from "../schema.js";
 import { parseJsonObject, timestamp } from "./sql-values.js";
 
 export class SqlHandoffStore implements HandoffStore {

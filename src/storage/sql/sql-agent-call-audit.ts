@@ -8,9 +8,9 @@ import type {
   AgentCallQuery,
   AgentCallRecord,
   NewAgentCallRecord,
-} from "../orchestration/agent-call-audit.js";
-import type { DelegationStrategy } from "../orchestration/types.js";
-import type { Database } from "./database.js";
+} from "../../orchestration/agent-call-audit.js";
+import type { DelegationStrategy } from "../../orchestration/types.js";
+import type { Database } from "../database.js";
 
 const DEFAULT_LIMIT = 100;
 

@@ -25,13 +25,13 @@ export { ConversationType, MessageRole, type Conversation, type Message } from "
 export type {
   ConversationRepository,
   ConversationRef,
-  CreateConversationInput,
-  ListConversationsInput,
-  UpdateConversationInput,
-  UpdateStateInput,
-  AddMessageInput,
-  GetMessagesInput,
-  GetRecentMessagesInput,
+  CreateConversationOptions,
+  ListConversationsOptions,
+  UpdateConversationOptions,
+  UpdateStateOptions,
+  AddMessageOptions,
+  GetMessagesOptions,
+  GetRecentMessagesOptions,
 } from "./conversation/conversation-repository.js";
 export {
   SqlConversationRepository,

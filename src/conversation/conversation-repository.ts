@@ -1,7 +1,7 @@
 /** The storage interface for threads and their messages. Every call is scoped to one tenant. */
 import type { Conversation, ConversationType, Message, MessageRole } from "./models.js";
 
-export interface CreateConversationInput {
+export interface CreateConversationOptions {
   tenantId: string;
   userId: string;
   title?: string;
@@ -17,36 +17,36 @@ export interface ConversationRef {
   tenantId: string;
 }
 
-export interface ListConversationsInput {
+export interface ListConversationsOptions {
   tenantId: string;
   userId?: string;
   limit?: number;
   offset?: number;
 }
 
-export interface UpdateConversationInput extends ConversationRef {
+export interface UpdateConversationOptions extends ConversationRef {
   title?: string;
   conversationType?: ConversationType;
   metadata?: Record<string, unknown>;
 }
 
-export interface UpdateStateInput extends ConversationRef {
+export interface UpdateStateOptions extends ConversationRef {
   state: Record<string, unknown>;
 }
 
-export interface AddMessageInput extends ConversationRef {
+export interface AddMessageOptions extends ConversationRef {
   role: MessageRole;
   content: string;
   agentId?: string;
   metadata?: Record<string, unknown>;
 }
 
-export interface GetMessagesInput extends ConversationRef {
+export interface GetMessagesOptions extends ConversationRef {
   limit?: number;
   offset?: number;
 }
 
-export interface GetRecentMessagesInput extends ConversationRef {
+export interface GetRecentMessagesOptions extends ConversationRef {
   limit?: number;
   /** Include system messages (handoff notes and the like). Default true. */
   includeSystem?: boolean;
@@ -57,15 +57,15 @@ export interface GetRecentMessagesInput extends ConversationRef {
  * missing one: reads return null/empty, writes throw ThreadAccessError.
  */
 export interface ConversationRepository {
-  createConversation(input: CreateConversationInput): Promise<Conversation>;
+  createConversation(input: CreateConversationOptions): Promise<Conversation>;
   getConversation(input: ConversationRef): Promise<Conversation | null>;
   /** Newest first. */
-  listConversations(input: ListConversationsInput): Promise<Conversation[]>;
-  updateConversation(input: UpdateConversationInput): Promise<Conversation>;
-  updateState(input: UpdateStateInput): Promise<Conversation>;
-  addMessage(input: AddMessageInput): Promise<Message>;
+  listConversations(input: ListConversationsOptions): Promise<Conversation[]>;
+  updateConversation(input: UpdateConversationOptions): Promise<Conversation>;
+  updateState(input: UpdateStateOptions): Promise<Conversation>;
+  addMessage(input: AddMessageOptions): Promise<Message>;
   /** Oldest first, paged. */
-  getMessages(input: GetMessagesInput): Promise<Message[]>;
+  getMessages(input: GetMessagesOptions): Promise<Message[]>;
   /** The last `limit` messages, oldest first. */
-  getRecentMessages(input: GetRecentMessagesInput): Promise<Message[]>;
+  getRecentMessages(input: GetRecentMessagesOptions): Promise<Message[]>;
 }

@@ -59,5 +59,5 @@ export {
   type ApiKeyPrincipal,
   type ApiKeyInfo,
   type CreatedApiKey,
-  type CreateApiKeyInput,
+  type CreateApiKeyOptions,
 } from "../security/api-keys.js";

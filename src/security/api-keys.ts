@@ -48,7 +48,7 @@ export interface CreatedApiKey extends ApiKeyInfo {
 }
 
 /** Input of {@link ApiKeyService.create}. */
-export interface CreateApiKeyInput {
+export interface CreateApiKeyOptions {
   tenantId: string;
   userId: string;
   role: Role;
@@ -86,7 +86,7 @@ export class ApiKeyService {
   }
 
   /** Creates a key. The returned `key` is the only copy of the secret. */
-  async create(input: CreateApiKeyInput): Promise<CreatedApiKey> {
+  async create(input: CreateApiKeyOptions): Promise<CreatedApiKey> {
     const value = parseInput(createSchema, input);
     const key = `${API_KEY_PREFIX}${randomBytes(SECRET_BYTES).toString("base64url")}`;
     const row: ApiKeysTable = {

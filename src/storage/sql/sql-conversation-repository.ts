@@ -21,15 +21,15 @@ import {
   uuidSchema,
 } from "../../validation.js";
 import type {
-  AddMessageInput,
+  AddMessageOptions,
   ConversationRef,
   ConversationRepository,
-  CreateConversationInput,
-  GetMessagesInput,
-  GetRecentMessagesInput,
-  ListConversationsInput,
-  UpdateConversationInput,
-  UpdateStateInput,
+  CreateConversationOptions,
+  GetMessagesOptions,
+  GetRecentMessagesOptions,
+  ListConversationsOptions,
+  UpdateConversationOptions,
+  UpdateStateOptions,
 } from "../../conversation/conversation-repository.js";
 import { ConversationType, MessageRole, type Conversation, type Message } from "../../conversation/models.js";
 
@@ -107,7 +107,7 @@ export class SqlConversationRepository implements ConversationRepository, Orches
     return new SqlOpenTaskStore(this.database);
   }
 
-  async createConversation(input: CreateConversationInput): Promise<Conversation> {
+  async createConversation(input: CreateConversationOptions): Promise<Conversation> {
     const value = parseInput(createSchema, input);
     const now = timestamp();
     const row: ConversationsTable = {
@@ -146,7 +146,7 @@ export class SqlConversationRepository implements ConversationRepository, Orches
     return row ? toConversation(row) : null;
   }
 
-  async listConversations(input: ListConversationsInput): Promise<Conversation[]> {
+  async listConversations(input: ListConversationsOptions): Promise<Conversation[]> {
     const value = parseInput(listSchema, input);
     let query = this.database.db
       .selectFrom("conversations")
@@ -162,7 +162,7 @@ export class SqlConversationRepository implements ConversationRepository, Orches
     return rows.map(toConversation);
   }
 
-  async updateConversation(input: UpdateConversationInput): Promise<Conversation> {
+  async updateConversation(input: UpdateConversationOptions): Promise<Conversation> {
     const value = parseInput(updateSchema, input);
     const changes: Partial<ConversationsTable> = { updated_at: timestamp() };
     if (value.title !== undefined) changes.title = value.title;
@@ -171,12 +171,12 @@ export class SqlConversationRepository implements ConversationRepository, Orches
     return this.#update(value, changes);
   }
 
-  async updateState(input: UpdateStateInput): Promise<Conversation> {
+  async updateState(input: UpdateStateOptions): Promise<Conversation> {
     const value = parseInput(updateStateSchema, input);
     return this.#update(value, { state: JSON.stringify(value.state), updated_at: timestamp() });
   }
 
-  async addMessage(input: AddMessageInput): Promise<Message> {
+  async addMessage(input: AddMessageOptions): Promise<Message> {
     const value = parseInput(addMessageSchema, input);
     const row: Omit<MessagesTable, "seq"> = {
       id: randomUUID(),
@@ -235,7 +235,7 @@ export class SqlConversationRepository implements ConversationRepository, Orches
     return toMessage(row);
   }
 
-  async getMessages(input: GetMessagesInput): Promise<Message[]> {
+  async getMessages(input: GetMessagesOptions): Promise<Message[]> {
     const value = parseInput(getMessagesSchema, input);
     const rows = await this.database.db
       .selectFrom("messages")
@@ -249,7 +249,7 @@ export class SqlConversationRepository implements ConversationRepository, Orches
     return rows.map(toMessage);
   }
 
-  async getRecentMessages(input: GetRecentMessagesInput): Promise<Message[]> {
+  async getRecentMessages(input: GetRecentMessagesOptions): Promise<Message[]> {
     const value = parseInput(recentSchema, input);
     let query = this.database.db
       .selectFrom("messages")

@@ -4,7 +4,28 @@
  * the field.
  */
 import { z } from "zod";
-import { ValidationError } from "./errors.js";
+import { ConfigurationError, ValidationError } from "./errors.js";
+
+/** The kinds of configuration numbers, each a zod schema and what it says a value must be. */
+export const CONFIG_NUMBERS = {
+  positiveInteger: { schema: z.number().int().min(1), says: "a positive integer" },
+  nonNegativeInteger: { schema: z.number().int().min(0), says: "a non-negative integer" },
+  positiveNumber: { schema: z.number().gt(0).finite(), says: "a positive number" },
+  port: { schema: z.number().int().min(0).max(65_535), says: "an integer in 0..65535" },
+} as const;
+
+export type ConfigNumberKind = keyof typeof CONFIG_NUMBERS;
+
+/**
+ * `value` when it is a number of `kind`; otherwise ConfigurationError "`label` must be <kind>"
+ * naming `field`. Every configuration number of the library is checked this way.
+ */
+export function configNumber(value: unknown, kind: ConfigNumberKind, field: string, label = field): number {
+  const { schema, says } = CONFIG_NUMBERS[kind];
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ConfigurationError(`${label} must be ${says}`, { context: { field } });
+  return parsed.data;
+}
 
 /** Limits on caller-supplied values. */
 export const LIMITS = Object.freeze({

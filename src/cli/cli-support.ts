@@ -1,4 +1,5 @@
 /** What every command shares: the output streams, the failure it reports, option parsers, the database. */
+import { CONFIG_NUMBERS } from "../validation.js";
 import { InvalidArgumentError } from "commander";
 import { Database } from "../storage/database.js";
 
@@ -14,14 +15,15 @@ export class CliFailure extends Error {}
 
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+  if (!CONFIG_NUMBERS.port.schema.safeParse(n).success)
     throw new InvalidArgumentError("must be a port number (0-65535)");
   return n;
 }
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
+  if (!CONFIG_NUMBERS.positiveInteger.schema.safeParse(n).success)
+    throw new InvalidArgumentError("must be a positive integer");
   return n;
 }
 

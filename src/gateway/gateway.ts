@@ -2,6 +2,7 @@
  * The HTTP gateway: Fastify adapter over {@link GatewayService}. Wires authentication, per-key
  * rate limits, the body limit, the error edge, request logs without secrets, and the route table.
  */
+import { configNumber } from "../validation.js";
 import rateLimit from "@fastify/rate-limit";
 import secureJson from "secure-json-parse";
 import Fastify, {
@@ -313,9 +314,7 @@ function registerRoutes(
 /** Starts the gateway on `host:port` and returns its URL and a `close()`. */
 export async function startGateway(config: StartGatewayConfig): Promise<RunningGateway> {
   const { port = 0, host = "127.0.0.1", ...gatewayConfig } = config;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ConfigurationError("port must be an integer in 0..65535", { context: { field: "port" } });
-  }
+  configNumber(port, "port", "port");
   const app = createGateway(gatewayConfig);
   try {
     await app.listen({ port, host });
@@ -380,12 +379,11 @@ function validateConfig(config: GatewayConfig): {
 } {
   if (!config?.database)
     throw new ConfigurationError("database is required", { context: { field: "database" } });
-  const bodyLimitBytes = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes < 1) {
-    throw new ConfigurationError("bodyLimitBytes must be a positive integer", {
-      context: { field: "bodyLimitBytes" },
-    });
-  }
+  const bodyLimitBytes = configNumber(
+    config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    "positiveInteger",
+    "bodyLimitBytes",
+  );
   const rate = { ...DEFAULT_RATE_LIMIT, ...config.rateLimit };
   const failures = { ...DEFAULT_AUTH_FAILURE_LIMIT, ...config.authFailureLimit };
   for (const [name, limit] of [
@@ -393,18 +391,13 @@ function validateConfig(config: GatewayConfig): {
     ["authFailureLimit", failures],
   ] as const) {
     for (const field of ["max", "timeWindowMs"] as const) {
-      if (!Number.isInteger(limit[field]) || limit[field] < 1) {
-        throw new ConfigurationError(`${name}.${field} must be a positive integer`, {
-          context: { field: `${name}.${field}` },
-        });
-      }
+      configNumber(limit[field], "positiveInteger", `${name}.${field}`);
     }
   }
-  const requestTimeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
-    throw new ConfigurationError("requestTimeoutMs must be a positive integer", {
-      context: { field: "requestTimeoutMs" },
-    });
-  }
+  const requestTimeoutMs = configNumber(
+    config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    "positiveInteger",
+    "requestTimeoutMs",
+  );
   return { bodyLimitBytes, requestTimeoutMs, rateLimit: rate, authFailureLimit: failures };
 }

@@ -1,4 +1,5 @@
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider, type Transaction } from "kysely";
+import { configNumber } from "../validation.js";
 import { ConfigurationError, StorageError, isOrchestrationError } from "../errors.js";
 import { MIGRATIONS } from "./migrations/index.js";
 import { parseDatabaseUrl, type DatabaseLocation } from "./database-url.js";
@@ -40,16 +41,8 @@ export class Database {
 
   constructor(url: string, config: DatabaseConfig = {}) {
     const { busyTimeoutMs, maxConnections } = { ...DEFAULT_DATABASE_CONFIG, ...config };
-    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-      throw new ConfigurationError("busyTimeoutMs must be a non-negative integer", {
-        context: { field: "busyTimeoutMs" },
-      });
-    }
-    if (!Number.isInteger(maxConnections) || maxConnections < 1) {
-      throw new ConfigurationError("maxConnections must be a positive integer", {
-        context: { field: "maxConnections" },
-      });
-    }
+    configNumber(busyTimeoutMs, "nonNegativeInteger", "busyTimeoutMs");
+    configNumber(maxConnections, "positiveInteger", "maxConnections");
     this.#location = parseDatabaseUrl(url);
     this.#backend =
       this.#location.kind === "sqlite"

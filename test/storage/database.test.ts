@@ -72,12 +72,20 @@ describe("Database on SQLite", () => {
     expect(database.filename).toBe(path);
   });
 
-  it("dispose is idempotent and supports await using", async () => {
+  it("close is idempotent (dispose, its deprecated alias, too) and supports await using", async () => {
     const database = new Database("sqlite::memory:");
     await database.initialize();
     await database.close();
     await database.close();
-    expect(() => database.db).toThrow(/disposed/);
+    await database.dispose();
+    expect(() => database.db).toThrow(/Database has been closed/);
+    let outside: Database | undefined;
+    {
+      await using scoped = new Database("sqlite::memory:");
+      await scoped.initialize();
+      outside = scoped;
+    }
+    expect(() => outside.db).toThrow(/Database has been closed/);
   });
 });
 

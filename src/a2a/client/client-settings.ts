@@ -1,4 +1,5 @@
 /** An `A2AClientConfig` checked and completed with the defaults: what an `A2AClient` runs with. */
+import { configNumber } from "../../validation.js";
 import { ConfigurationError } from "../../errors.js";
 import {
   DEFAULT_CARD_CACHE_BYTES,
@@ -31,18 +32,12 @@ export interface ClientSettings {
 
 function positive(value: number | undefined, fallback: number, field: string, integer = false): number {
   if (value === undefined) return fallback;
-  if (
-    typeof value !== "number" ||
-    !Number.isFinite(value) ||
-    value <= 0 ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw new ConfigurationError(
-      `A2AClientConfig.${field} must be a positive ${integer ? "integer" : "number"}`,
-      { context: { field } },
-    );
-  }
-  return value;
+  return configNumber(
+    value,
+    integer ? "positiveInteger" : "positiveNumber",
+    field,
+    `A2AClientConfig.${field}`,
+  );
 }
 
 function preferenceOf(value: A2AClientConfig["interfacePreference"]): readonly InterfacePreference[] {

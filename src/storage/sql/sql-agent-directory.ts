@@ -16,7 +16,7 @@ import {
   withoutCredentials,
 } from "../../a2a/agent-credentials.js";
 import { SECRET_KEY_ENV, type SecretKeyring } from "../../security/secret-keyring.js";
-import { identifierSchema, parseInput } from "../../validation.js";
+import { configNumber, identifierSchema, parseInput } from "../../validation.js";
 import type { Database } from "../database.js";
 import type { TenantAgentsTable } from "../schema.js";
 
@@ -86,12 +86,11 @@ export class SqlAgentDirectory implements AgentDirectory {
       cards.set(parsed.identity.id, parsed);
     }
     this.#static = cards;
-    this.#maxAgents = config.maxAgentsPerTenant ?? DEFAULT_MAX_AGENTS_PER_TENANT;
-    if (!Number.isInteger(this.#maxAgents) || this.#maxAgents < 1) {
-      throw new ConfigurationError("maxAgentsPerTenant must be a positive integer", {
-        context: { field: "maxAgentsPerTenant" },
-      });
-    }
+    this.#maxAgents = configNumber(
+      config.maxAgentsPerTenant ?? DEFAULT_MAX_AGENTS_PER_TENANT,
+      "positiveInteger",
+      "maxAgentsPerTenant",
+    );
   }
 
   /** The operator-configured agents (without credentials), in configuration order. */

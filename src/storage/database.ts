@@ -1,4 +1,4 @@
-import { Kysely, Migrator, sql, type Migration, type MigrationProvider, type Transaction } from "kysely";
+import { Kysely, Migrator, type Migration, type MigrationProvider, type Transaction } from "kysely";
 import { configNumber } from "../validation.js";
 import { ConfigurationError, StorageError, isOrchestrationError } from "../errors.js";
 import { MIGRATIONS } from "./migrations/index.js";
@@ -17,8 +17,6 @@ export interface DatabaseConfig {
 
 export const DEFAULT_DATABASE_CONFIG = Object.freeze({ busyTimeoutMs: 5_000, maxConnections: 10 });
 
-/** Session-level advisory lock key that serializes OmniForge migrations across processes. */
-const POSTGRES_MIGRATION_LOCK_KEY = 774_226_001;
 const MIGRATION_ATTEMPTS = 5;
 
 /**
@@ -109,28 +107,7 @@ export class Database {
   async #migrate(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        if (this.kind === "postgres") {
-          await this.db.connection().execute(async (connection) => {
-            await sql`select pg_advisory_lock(${POSTGRES_MIGRATION_LOCK_KEY})`.execute(connection);
-            try {
-              await this.#runMigrator();
-            } finally {
-              await sql`select pg_advisory_unlock(${POSTGRES_MIGRATION_LOCK_KEY})`.execute(connection);
-            }
-          });
-        } else {
-          // Kysely runs SQLite migrations without a transaction and takes no lock. One
-          // IMMEDIATE transaction around the whole run is the lock: a second process waits
-          // (busy timeout) for the first to commit, then finds the migrations applied.
-          await sql`begin immediate`.execute(this.db);
-          try {
-            await this.#runMigrator();
-            await sql`commit`.execute(this.db);
-          } catch (error) {
-            await sql`rollback`.execute(this.db).catch(() => undefined);
-            throw error;
-          }
-        }
+        await this.#backend.withMigrationLock(this.db as Kysely<unknown>, () => this.#runMigrator());
         return;
       } catch (error) {
         const root = error instanceof Error && error.cause !== undefined ? error.cause : error;

@@ -2,7 +2,7 @@
  * What differs between SQL backends, behind one small interface (one implementation per
  * backend folder). The core never imports a driver: it asks the backend.
  */
-import type { ColumnDefinitionBuilder, Dialect } from "kysely";
+import type { ColumnDefinitionBuilder, Dialect, Kysely } from "kysely";
 
 export type StorageKind = "sqlite" | "postgres";
 
@@ -18,4 +18,10 @@ export interface StorageBackend {
   isUniqueViolation(error: unknown): boolean;
   /** True when `error` is a transient lock conflict worth retrying (SQLITE_BUSY, serialization failure). */
   isTransientConflict(error: unknown): boolean;
+  /**
+   * Runs `migrate` holding this backend's cross-process migration lock (PostgreSQL: an advisory
+   * lock; SQLite: one IMMEDIATE transaction around the whole run), so that processes starting at
+   * once migrate one after the other.
+   */
+  withMigrationLock(db: Kysely<unknown>, migrate: () => Promise<void>): Promise<void>;
 }

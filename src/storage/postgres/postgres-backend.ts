@@ -1,6 +1,8 @@
 import pg from "pg";
 import {
   PostgresDialect,
+  sql,
+  type Kysely,
   type ColumnDefinitionBuilder,
   type Dialect,
   type PostgresCursor,
@@ -54,6 +56,9 @@ function withNamedStatements(pool: pg.Pool): PostgresPool {
   };
 }
 
+/** Session-level advisory lock key that serializes OmniForge migrations across processes. */
+const MIGRATION_LOCK_KEY = 774_226_001;
+
 export class PostgresBackend implements StorageBackend {
   readonly kind = "postgres" as const;
   readonly autoIncrementType = "bigserial" as const;
@@ -76,6 +81,17 @@ export class PostgresBackend implements StorageBackend {
 
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
     return column.primaryKey();
+  }
+
+  async withMigrationLock(db: Kysely<unknown>, migrate: () => Promise<void>): Promise<void> {
+    await db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(connection);
+      try {
+        await migrate();
+      } finally {
+        await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(connection);
+      }
+    });
   }
 
   isUniqueViolation(error: unknown): boolean {

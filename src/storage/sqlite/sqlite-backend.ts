@@ -1,7 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { SqliteDialect, type ColumnDefinitionBuilder, type Dialect, type SqliteDatabase } from "kysely";
+import {
+  SqliteDialect,
+  sql,
+  type ColumnDefinitionBuilder,
+  type Dialect,
+  type Kysely,
+  type SqliteDatabase,
+} from "kysely";
 import type { StorageBackend } from "../storage-backend.js";
 
 export interface SqliteBackendConfig {
@@ -61,6 +68,22 @@ export class SqliteBackend implements StorageBackend {
 
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
     return column.primaryKey().autoIncrement();
+  }
+
+  /**
+   * Kysely runs SQLite migrations without a transaction and takes no lock. One IMMEDIATE
+   * transaction around the whole run is the lock: a second process waits (busy timeout) for the
+   * first to commit, then finds the migrations applied.
+   */
+  async withMigrationLock(db: Kysely<unknown>, migrate: () => Promise<void>): Promise<void> {
+    await sql`begin immediate`.execute(db);
+    try {
+      await migrate();
+      await sql`commit`.execute(db);
+    } catch (error) {
+      await sql`rollback`.execute(db).catch(() => undefined);
+      throw error;
+    }
   }
 
   isUniqueViolation(error: unknown): boolean {

@@ -1,4 +1,4 @@
-/** Every default in one place. */
+/** The library's defaults (orchestration, handoffs, routing); each layer with its own knobs keeps them beside it (`a2a/defaults.ts`, `gateway/defaults.ts`, `agents/examples/defaults.ts`). */
 export const DEFAULT_DELEGATION_TIMEOUT_MS = 30_000;
 export const MAX_DELEGATION_TIMEOUT_MS = 10 * 60_000;
 export const MAX_DELEGATION_AGENTS = 1_000;

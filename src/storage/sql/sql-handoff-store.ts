@@ -157,7 +157,7 @@ export class SqlHandoffStore implements HandoffStore {
   }
 
   /**
-   * Moves `session` to `to` if it is still in the state (and version) it was read in. Returns
+   * Moves `session` to `to` if it is still in the state it was read in (the update is guarded by that state). Returns
    * the updated session, or null when another actor moved it first. Throws
    * INVALID_HANDOFF_TRANSITION when the state machine forbids the move.
    */

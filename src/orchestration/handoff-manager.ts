@@ -2,34 +2,24 @@
  * The handoff pattern: a specialist agent takes control of a thread for a multi-turn workflow
  * and gives it back. One live handoff per thread, enforced by the database; every transition
  * validated, stored, noted in the thread, logged and traced.
+ *
+ * The manager coordinates; the work is done by its parts: the target's card
+ * (`handoff-targets.ts`), the messages to the specialist (`handoff-requests.ts`) and their audit
+ * (`handoff-call-audit.ts`), the record of each move (`handoff-recorder.ts`), the sessions nobody
+ * ends (`handoff-sweeper.ts`), and the accepted input (`handoff-input.ts`).
  */
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import type { A2AClient } from "../a2a/client/a2a-client.js";
-import type { OutgoingMessage } from "../a2a/client/types.js";
-import {
-  HANDOFF_EXTENSION_URI,
-  findHandoffAccept,
-  handoffData,
-  type DataObject,
-} from "../a2a/handoff-extension.js";
-import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
+import { HANDOFF_EXTENSION_URI, type HandoffAcceptPayload } from "../a2a/handoff-extension.js";
+import type { AgentCard } from "../a2a/agent-card.js";
+import { withoutCredentials } from "../a2a/agent-credentials.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
-import { MessageRole } from "../conversation/models.js";
 import {
-  DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS,
-  DEFAULT_HANDOFF_NOTIFY_TIMEOUT_MS,
-  DEFAULT_HANDOFF_RECENT_MESSAGES,
-  DEFAULT_HANDOFF_REQUEST_TIMEOUT_MS,
-} from "../defaults.js";
-import {
-  AgentError,
   ConfigurationError,
   ErrorCode,
   HandoffError,
   PermissionDeniedError,
   ValidationError,
-  isOrchestrationError,
 } from "../errors.js";
 import {
   defaultLogger,
@@ -40,61 +30,44 @@ import {
   type Logger,
   type Tracer,
 } from "../observability.js";
-import {
-  handoffCredentialsContext,
-  openAgentAuth,
-  sealAgentAuth,
-  withCredentials,
-  withoutCredentials,
-} from "../a2a/agent-credentials.js";
 import { Permission, type PermissionChecker } from "../security/rbac.js";
 import { SecretKeyring } from "../security/secret-keyring.js";
-import { buildOutgoingMessage } from "./outgoing-message.js";
-import { storesOf } from "./stores.js";
-import {
-  LIMITS,
-  boundedText,
-  enumSchema,
-  identifierSchema,
-  isUuid,
-  parseInput,
-  uuidSchema,
-} from "../validation.js";
-import { AgentCallKind, outcomeOf, type AgentCallAudit } from "./agent-call-audit.js";
-import type { AgentDirectory } from "./agent-directory.js";
 import { ContextSanitizer } from "../security/sanitizer/index.js";
+import { identifierSchema, isUuid, parseInput } from "../validation.js";
+import type { AgentCallAudit, AgentCallKind } from "./agent-call-audit.js";
+import type { AgentDirectory } from "./agent-directory.js";
+import { HandoffCallAudit } from "./handoff-call-audit.js";
 import {
-  LIVE_STATES,
-  type HandoffStore,
-  sealedTargetCredentials,
-  type HandoffSession,
-  type HandoffTransition,
-} from "./handoff-store.js";
+  cancelSchema,
+  handoffReturnSchema,
+  handoffSettings,
+  initiateSchema,
+  refSchema,
+  sessionRefSchema,
+  tenantSchema,
+} from "./handoff-input.js";
+import { HandoffRecorder } from "./handoff-recorder.js";
+import { HandoffRequests, requestFailure } from "./handoff-requests.js";
+import type { HandoffSession, HandoffStore, HandoffTransition } from "./handoff-store.js";
+import { HandoffSweeper } from "./handoff-sweeper.js";
+import { HandoffTargets } from "./handoff-targets.js";
+import type {
+  HandoffAcceptance,
+  HandoffReturn,
+  InitiateHandoffOptions,
+  ThreadHandoffRef,
+} from "./handoff-types.js";
+import { storesOf } from "./stores.js";
 import { ThreadManager, type HandoffStateReader } from "./thread-manager.js";
 import { CompletionStatus, HandoffState } from "./types.js";
 
 export type { HandoffSession, HandoffTransition } from "./handoff-store.js";
-
-/** What a specialist hands back when it returns control. */
-export interface HandoffReturn {
-  threadId: string;
-  tenantId: string;
-  /** The specialist returning control. */
-  sourceAgentId: string;
-  /** Who gets control back (the agent that started the handoff). */
-  targetAgentId: string;
-  completionStatus: CompletionStatus;
-  resultSummary?: string;
-  artifactsCreated?: string[];
-}
-
-/** The outcome of {@link HandoffManager.initiateHandoff}. */
-export interface HandoffAcceptance {
-  accepted: boolean;
-  handoffId?: string;
-  estimatedDurationSeconds?: number;
-  rejectionReason?: string;
-}
+export type {
+  HandoffAcceptance,
+  HandoffReturn,
+  InitiateHandoffOptions,
+  ThreadHandoffRef,
+} from "./handoff-types.js";
 
 export interface HandoffManagerConfig {
   a2aClient: A2AClient;
@@ -129,78 +102,40 @@ export interface HandoffManagerConfig {
   tracer?: Tracer;
 }
 
-export interface InitiateHandoffOptions {
-  threadId: string;
-  tenantId: string;
-  userId: string;
-  sourceAgentId: string;
-  /**
-   * The specialist, as a card (kept in the session, its credentials sealed). Give this or
-   * `targetAgentId`.
-   */
-  targetAgentCard?: AgentCard;
-  /** The specialist, by id in the tenant's agent directory (needs `agentDirectory`). */
-  targetAgentId?: string;
-  contextSummary: string;
-  handoffReason: string;
-  /** false: send summary and history unsanitized (a card's policy can also opt out). */
-  sanitize?: boolean;
-  signal?: AbortSignal;
-}
-
-export interface ThreadHandoffRef {
-  threadId: string;
-  tenantId: string;
-  signal?: AbortSignal;
-}
-
-const initiateSchema = z.object({
-  threadId: uuidSchema,
-  tenantId: identifierSchema,
-  userId: identifierSchema,
-  sourceAgentId: identifierSchema,
-  contextSummary: boundedText(LIMITS.summaryLength, { allowEmpty: true }),
-  handoffReason: boundedText(LIMITS.titleLength),
-  sanitize: z.boolean().optional(),
-});
-const refSchema = z.object({ threadId: uuidSchema, tenantId: identifierSchema });
-const completionSchema = enumSchema(Object.values(CompletionStatus));
-const handoffReturnSchema = z.object({
-  threadId: uuidSchema,
-  tenantId: identifierSchema,
-  sourceAgentId: identifierSchema,
-  targetAgentId: identifierSchema,
-  completionStatus: completionSchema,
-  resultSummary: boundedText(LIMITS.summaryLength, { allowEmpty: true }).optional(),
-  artifactsCreated: z.array(z.string().max(2048)).max(1_000).optional(),
-});
-const cancelSchema = refSchema.extend({
-  reason: boundedText(LIMITS.titleLength),
-  userId: identifierSchema.optional(),
-});
-
 const COMPLETION_STATE: Record<CompletionStatus, HandoffState> = {
   [CompletionStatus.COMPLETED]: HandoffState.COMPLETED,
   [CompletionStatus.CANCELLED]: HandoffState.CANCELLED,
   [CompletionStatus.ERROR]: HandoffState.ERROR,
 };
 
+/** What `#start` needs of a checked initiate call. */
+interface StartInput {
+  handoffId: string;
+  threadId: string;
+  tenantId: string;
+  userId: string;
+  sourceAgentId: string;
+  contextSummary: string;
+  handoffReason: string;
+  sanitize: boolean | undefined;
+  given: AgentCard | undefined;
+  signal: AbortSignal | undefined;
+}
+
 export class HandoffManager implements HandoffStateReader {
-  readonly #client: A2AClient;
   readonly #repo: ConversationRepository;
   readonly #threads: ThreadManager;
   readonly #store: HandoffStore;
   readonly #rbac: PermissionChecker | undefined;
-  readonly #sanitizer: ContextSanitizer;
   readonly #logger: Logger;
   readonly #tracer: Tracer;
   readonly #idleTimeoutSeconds: number;
-  readonly #requestTimeoutMs: number;
-  readonly #notifyTimeoutMs: number;
-  readonly #recentMessages: number;
-  readonly #directory: AgentDirectory | undefined;
-  readonly #secrets: SecretKeyring | undefined;
-  readonly #audit: AgentCallAudit | undefined;
+  readonly #pendingTimeoutMs: number;
+  readonly #targets: HandoffTargets;
+  readonly #calls: HandoffCallAudit;
+  readonly #recorder: HandoffRecorder;
+  readonly #requests: HandoffRequests;
+  readonly #sweeper: HandoffSweeper;
 
   constructor(config: HandoffManagerConfig) {
     if (!config?.a2aClient)
@@ -221,32 +156,35 @@ export class HandoffManager implements HandoffStateReader {
       );
     }
     this.#store = store;
-    this.#client = config.a2aClient;
     this.#repo = config.conversationRepo;
     this.#threads = new ThreadManager(config.conversationRepo, { handoffs: this });
     this.#rbac = config.rbac;
-    this.#sanitizer = config.sanitizer ?? new ContextSanitizer();
-    this.#logger = (config.logger ?? defaultLogger()).child({ component: "handoff" });
+    const sanitizer = config.sanitizer ?? new ContextSanitizer();
+    const logger = (config.logger ?? defaultLogger()).child({ component: "handoff" });
+    this.#logger = logger;
     this.#tracer = config.tracer ?? defaultTracer();
-    this.#idleTimeoutSeconds = positiveInt(
-      config.idleTimeoutSeconds ?? DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS,
-      "idleTimeoutSeconds",
-    );
-    this.#requestTimeoutMs = positiveInt(
-      config.requestTimeoutMs ?? DEFAULT_HANDOFF_REQUEST_TIMEOUT_MS,
-      "requestTimeoutMs",
-    );
-    this.#notifyTimeoutMs = positiveInt(
-      config.notifyTimeoutMs ?? DEFAULT_HANDOFF_NOTIFY_TIMEOUT_MS,
-      "notifyTimeoutMs",
-    );
-    this.#recentMessages = positiveInt(
-      config.recentMessages ?? DEFAULT_HANDOFF_RECENT_MESSAGES,
-      "recentMessages",
-    );
-    this.#directory = config.agentDirectory;
-    this.#secrets = config.secrets ?? SecretKeyring.fromEnvironment();
-    this.#audit = config.audit ?? offered?.agentCallAudit();
+    const settings = handoffSettings(config);
+    this.#idleTimeoutSeconds = settings.idleTimeoutSeconds;
+    this.#pendingTimeoutMs = settings.requestTimeoutMs * 2 + 5_000;
+    this.#targets = new HandoffTargets({
+      directory: config.agentDirectory,
+      secrets: config.secrets ?? SecretKeyring.fromEnvironment(),
+      onRemoved: (session) => this.#sweeper.endForRemovedAgent(session),
+    });
+    this.#calls = new HandoffCallAudit({ audit: config.audit ?? offered?.agentCallAudit(), logger });
+    this.#recorder = new HandoffRecorder({ store, repo: this.#repo, tracer: this.#tracer, logger });
+    this.#requests = new HandoffRequests({
+      requestTimeoutMs: settings.requestTimeoutMs,
+      notifyTimeoutMs: settings.notifyTimeoutMs,
+      recentMessages: settings.recentMessages,
+      client: config.a2aClient,
+      repo: this.#repo,
+      sanitizer,
+      audit: this.#calls,
+      logger,
+      cardFor: (session) => this.#targets.cardFor(session),
+    });
+    this.#sweeper = new HandoffSweeper({ store, recorder: this.#recorder, requests: this.#requests, logger });
   }
 
   /** The repository threads and handoff notes are stored in. */
@@ -270,117 +208,106 @@ export class HandoffManager implements HandoffStateReader {
   async initiateHandoff(options: InitiateHandoffOptions): Promise<HandoffAcceptance> {
     const input = parseInput(initiateSchema, options);
     const { threadId, tenantId, userId } = input;
-    if ((options.targetAgentCard === undefined) === (options.targetAgentId === undefined)) {
-      throw new ValidationError("targetAgentCard", "give exactly one of targetAgentCard or targetAgentId");
-    }
-    const given =
-      options.targetAgentCard === undefined
-        ? undefined
-        : parseAgentCard(options.targetAgentCard, "targetAgentCard");
-    if (given) agentEndpoint(given, "targetAgentCard.service.endpoint");
+    const given = this.#targets.given(options);
     await this.#threads.requireThread({ threadId, tenantId, userId });
-    if (this.#rbac && !(await this.#rbac.hasPermission(userId, tenantId, Permission.HANDOFF_INITIATE))) {
-      throw new PermissionDeniedError(Permission.HANDOFF_INITIATE, {
-        context: { threadId, tenantId, userId },
-      });
-    }
-    const card = given ?? (await this.#fromDirectory(tenantId, options.targetAgentId!));
+    await this.#requirePermission(Permission.HANDOFF_INITIATE, { threadId, tenantId, userId });
+    const card = given ?? (await this.#targets.fromDirectory(tenantId, options.targetAgentId!));
     const handoffId = randomUUID();
+    return this.#start(card, {
+      ...input,
+      handoffId,
+      given,
+      sanitize: input.sanitize,
+      signal: options.signal,
+    });
+  }
+
+  /** Initiate, once the call is checked: asks the target, reserves the thread, records the answer. */
+  async #start(card: AgentCard, input: StartInput): Promise<HandoffAcceptance> {
+    const { threadId, tenantId, handoffId, given } = input;
     // Sealed before anything is written: without a key, nothing is half-done.
-    const targetCredentials =
-      given?.service?.auth !== undefined
-        ? sealAgentAuth(
-            this.#secrets,
-            given.service.auth,
-            handoffCredentialsContext(tenantId, handoffId),
-            "targetAgentCard",
-          )
-        : undefined;
+    const targetCredentials = this.#targets.seal(given, tenantId, handoffId);
     const log = this.#logger.child({ threadId, tenantId, agentId: card.identity.id });
-    return inSpan(
-      this.#tracer,
-      "omniforge.handoff.initiate",
-      {
-        "omniforge.thread_id": threadId,
-        "omniforge.tenant_id": tenantId,
-        "omniforge.agent_id": card.identity.id,
-      },
-      async (span) => {
-        if (!(await this.#supportsHandoff(card, tenantId, options.signal))) {
-          log.info("handoff refused: target does not declare the handoff extension");
-          return {
-            accepted: false,
-            rejectionReason: `Agent ${card.identity.id} does not support handoffs (${HANDOFF_EXTENSION_URI})`,
-          };
-        }
-        const session = await this.#reserve({
-          handoffId,
-          threadId,
-          tenantId,
-          userId,
-          sourceAgentId: input.sourceAgentId,
-          targetAgentCard: withoutCredentials(card),
-          targetSource: given ? "card" : "directory",
-          ...(targetCredentials ? { targetCredentials } : {}),
-          contextSummary: input.contextSummary,
-          handoffReason: input.handoffReason,
-          idleTimeoutSeconds: card.policy?.handoffIdleTimeoutSeconds ?? this.#idleTimeoutSeconds,
-          expiresAt: new Date(Date.now() + this.#pendingTimeoutMs()),
-        });
-        span.setAttribute("omniforge.handoff_id", session.handoffId);
-        log.info({ handoffId: session.handoffId }, "handoff reserved");
-
-        let accept;
-        try {
-          accept = await this.#askTarget(
-            card,
-            session,
-            input.sanitize !== false && card.policy?.sanitize !== false,
-            options.signal,
-          );
-        } catch (error) {
-          await this.#transition(session, HandoffState.ERROR, {}, `request failed: ${errorCodeOf(error)}`);
-          log.warn({ handoffId: session.handoffId, errorCode: errorCodeOf(error) }, "handoff request failed");
-          if (isOrchestrationError(error) && error.code === ErrorCode.ABORTED) throw error;
-          const code =
-            isOrchestrationError(error) && error.code === ErrorCode.AGENT_PROTOCOL_ERROR
-              ? ErrorCode.AGENT_PROTOCOL_ERROR
-              : ErrorCode.AGENT_UNAVAILABLE;
-          throw new HandoffError(
-            code,
-            `Handoff target ${card.identity.id} did not answer: ${(error as Error).message}`,
-            {
-              cause: error,
-              context: { threadId, tenantId, agentId: card.identity.id, handoffId: session.handoffId },
-            },
-          );
-        }
-
-        if (!accept.accepted) {
-          const reason = accept.rejectionReason ?? "rejected by the agent";
-          await this.#transition(session, HandoffState.REJECTED, { rejectionReason: reason }, reason);
-          await this.#note(session, `Handoff to ${session.targetAgentId} was rejected: ${reason}`);
-          return { accepted: false, handoffId: session.handoffId, rejectionReason: reason };
-        }
-        await this.#transition(
-          session,
-          HandoffState.ACTIVE,
-          accept.estimatedDurationSeconds !== undefined
-            ? { estimatedDurationSeconds: accept.estimatedDurationSeconds }
-            : {},
-          "accepted",
-        );
-        await this.#note(session, `Handoff to ${session.targetAgentId} started (${session.handoffReason})`);
-        log.info({ handoffId: session.handoffId }, "handoff active");
+    const attributes = {
+      "omniforge.thread_id": threadId,
+      "omniforge.tenant_id": tenantId,
+      "omniforge.agent_id": card.identity.id,
+    };
+    return inSpan(this.#tracer, "omniforge.handoff.initiate", attributes, async (span) => {
+      if (!(await this.#requests.supported(card, tenantId, input.signal))) {
+        log.info("handoff refused: target does not declare the handoff extension");
         return {
-          accepted: true,
-          handoffId: session.handoffId,
-          ...(accept.estimatedDurationSeconds !== undefined
-            ? { estimatedDurationSeconds: accept.estimatedDurationSeconds }
-            : {}),
+          accepted: false,
+          rejectionReason: `Agent ${card.identity.id} does not support handoffs (${HANDOFF_EXTENSION_URI})`,
         };
-      },
+      }
+      const session = await this.#sweeper.reserve({
+        handoffId,
+        threadId,
+        tenantId,
+        userId: input.userId,
+        sourceAgentId: input.sourceAgentId,
+        targetAgentCard: withoutCredentials(card),
+        targetSource: given ? "card" : "directory",
+        ...(targetCredentials ? { targetCredentials } : {}),
+        contextSummary: input.contextSummary,
+        handoffReason: input.handoffReason,
+        idleTimeoutSeconds: card.policy?.handoffIdleTimeoutSeconds ?? this.#idleTimeoutSeconds,
+        expiresAt: new Date(Date.now() + this.#pendingTimeoutMs),
+      });
+      span.setAttribute("omniforge.handoff_id", session.handoffId);
+      log.info({ handoffId: session.handoffId }, "handoff reserved");
+      const sanitize = input.sanitize !== false && card.policy?.sanitize !== false;
+      const accept = await this.#ask(card, session, sanitize, input.signal, log);
+      return this.#settle(session, accept, log);
+    });
+  }
+
+  /** The target's answer; on failure the session is recorded as ERROR and the error mapped. */
+  async #ask(
+    card: AgentCard,
+    session: HandoffSession,
+    sanitize: boolean,
+    signal: AbortSignal | undefined,
+    log: Logger,
+  ): Promise<HandoffAcceptPayload> {
+    try {
+      return await this.#requests.ask(card, session, sanitize, signal);
+    } catch (error) {
+      await this.#recorder.transition(
+        session,
+        HandoffState.ERROR,
+        {},
+        `request failed: ${errorCodeOf(error)}`,
+      );
+      log.warn({ handoffId: session.handoffId, errorCode: errorCodeOf(error) }, "handoff request failed");
+      throw requestFailure(error, card.identity.id, session);
+    }
+  }
+
+  /** Records the target's answer: REJECTED, or ACTIVE with its estimate. */
+  async #settle(
+    session: HandoffSession,
+    accept: HandoffAcceptPayload,
+    log: Logger,
+  ): Promise<HandoffAcceptance> {
+    if (!accept.accepted) {
+      const reason = accept.rejectionReason ?? "rejected by the agent";
+      await this.#recorder.transition(session, HandoffState.REJECTED, { rejectionReason: reason }, reason);
+      await this.#recorder.note(session, `Handoff to ${session.targetAgentId} was rejected: ${reason}`);
+      return { accepted: false, handoffId: session.handoffId, rejectionReason: reason };
+    }
+    const estimate =
+      accept.estimatedDurationSeconds !== undefined
+        ? { estimatedDurationSeconds: accept.estimatedDurationSeconds }
+        : {};
+    await this.#recorder.transition(session, HandoffState.ACTIVE, estimate, "accepted");
+    await this.#recorder.note(
+      session,
+      `Handoff to ${session.targetAgentId} started (${session.handoffReason})`,
     );
+    log.info({ handoffId: session.handoffId }, "handoff active");
+    return { accepted: true, handoffId: session.handoffId, ...estimate };
   }
 
   /**
@@ -390,7 +317,7 @@ export class HandoffManager implements HandoffStateReader {
    */
   async getActiveHandoff(ref: ThreadHandoffRef): Promise<HandoffSession | null> {
     if (!isUuid(ref?.threadId) || !identifierSchema.safeParse(ref.tenantId).success) return null;
-    const session = await this.#liveSession(ref.threadId.toLowerCase(), ref.tenantId);
+    const session = await this.#sweeper.live(ref.threadId.toLowerCase(), ref.tenantId);
     return session?.state === HandoffState.ACTIVE ? session : null;
   }
 
@@ -407,10 +334,7 @@ export class HandoffManager implements HandoffStateReader {
 
   /** The recorded transitions of one session. */
   async getTransitions(input: { handoffId: string; tenantId: string }): Promise<HandoffTransition[]> {
-    const { handoffId, tenantId } = parseInput(
-      z.object({ handoffId: uuidSchema, tenantId: identifierSchema }),
-      input,
-    );
+    const { handoffId, tenantId } = parseInput(sessionRefSchema, input);
     return this.#store.transitions(handoffId, tenantId);
   }
 
@@ -431,7 +355,8 @@ export class HandoffManager implements HandoffStateReader {
       throw new ValidationError("handoffReturn.threadId", "does not match threadId");
     if (ret.tenantId !== tenantId)
       throw new ValidationError("handoffReturn.tenantId", "does not match tenantId");
-    const session = await this.#requireActive(threadId, tenantId);
+    const session = await this.#sweeper.live(threadId, tenantId);
+    if (!session || session.state !== HandoffState.ACTIVE) throw noActiveHandoff(threadId, tenantId);
     if (ret.sourceAgentId !== session.targetAgentId) {
       throw new ValidationError(
         "handoffReturn.sourceAgentId",
@@ -461,9 +386,12 @@ export class HandoffManager implements HandoffStateReader {
       ...(ret.resultSummary !== undefined ? { resultSummary: ret.resultSummary } : {}),
       ...(ret.artifactsCreated !== undefined ? { artifactsCreated: ret.artifactsCreated } : {}),
     };
-    const done = await this.#transition(session, to, changes, `returned: ${ret.completionStatus}`);
+    const done = await this.#recorder.transition(session, to, changes, `returned: ${ret.completionStatus}`);
     const summary = ret.resultSummary ? `: ${ret.resultSummary}` : "";
-    await this.#note(done, `Handoff to ${session.targetAgentId} ended (${ret.completionStatus})${summary}`);
+    await this.#recorder.note(
+      done,
+      `Handoff to ${session.targetAgentId} ended (${ret.completionStatus})${summary}`,
+    );
     this.#logger.info(
       { threadId: session.threadId, handoffId: session.handoffId, state: to },
       "handoff returned",
@@ -484,23 +412,18 @@ export class HandoffManager implements HandoffStateReader {
   }): Promise<HandoffSession> {
     const { threadId, tenantId, reason, userId } = parseInput(cancelSchema, input);
     throwIfAborted(input.signal);
-    const session = await this.#liveSession(threadId, tenantId);
-    if (!session) {
-      throw new HandoffError(ErrorCode.NO_ACTIVE_HANDOFF, `Thread ${threadId} has no active handoff`, {
-        context: { threadId, tenantId },
-      });
-    }
-    const actor = userId ?? session.userId;
-    if (this.#rbac && !(await this.#rbac.hasPermission(actor, tenantId, Permission.HANDOFF_CANCEL))) {
-      throw new PermissionDeniedError(Permission.HANDOFF_CANCEL, {
-        context: { threadId, tenantId, userId: actor },
-      });
-    }
+    const session = await this.#sweeper.live(threadId, tenantId);
+    if (!session) throw noActiveHandoff(threadId, tenantId);
+    await this.#requirePermission(Permission.HANDOFF_CANCEL, {
+      threadId,
+      tenantId,
+      userId: userId ?? session.userId,
+    });
     // The last moment to give up: past it the handoff is cancelled (and the specialist told).
     throwIfAborted(input.signal);
-    const cancelled = await this.#transition(session, HandoffState.CANCELLED, {}, reason);
-    await this.#note(cancelled, `Handoff to ${session.targetAgentId} cancelled: ${reason}`);
-    await this.#notifyCancel(session, reason);
+    const cancelled = await this.#recorder.transition(session, HandoffState.CANCELLED, {}, reason);
+    await this.#recorder.note(cancelled, `Handoff to ${session.targetAgentId} cancelled: ${reason}`);
+    await this.#requests.notifyCancel(session, reason);
     return cancelled;
   }
 
@@ -520,39 +443,7 @@ export class HandoffManager implements HandoffStateReader {
    * replica and a restarted process resolve the same.
    */
   async targetCardFor(session: HandoffSession): Promise<AgentCard> {
-    if (session.targetSource === "directory") {
-      if (!this.#directory) {
-        throw new ConfigurationError(
-          `Handoff ${session.handoffId} names an agent of the tenant's directory: configure agentDirectory`,
-          { context: { field: "agentDirectory", handoffId: session.handoffId } },
-        );
-      }
-      const card = await this.#directory.get(session.tenantId, session.targetAgentId);
-      if (!card) {
-        // The tenant removed the agent: the handoff cannot go on, and must not hold the thread.
-        await this.#endForRemovedAgent(session);
-        throw new HandoffError(
-          ErrorCode.AGENT_UNAVAILABLE,
-          `Agent ${session.targetAgentId} is no longer in the tenant's agent directory; the handoff has ended and control is back with ${session.sourceAgentId}`,
-          {
-            context: {
-              threadId: session.threadId,
-              agentId: session.targetAgentId,
-              handoffId: session.handoffId,
-            },
-          },
-        );
-      }
-      return card;
-    }
-    const sealed = sealedTargetCredentials(session);
-    if (sealed === undefined) return session.targetAgentCard;
-    const auth = openAgentAuth(
-      this.#secrets,
-      sealed,
-      handoffCredentialsContext(session.tenantId, session.handoffId),
-    );
-    return withCredentials(session.targetAgentCard, auth);
+    return this.#targets.cardFor(session);
   }
 
   /**
@@ -565,39 +456,7 @@ export class HandoffManager implements HandoffStateReader {
     latencyMs: number,
     error?: unknown,
   ): Promise<void> {
-    if (!this.#audit) return;
-    const errorCode = error === undefined ? undefined : errorCodeOf(error);
-    try {
-      await this.#audit.record([
-        {
-          tenantId: session.tenantId,
-          threadId: session.threadId,
-          userId: session.userId,
-          agentId: session.targetAgentId,
-          kind,
-          outcome: outcomeOf(errorCode),
-          ...(errorCode !== undefined ? { errorCode } : {}),
-          latencyMs: Math.round(latencyMs * 100) / 100,
-          handoffId: session.handoffId,
-        },
-      ]);
-    } catch (failure) {
-      this.#logger.error(
-        { threadId: session.threadId, handoffId: session.handoffId, errorCode: errorCodeOf(failure) },
-        "audit record not written",
-      );
-    }
-  }
-
-  async #fromDirectory(tenantId: string, agentId: string): Promise<AgentCard> {
-    if (!this.#directory) {
-      throw new ConfigurationError("targetAgentId needs an agentDirectory; pass targetAgentCard instead", {
-        context: { field: "agentDirectory" },
-      });
-    }
-    const card = await this.#directory.get(tenantId, agentId);
-    if (!card) throw new ValidationError("targetAgentId", `unknown agent "${agentId}"`);
-    return parseAgentCard(card, "targetAgentId");
+    await this.#calls.record(session, kind, latencyMs, error);
   }
 
   /**
@@ -605,292 +464,28 @@ export class HandoffManager implements HandoffStateReader {
    * directory agent `agentId`: called when the tenant removes that agent. Returns how many ended.
    */
   async endHandoffsTo(input: { tenantId: string; agentId: string }): Promise<number> {
-    const { tenantId } = parseInput(z.object({ tenantId: identifierSchema }), input);
-    let ended = 0;
-    for (const session of await this.#store.listLiveTo(tenantId, input.agentId)) {
-      if (session.targetSource !== "directory") continue;
-      if (await this.#endForRemovedAgent(session)) ended++;
-    }
-    return ended;
-  }
-
-  async #endForRemovedAgent(session: HandoffSession): Promise<boolean> {
-    const reason = `agent ${session.targetAgentId} was removed from the tenant's directory`;
-    const ended = await this.#storeTransition(session, HandoffState.CANCELLED, {}, reason);
-    if (!ended) return false;
-    await this.#note(
-      ended,
-      `Handoff to ${session.targetAgentId} ended: the agent was removed; control returned to ${session.sourceAgentId}`,
-    );
-    return true;
+    const { tenantId } = parseInput(tenantSchema, input);
+    return this.#sweeper.endHandoffsTo(tenantId, input.agentId);
   }
 
   /** Expires every live session idle past its limit (a sweeper may call this periodically). */
   async expireIdleHandoffs(now: Date = new Date()): Promise<number> {
-    let expired = 0;
-    for (const session of await this.#store.listExpired(now)) {
-      if (await this.#expire(session)) expired++;
-    }
-    return expired;
+    return this.#sweeper.expireIdle(now);
   }
 
-  async #reserve(input: Parameters<HandoffStore["reserve"]>[0]) {
-    try {
-      return await this.#store.reserve(input);
-    } catch (error) {
-      if (!isOrchestrationError(error, ErrorCode.HANDOFF_ALREADY_ACTIVE)) throw error;
-      // The holder may be an idle-expired or abandoned session: expire it and try once more.
-      const holder = await this.#store.getLive(input.threadId, input.tenantId);
-      if (holder && this.#isExpired(holder, new Date()) && (await this.#expire(holder))) {
-        return this.#store.reserve(input);
-      }
-      throw error;
-    }
-  }
-
-  async #liveSession(threadId: string, tenantId: string): Promise<HandoffSession | null> {
-    const session = await this.#store.getLive(threadId, tenantId);
-    if (!session) return null;
-    if (this.#isExpired(session, new Date())) {
-      await this.#expire(session);
-      return null;
-    }
-    return session;
-  }
-
-  async #requireActive(threadId: string, tenantId: string): Promise<HandoffSession> {
-    const session = await this.#liveSession(threadId, tenantId);
-    if (!session || session.state !== HandoffState.ACTIVE) {
-      throw new HandoffError(ErrorCode.NO_ACTIVE_HANDOFF, `Thread ${threadId} has no active handoff`, {
-        context: { threadId, tenantId },
-      });
-    }
-    return session;
-  }
-
-  #pendingTimeoutMs(): number {
-    return this.#requestTimeoutMs * 2 + 5_000;
-  }
-
-  #isExpired(session: HandoffSession, now: Date): boolean {
-    return LIVE_STATES.includes(session.state) && now.getTime() > session.expiresAt.getTime();
-  }
-
-  /** Expires `session` if it is still live; true when this call did it. */
-  async #expire(session: HandoffSession): Promise<boolean> {
-    const reason =
-      session.state === HandoffState.PENDING
-        ? "no answer from the target"
-        : `idle for more than ${session.idleTimeoutSeconds} s`;
-    const expired = await this.#storeTransition(session, HandoffState.EXPIRED, {}, reason);
-    if (!expired) return false;
-    await this.#note(
-      expired,
-      `Handoff to ${session.targetAgentId} expired (${reason}); control returned to ${session.sourceAgentId}`,
-    );
-    this.#logger.info({ threadId: session.threadId, handoffId: session.handoffId }, "handoff expired");
-    if (session.state === HandoffState.ACTIVE) await this.#notifyCancel(session, `expired: ${reason}`);
-    return true;
-  }
-
-  /** Every stored transition gets a span and a log line. */
-  #storeTransition(
-    session: HandoffSession,
-    to: HandoffState,
-    changes: Parameters<HandoffStore["transition"]>[2],
-    reason: string,
-  ): Promise<HandoffSession | null> {
-    return inSpan(
-      this.#tracer,
-      "omniforge.handoff.transition",
-      {
-        "omniforge.handoff_id": session.handoffId,
-        "omniforge.thread_id": session.threadId,
-        "omniforge.from_state": session.state,
-        "omniforge.to_state": to,
-      },
-      async (span) => {
-        const next = await this.#store.transition(session, to, changes, reason);
-        span.setAttribute("omniforge.applied", next !== null);
-        this.#logger.debug(
-          {
-            threadId: session.threadId,
-            handoffId: session.handoffId,
-            from: session.state,
-            to,
-            applied: next !== null,
-          },
-          "handoff transition",
-        );
-        return next;
-      },
-    );
-  }
-
-  async #transition(
-    session: HandoffSession,
-    to: HandoffState,
-    changes: Parameters<HandoffStore["transition"]>[2],
-    reason: string,
-  ): Promise<HandoffSession> {
-    const next = await this.#storeTransition(session, to, changes, reason);
-    if (next) return next;
-    // Someone else moved the session first (a cancel racing a completion, an expiry...).
-    const current = await this.#store.get(session.handoffId, session.tenantId);
-    const state = current?.state ?? "unknown";
-    throw new HandoffError(
-      LIVE_STATES.includes(state as HandoffState)
-        ? ErrorCode.INVALID_HANDOFF_TRANSITION
-        : ErrorCode.NO_ACTIVE_HANDOFF,
-      `Handoff ${session.handoffId} is ${state}; it cannot become ${to}`,
-      { context: { threadId: session.threadId, tenantId: session.tenantId, handoffId: session.handoffId } },
-    );
-  }
-
-  async #supportsHandoff(
-    card: AgentCard,
-    tenantId: string,
-    signal: AbortSignal | undefined,
-  ): Promise<boolean> {
-    if (card.capabilities?.handoff === false) return false;
-    try {
-      return await this.#client.supportsExtension(card, HANDOFF_EXTENSION_URI, {
-        timeoutMs: this.#requestTimeoutMs,
-        tenantId,
-        ...(signal ? { signal } : {}),
-      });
-    } catch (error) {
-      if (isOrchestrationError(error) && error.code === ErrorCode.ABORTED) throw error;
-      throw new HandoffError(
-        ErrorCode.AGENT_UNAVAILABLE,
-        `Handoff target ${card.identity.id} is unreachable: ${(error as Error).message}`,
-        {
-          cause: error,
-          context: { agentId: card.identity.id },
-        },
-      );
-    }
-  }
-
-  async #askTarget(
-    card: AgentCard,
-    session: HandoffSession,
-    sanitize: boolean,
-    signal: AbortSignal | undefined,
-  ) {
-    const recent = await this.#repo.getRecentMessages({
-      conversationId: session.threadId,
-      tenantId: session.tenantId,
-      limit: this.#recentMessages,
-      includeSystem: false,
-    });
-    // Every free-text field that leaves for the agent passes the sanitizer.
-    const clean = (text: string) => (sanitize ? this.#sanitizer.sanitize(text) : text);
-    const started = performance.now();
-    let result;
-    try {
-      result = await this.#client.sendMessage(
-        card,
-        handoffMessage(
-          session,
-          handoffData.request({
-            handoffId: session.handoffId,
-            threadId: session.threadId,
-            tenantId: session.tenantId,
-            userId: session.userId,
-            sourceAgentId: session.sourceAgentId,
-            contextSummary: clean(session.contextSummary),
-            handoffReason: clean(session.handoffReason),
-            recentMessages: recent.map((m) => ({ role: m.role, content: clean(m.content) })),
-          }),
-        ),
-        { timeoutMs: this.#requestTimeoutMs, tenantId: session.tenantId, ...(signal ? { signal } : {}) },
-      );
-    } catch (error) {
-      await this.auditCall(session, AgentCallKind.HANDOFF_REQUEST, performance.now() - started, error);
-      throw error;
-    }
-    await this.auditCall(session, AgentCallKind.HANDOFF_REQUEST, performance.now() - started);
-    let accept;
-    try {
-      accept = findHandoffAccept(result.data);
-    } catch (error) {
-      throw new AgentError(
-        ErrorCode.AGENT_PROTOCOL_ERROR,
-        `invalid handoffAccept: ${(error as Error).message}`,
-        {
-          cause: error,
-          context: { agentId: card.identity.id },
-        },
-      );
-    }
-    if (!accept) {
-      throw new AgentError(ErrorCode.AGENT_PROTOCOL_ERROR, "the reply carried no handoffAccept data part", {
-        context: { agentId: card.identity.id },
-      });
-    }
-    return accept;
-  }
-
-  async #notifyCancel(session: HandoffSession, reason: string): Promise<void> {
-    const started = performance.now();
-    try {
-      await this.#client.sendMessage(
-        await this.targetCardFor(session),
-        handoffMessage(
-          session,
-          handoffData.cancel({ handoffId: session.handoffId, reason: this.#sanitizer.sanitize(reason) }),
-        ),
-        { timeoutMs: this.#notifyTimeoutMs, tenantId: session.tenantId },
-      );
-      await this.auditCall(session, AgentCallKind.HANDOFF_CANCEL, performance.now() - started);
-    } catch (error) {
-      await this.auditCall(session, AgentCallKind.HANDOFF_CANCEL, performance.now() - started, error);
-      this.#logger.warn(
-        { threadId: session.threadId, handoffId: session.handoffId, errorCode: errorCodeOf(error) },
-        "handoff cancel notification not delivered",
-      );
-    }
-  }
-
-  async #note(session: HandoffSession, text: string): Promise<void> {
-    try {
-      await this.#repo.addMessage({
-        conversationId: session.threadId,
-        tenantId: session.tenantId,
-        role: MessageRole.SYSTEM,
-        content: text,
-        metadata: { handoffId: session.handoffId, handoffState: session.state },
-      });
-    } catch (error) {
-      this.#logger.error(
-        { threadId: session.threadId, errorCode: errorCodeOf(error) },
-        "handoff note not written",
-      );
+  /** With RBAC, `context.userId` needs `permission` in `context.tenantId`. */
+  async #requirePermission(
+    permission: Permission,
+    context: { threadId: string; tenantId: string; userId: string },
+  ): Promise<void> {
+    if (this.#rbac && !(await this.#rbac.hasPermission(context.userId, context.tenantId, permission))) {
+      throw new PermissionDeniedError(permission, { context });
     }
   }
 }
 
-/**
- * A handoff message to the specialist: the thread as contextId, the extension, our metadata, and
- * the extension's data part (its free-text fields sanitized by the caller, its ids as they are).
- */
-function handoffMessage(session: HandoffSession, payload: DataObject): OutgoingMessage {
-  return buildOutgoingMessage(
-    {
-      threadId: session.threadId,
-      tenantId: session.tenantId,
-      userId: session.userId,
-      handoffId: session.handoffId,
-      extensions: [HANDOFF_EXTENSION_URI],
-      protocolData: [payload],
-    },
-    undefined,
-  );
-}
-
-function positiveInt(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new ConfigurationError(`${field} must be a positive integer`, { context: { field } });
-  return value;
+function noActiveHandoff(threadId: string, tenantId: string): HandoffError {
+  return new HandoffError(ErrorCode.NO_ACTIVE_HANDOFF, `Thread ${threadId} has no active handoff`, {
+    context: { threadId, tenantId },
+  });
 }

@@ -5,6 +5,7 @@
  * deadline passes. What a snapshot repeats is not delivered twice: per artifact, only text and data
  * beyond what the consumer already has are passed on.
  */
+import { REFUSING_HTTP_STATUSES } from "./transports/sdk-errors.js";
 import type { Logger } from "pino";
 import { AgentError, ErrorCode, isOrchestrationError } from "../../errors.js";
 import { A2ATaskState, isTerminalTaskState } from "../wire.js";
@@ -260,11 +261,9 @@ function isRefusal(error: unknown): boolean {
   return (
     isOrchestrationError(error) &&
     error.code === ErrorCode.AGENT_UNAVAILABLE &&
-    (error.context.grpcStatus !== undefined || REFUSING_HTTP.has(error.context.httpStatus as number))
+    (error.context.grpcStatus !== undefined || REFUSING_HTTP_STATUSES.has(error.context.httpStatus as number))
   );
 }
-
-const REFUSING_HTTP: ReadonlySet<number> = new Set([401, 403, 413, 429]);
 
 /** The events of `source`, with the task resumed if the stream breaks before it ends. */
 export async function* resumableStream(

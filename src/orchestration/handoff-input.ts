@@ -9,8 +9,14 @@ import {
   DEFAULT_HANDOFF_RECENT_MESSAGES,
   DEFAULT_HANDOFF_REQUEST_TIMEOUT_MS,
 } from "../defaults.js";
-import { ConfigurationError } from "../errors.js";
-import { LIMITS, boundedText, enumSchema, identifierSchema, uuidSchema } from "../validation.js";
+import {
+  LIMITS,
+  boundedText,
+  configNumber,
+  enumSchema,
+  identifierSchema,
+  uuidSchema,
+} from "../validation.js";
 import { CompletionStatus } from "./types.js";
 
 export const initiateSchema = z.object({
@@ -68,7 +74,5 @@ export function handoffSettings(config: Partial<HandoffSettings>): HandoffSettin
 }
 
 function positiveInt(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new ConfigurationError(`${field} must be a positive integer`, { context: { field } });
-  return value;
+  return configNumber(value, "positiveInteger", field);
 }

@@ -130,7 +130,7 @@ export interface HandoffStore {
   /** The tenant's live sessions whose target is `agentId`. */
   listLiveTo(tenantId: string, agentId: string): Promise<HandoffSession[]>;
   get(handoffId: string, tenantId: string): Promise<HandoffSession | null>;
-  /** Every session of the thread, newest first. */
+  /** Every session of the thread, oldest first. */
   list(threadId: string, tenantId: string): Promise<HandoffSession[]>;
   transitions(handoffId: string, tenantId: string): Promise<HandoffTransition[]>;
   /**

@@ -73,6 +73,15 @@ describe("architecture", () => {
     expect(violations).toEqual([]);
   });
 
+  it("no file of src/ is over 500 lines", async () => {
+    const long: string[] = [];
+    for (const file of await sourceFiles()) {
+      const lines = (await readFile(file, "utf8")).split("\n").length - 1;
+      if (lines > 500) long.push(`${path.relative(SRC, file)}: ${lines} lines`);
+    }
+    expect(long).toEqual([]);
+  });
+
   it("the rule catches an import upwards", () => {
     const fake = path.join(SRC, "orchestration/x.ts");
     const [target] = importsOf(fake, 'import { createGateway } from "../gateway/gateway.js";');

@@ -9,7 +9,7 @@ import { AgentCard as A2AAgentCardCodec } from "@a2a-js/sdk";
 import type { AgentCard as A2AAgentCard } from "@a2a-js/sdk";
 import { duplicateInterfacesForLegacy } from "@a2a-js/sdk/compat/v0_3";
 import { trace, type Tracer } from "@opentelemetry/api";
-import Fastify from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { HANDOFF_EXTENSION_URI } from "../handoff-extension.js";
@@ -29,7 +29,7 @@ import { OmniforgeAgentExecutor } from "./agent-executor.js";
 import type { AgentHandlers } from "./agent-handlers.js";
 import { startGrpcBinding, type GrpcBinding, type GrpcBindingConfig } from "./grpc-binding.js";
 import { TurnTakingRequestHandler } from "./request-handler.js";
-import { createAgentTaskStore, type AgentTaskStoreConfig } from "./task-stores.js";
+import { createAgentTaskStore, type AgentTaskStore, type AgentTaskStoreConfig } from "./task-stores.js";
 import { legacyCardJson } from "./legacy-card.js";
 
 export type { GrpcBindingConfig } from "./grpc-binding.js";
@@ -231,25 +231,63 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
     ...(logger ? { logger } : {}),
     ...(config.authenticate ? { authenticate: config.authenticate } : {}),
   });
+  const grpc = await listen(app, requestHandler, tasks, { config, host, logger });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : (config.port ?? 0);
+  const url =
+    config.publicUrl?.replace(/\/+$/, "") ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  a2aCard.supportedInterfaces = servedInterfaces(url, grpc, legacy);
+  const card: AgentCard = {
+    identity: { ...config.card.identity },
+    service: { endpoint: url },
+    ...(config.card.skills ? { skills: config.card.skills.map((skill) => ({ ...skill })) } : {}),
+    capabilities: { streaming: true, handoff: config.onHandoffRequest !== undefined },
+  };
+  logger?.info({ url, grpc: grpc?.target, legacy, tasks: tasks.kind }, "agent listening");
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= shutDown({ executor, drain: () => routes.drain(), app, grpc, tasks, logger, url }));
+  return Object.freeze({
+    url,
+    port,
+    ...(grpc ? { grpcTarget: grpc.target } : {}),
+    card,
+    a2aCard,
+    close,
+    [Symbol.asyncDispose]: close,
+  });
+}
 
+/** What listening and closing need of the agent's Fastify instance (whatever its logger type). */
+type AgentApp = Pick<FastifyInstance, "listen" | "server"> & { close(): PromiseLike<unknown> };
+
+/** Starts listening over HTTP (and gRPC when configured); on failure, frees what was opened. */
+async function listen(
+  app: AgentApp,
+  requestHandler: TurnTakingRequestHandler,
+  tasks: AgentTaskStore,
+  options: { config: ServeAgentConfig; host: string; logger: Logger | undefined },
+): Promise<GrpcBinding | undefined> {
+  const { config, host, logger } = options;
   let grpc: GrpcBinding | undefined;
   try {
     await app.listen({ port: config.port ?? 0, host });
     if (config.grpc) {
-      const options = config.grpc === true ? {} : config.grpc;
+      const grpcConfig = config.grpc === true ? {} : config.grpc;
       grpc = await startGrpcBinding(
         requestHandler,
         {
-          ...options,
-          host: options.host ?? host,
+          ...grpcConfig,
+          host: grpcConfig.host ?? host,
           maxMessageBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         },
         config.authenticate,
         logger,
       );
     }
+    return grpc;
   } catch (error) {
-    await app.close().catch(() => undefined);
+    await Promise.resolve(app.close()).catch(() => undefined);
     await grpc?.close();
     await tasks.close();
     if (error instanceof ConfigurationError) throw error;
@@ -258,10 +296,10 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
       { cause: error, context: { agentId: config.card.identity.id } },
     );
   }
-  const address = app.server.address();
-  const port = typeof address === "object" && address !== null ? address.port : (config.port ?? 0);
-  const url =
-    config.publicUrl?.replace(/\/+$/, "") ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** The interfaces the card lists: v1.0 JSON-RPC and HTTP+JSON (and gRPC), plus v0.3 copies when legacy. */
+function servedInterfaces(url: string, grpc: GrpcBinding | undefined, legacy: boolean) {
   const v1 = [
     {
       url: `${url}${JSONRPC_PATH}`,
@@ -279,46 +317,33 @@ export async function serveAgent(config: ServeAgentConfig): Promise<ServedAgent>
       ? [{ url: grpc.target, protocolBinding: "GRPC", protocolVersion: A2A_PROTOCOL_VERSION, tenant: "" }]
       : []),
   ];
-  a2aCard.supportedInterfaces = legacy ? duplicateInterfacesForLegacy(v1, ["JSONRPC", "HTTP+JSON"]) : v1;
+  return legacy ? duplicateInterfacesForLegacy(v1, ["JSONRPC", "HTTP+JSON"]) : v1;
+}
 
-  const card: AgentCard = {
-    identity: { ...config.card.identity },
-    service: { endpoint: url },
-    ...(config.card.skills ? { skills: config.card.skills.map((skill) => ({ ...skill })) } : {}),
-    capabilities: { streaming: true, handoff: config.onHandoffRequest !== undefined },
-  };
-  logger?.info({ url, grpc: grpc?.target, legacy, tasks: tasks.kind }, "agent listening");
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      // Running handlers end now (their tasks end FAILED and their streams close) ...
-      executor.shutdown();
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([
-        routes.drain(),
-        new Promise<void>((resolve) => {
-          grace = setTimeout(resolve, DEFAULT_CLOSE_GRACE_MS);
-        }),
-      ]);
-      clearTimeout(grace);
-      // ... then whatever is left (idle keep-alive sockets, stuck responses) is cut.
-      const closed = app.close();
-      app.server.closeAllConnections();
-      await Promise.all([closed, grpc?.close()]);
-      await tasks.close();
-      logger?.info({ url }, "agent closed");
-    })();
-    return closing;
-  };
-
-  return Object.freeze({
-    url,
-    port,
-    ...(grpc ? { grpcTarget: grpc.target } : {}),
-    card,
-    a2aCard,
-    close,
-    [Symbol.asyncDispose]: close,
-  });
+/** Closes a served agent: running handlers end, open responses get a grace period, then all is cut. */
+async function shutDown(parts: {
+  executor: OmniforgeAgentExecutor;
+  drain: () => Promise<void>;
+  app: AgentApp;
+  grpc: GrpcBinding | undefined;
+  tasks: AgentTaskStore;
+  logger: Logger | undefined;
+  url: string;
+}): Promise<void> {
+  // Running handlers end now (their tasks end FAILED and their streams close) ...
+  parts.executor.shutdown();
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([
+    parts.drain(),
+    new Promise<void>((resolve) => {
+      grace = setTimeout(resolve, DEFAULT_CLOSE_GRACE_MS);
+    }),
+  ]);
+  clearTimeout(grace);
+  // ... then whatever is left (idle keep-alive sockets, stuck responses) is cut.
+  const closed = parts.app.close();
+  parts.app.server.closeAllConnections();
+  await Promise.all([closed, parts.grpc?.close()]);
+  await parts.tasks.close();
+  parts.logger?.info({ url: parts.url }, "agent closed");
 }

@@ -5,6 +5,7 @@
  * PostgreSQL) with the same time to live, so tasks — one waiting for input included — survive a
  * restart and are shared by every replica of the agent.
  */
+import { configNumber } from "../../validation.js";
 import { randomBytes } from "node:crypto";
 import type { ListTasksRequest, ListTasksResponse, Task } from "@a2a-js/sdk";
 import type { ServerCallContext, TaskStore } from "@a2a-js/sdk/server";
@@ -44,13 +45,7 @@ export interface AgentTaskStoreConfig {
 }
 
 function positiveInteger(value: number | undefined, fallback: number, field: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigurationError(`tasks.${field} must be a positive integer`, {
-      context: { field: `tasks.${field}` },
-    });
-  }
-  return value;
+  return value === undefined ? fallback : configNumber(value, "positiveInteger", `tasks.${field}`);
 }
 
 interface Entry {

@@ -75,89 +75,114 @@ export async function startGrpcBinding(
     contextBuilder: callContextBuilder,
   }) as unknown as Record<string, AnyHandler>;
 
-  // Every method: the caller authenticated first, and its cancellation reaching the executor.
   const guarded: Record<string, AnyHandler> = {};
   for (const [name, method] of Object.entries(service)) {
-    guarded[name] = (call, callback) => {
-      const controller = new AbortController();
-      call.on("cancelled", () => controller.abort(new Error("client cancelled")));
-      // A served agent is one tenant (see the HTTP adapter): the request's tenant field is ignored.
-      const request = (call as { request?: { tenant?: unknown } }).request;
-      if (request !== undefined && request !== null && typeof request.tenant === "string")
-        request.tenant = "";
-      void (async () => {
-        const refuse = (code: number, details: string): void => {
-          const error = Object.assign(new Error(details), { code, details });
-          if (callback) callback(error, null);
-          else {
-            const stream = call as unknown as { emit(event: string, error: unknown): void; end(): void };
-            stream.emit("error", error);
-            stream.end();
-          }
-        };
-        let verdict: Admission;
-        try {
-          verdict =
-            authenticate === undefined ? { admitted: true } : admission(await authenticate(headersOf(call)));
-        } catch (error) {
-          // The check itself failed: refused, and the caller learns nothing of why.
-          logger?.error(
-            { err: error instanceof Error ? error.message : String(error) },
-            "authenticate failed",
-          );
-          refuse(UNAVAILABLE, "Authentication is unavailable");
-          return;
-        }
-        callers.set(call, {
-          signal: controller.signal,
-          ...(verdict.admitted && verdict.caller !== undefined ? { caller: verdict.caller } : {}),
-        });
-        if (!verdict.admitted) {
-          refuse(UNAUTHENTICATED, "Unauthorized");
-          return;
-        }
-        await method.call(service, call, callback);
-      })().catch((error: unknown) => {
-        logger?.error(
-          { err: error instanceof Error ? error.message : String(error), method: name },
-          "a2a gRPC call failed",
-        );
-      });
-    };
+    guarded[name] = guard(name, (call, callback) => method.call(service, call, callback), {
+      callers,
+      authenticate,
+      logger,
+    });
   }
 
   // The agent's body limit holds here too: a larger request fails RESOURCE_EXHAUSTED.
   const server: Server = new grpc.Server({ "grpc.max_receive_message_length": config.maxMessageBytes });
   server.addService(A2AService, guarded as never);
   const listenHost = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `${listenHost}:${config.port ?? 0}`,
-      config.credentials ?? grpc.ServerCredentials.createInsecure(),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
-    );
-  }).catch((error: unknown) => {
-    throw new ConfigurationError(
-      `serveAgent could not listen for gRPC on ${listenHost}:${config.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  });
+  const port = await bind(
+    server,
+    `${listenHost}:${config.port ?? 0}`,
+    config.credentials ?? grpc.ServerCredentials.createInsecure(),
+  );
   const target = config.publicTarget ?? `${listenHost}:${port}`;
   logger?.info({ target }, "agent gRPC listening");
   return {
     target,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Graceful first; calls still open after a moment are cut.
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 1_000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
+    close: () => shutDown(server),
   };
+}
+
+/**
+ * One method, guarded: the caller authenticated first (refused UNAUTHENTICATED, or UNAVAILABLE
+ * when the check itself fails), the request's tenant field ignored, and the caller's cancellation
+ * reaching the executor.
+ */
+function guard(
+  name: string,
+  run: AnyHandler,
+  deps: {
+    callers: WeakMap<object, { signal: AbortSignal; caller?: string }>;
+    authenticate: RequestAuthenticator | undefined;
+    logger: Logger | undefined;
+  },
+): AnyHandler {
+  const { callers, authenticate, logger } = deps;
+  return (call, callback) => {
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort(new Error("client cancelled")));
+    // A served agent is one tenant (see the HTTP adapter): the request's tenant field is ignored.
+    const request = (call as { request?: { tenant?: unknown } }).request;
+    if (request !== undefined && request !== null && typeof request.tenant === "string") request.tenant = "";
+    const refuse = (code: number, details: string): void => {
+      const error = Object.assign(new Error(details), { code, details });
+      if (callback) callback(error, null);
+      else {
+        const stream = call as unknown as { emit(event: string, error: unknown): void; end(): void };
+        stream.emit("error", error);
+        stream.end();
+      }
+    };
+    void (async () => {
+      let verdict: Admission;
+      try {
+        verdict =
+          authenticate === undefined ? { admitted: true } : admission(await authenticate(headersOf(call)));
+      } catch (error) {
+        // The check itself failed: refused, and the caller learns nothing of why.
+        logger?.error({ err: error instanceof Error ? error.message : String(error) }, "authenticate failed");
+        refuse(UNAVAILABLE, "Authentication is unavailable");
+        return;
+      }
+      callers.set(call, {
+        signal: controller.signal,
+        ...(verdict.admitted && verdict.caller !== undefined ? { caller: verdict.caller } : {}),
+      });
+      if (!verdict.admitted) {
+        refuse(UNAUTHENTICATED, "Unauthorized");
+        return;
+      }
+      await run(call, callback);
+    })().catch((error: unknown) => {
+      logger?.error(
+        { err: error instanceof Error ? error.message : String(error), method: name },
+        "a2a gRPC call failed",
+      );
+    });
+  };
+}
+
+/** Binds `server` to `address`: the bound port, or ConfigurationError. */
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
+  }).catch((error: unknown) => {
+    throw new ConfigurationError(
+      `serveAgent could not listen for gRPC on ${address}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  });
+}
+
+/** Graceful first; calls still open after a moment are cut. */
+function shutDown(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 1_000);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

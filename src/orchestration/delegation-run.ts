@@ -199,8 +199,16 @@ export class DelegationRun {
     streaming = false,
   ) {
     const card = this.#request.cards[index]!;
+    // A call resolves with a result whatever happens; should it ever reject, that is a failed
+    // result too, so no strategy waits forever on it.
     return this.#calls
       .call(card, this.#request, this.#options, { data, signal, onTaskId, streaming })
+      .catch((error: unknown): DelegationResult => ({
+        agentId: card.identity.id,
+        success: false,
+        ...describeFailure(error, card.identity.id, this.#request.timeoutMs),
+        latencyMs: 0,
+      }))
       .then((result) => {
         this.#results[index] = result;
         return result;

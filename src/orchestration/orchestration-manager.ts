@@ -9,7 +9,7 @@ import type { A2AClient } from "../a2a/client/a2a-client.js";
 import type { DataObject } from "../a2a/handoff-extension.js";
 import { agentEndpoint, parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
-import { AbortedError, AgentError, ConfigurationError, ErrorCode, PermissionDeniedError } from "../errors.js";
+import { AbortedError, ConfigurationError, ErrorCode, PermissionDeniedError } from "../errors.js";
 import {
   defaultLogger,
   defaultTracer,
@@ -27,7 +27,7 @@ import { AgentCallKind, outcomeOf, type AgentCallAudit } from "./agent-call-audi
 import { AgentCalls, DelegationRun, firstSuccessView } from "./delegation-run.js";
 import { validateDelegation, validateTimeout } from "./delegation-request.js";
 import { buildOutgoingMessage } from "./outgoing-message.js";
-import { INPUT_STATES, describeFailure, failedState, streamItems } from "./stream-items.js";
+import { describeFailure, replyItems } from "./stream-items.js";
 import { ThreadManager } from "./thread-manager.js";
 import { DelegationStrategy } from "./types.js";
 
@@ -226,16 +226,7 @@ export class OrchestrationManager {
     const timeoutMs = validateTimeout(options.timeoutMs);
     const sanitize = options.sanitize !== false && card.policy?.sanitize !== false;
     const message = buildOutgoingMessage(
-      {
-        threadId,
-        tenantId,
-        userId,
-        text: options.message,
-        ...(options.data ? { data: options.data } : {}),
-        ...(options.metadata ? { metadata: options.metadata } : {}),
-        ...(options.extensions ? { extensions: options.extensions } : {}),
-        ...(options.taskId !== undefined ? { taskId: options.taskId } : {}),
-      },
+      { ...options, threadId, tenantId, userId, text: options.message },
       sanitize ? this.#sanitizer : undefined,
     );
     const started = performance.now();
@@ -257,20 +248,9 @@ export class OrchestrationManager {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       for await (const event of stream) {
-        for (const item of streamItems(event)) {
+        for (const item of replyItems(event, agentId)) {
           if (item.type === "text") response += item.text;
           yield item;
-        }
-        const failed = failedState(event);
-        if (failed) throw new AgentError(ErrorCode.AGENT_TASK_FAILED, failed, { context: { agentId } });
-        if (event.type === "status" && INPUT_STATES.has(event.state) && event.taskId) {
-          yield {
-            type: "input_required",
-            taskId: event.taskId,
-            ...(event.contextId ? { contextId: event.contextId } : {}),
-            state: event.state as InputRequiredState,
-            question: event.text,
-          };
         }
       }
       completed = true;

@@ -4,7 +4,7 @@
  */
 import type { A2AStreamEvent } from "../a2a/client/types.js";
 import { isFailedTaskState } from "../a2a/wire.js";
-import { ErrorCode, isOrchestrationError } from "../errors.js";
+import { AgentError, ErrorCode, isOrchestrationError } from "../errors.js";
 import type { AgentStreamItem, InputRequiredState } from "./orchestration-manager.js";
 
 /** Text chunks and data parts carried by one stream event. */
@@ -30,6 +30,26 @@ export const INPUT_STATES: ReadonlySet<string> = new Set<InputRequiredState>([
   "TASK_STATE_INPUT_REQUIRED",
   "TASK_STATE_AUTH_REQUIRED",
 ]);
+
+/**
+ * What one event of an agent's streamed reply gives its reader: its text and data, then — when the
+ * task now waits for the user — `input_required` with the question. A task that failed throws
+ * AGENT_TASK_FAILED.
+ */
+export function* replyItems(event: A2AStreamEvent, agentId: string): Generator<AgentStreamItem, void> {
+  yield* streamItems(event);
+  const failed = failedState(event);
+  if (failed) throw new AgentError(ErrorCode.AGENT_TASK_FAILED, failed, { context: { agentId } });
+  if (event.type === "status" && INPUT_STATES.has(event.state) && event.taskId) {
+    yield {
+      type: "input_required",
+      taskId: event.taskId,
+      ...(event.contextId ? { contextId: event.contextId } : {}),
+      state: event.state as InputRequiredState,
+      question: event.text,
+    };
+  }
+}
 
 /** Why the agent's task failed, when `event` says it ended FAILED, REJECTED or CANCELED. */
 export function failedState(event: A2AStreamEvent): string | undefined {

@@ -139,40 +139,7 @@ export function toStreamEvents(result: unknown, ctx: WireErrorContext): A2AStrea
       },
     ];
   }
-  if (result.task !== undefined) {
-    const task = readTask(result.task, ctx);
-    const events: A2AStreamEvent[] = [
-      { type: "task", taskId: task.id, contextId: task.contextId, state: task.status.state },
-    ];
-    for (const entry of task.artifacts ?? []) {
-      const artifact = readArtifact(entry, ctx);
-      const content = readContent(artifact.parts, ctx);
-      events.push({
-        type: "artifact",
-        taskId: task.id,
-        contextId: task.contextId,
-        artifactId: str(artifact.artifactId),
-        text: content.text,
-        data: content.data,
-        append: false,
-        lastChunk: true,
-        snapshot: true,
-      });
-    }
-    if (task.status.message !== undefined) {
-      const content = readContent(task.status.message.parts, ctx);
-      events.push({
-        type: "status",
-        taskId: task.id,
-        contextId: task.contextId,
-        state: task.status.state,
-        text: content.text,
-        data: content.data,
-        snapshot: true,
-      });
-    }
-    return events;
-  }
+  if (result.task !== undefined) return taskSnapshotEvents(readTask(result.task, ctx), ctx);
   if (result.message !== undefined) {
     const message = readMessage(result.message, ctx);
     const content = readContent(message.parts, ctx);
@@ -188,6 +155,41 @@ export function toStreamEvents(result: unknown, ctx: WireErrorContext): A2AStrea
     ];
   }
   throw protocolError("unknown stream event", ctx);
+}
+
+/** A task announced in a stream: the task, then its artifacts and status message as a snapshot. */
+function taskSnapshotEvents(task: WireTask, ctx: WireErrorContext): A2AStreamEvent[] {
+  const events: A2AStreamEvent[] = [
+    { type: "task", taskId: task.id, contextId: task.contextId, state: task.status.state },
+  ];
+  for (const entry of task.artifacts ?? []) {
+    const artifact = readArtifact(entry, ctx);
+    const content = readContent(artifact.parts, ctx);
+    events.push({
+      type: "artifact",
+      taskId: task.id,
+      contextId: task.contextId,
+      artifactId: str(artifact.artifactId),
+      text: content.text,
+      data: content.data,
+      append: false,
+      lastChunk: true,
+      snapshot: true,
+    });
+  }
+  if (task.status.message !== undefined) {
+    const content = readContent(task.status.message.parts, ctx);
+    events.push({
+      type: "status",
+      taskId: task.id,
+      contextId: task.contextId,
+      state: task.status.state,
+      text: content.text,
+      data: content.data,
+      snapshot: true,
+    });
+  }
+  return events;
 }
 
 /** A task read with GetTask (or a snapshot in a stream) as a {@link TaskSnapshot}. */

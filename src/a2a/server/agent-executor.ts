@@ -264,20 +264,9 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
     const { taskId, contextId } = requestContext;
     publishTurnStart(requestContext, eventBus);
 
-    let omniforge: OmniforgeMetadata | undefined;
-    let previousResults: PreviousResult[];
-    try {
-      omniforge = readOmniforgeMetadata(requestContext.userMessage.metadata);
-      previousResults = findPreviousResults(data) ?? [];
-    } catch (error) {
-      publishStatus(eventBus, {
-        taskId,
-        contextId,
-        state: TaskState.TASK_STATE_FAILED,
-        text: `Invalid message: ${errorMessage(error)}`,
-      });
-      return;
-    }
+    const envelope = readEnvelope(requestContext, data, eventBus);
+    if (envelope === undefined) return;
+    const { omniforge, previousResults } = envelope;
 
     const turn = new AgentTurn({
       taskId,
@@ -405,5 +394,31 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
         agentMessage({ contextId, taskId: "", parts, extensions: handoff ? [HANDOFF_EXTENSION_URI] : [] }),
       ),
     );
+  }
+}
+
+/**
+ * OmniForge's metadata and the chain's earlier answers, read off the message; a message that
+ * carries them malformed ends the turn FAILED (undefined).
+ */
+function readEnvelope(
+  requestContext: RequestContext,
+  data: Record<string, unknown>[],
+  eventBus: ExecutionEventBus,
+): { omniforge: OmniforgeMetadata | undefined; previousResults: PreviousResult[] } | undefined {
+  try {
+    return {
+      omniforge: readOmniforgeMetadata(requestContext.userMessage.metadata),
+      previousResults: findPreviousResults(data) ?? [],
+    };
+  } catch (error) {
+    const { taskId, contextId } = requestContext;
+    publishStatus(eventBus, {
+      taskId,
+      contextId,
+      state: TaskState.TASK_STATE_FAILED,
+      text: `Invalid message: ${errorMessage(error)}`,
+    });
+    return undefined;
   }
 }

@@ -26,7 +26,7 @@ import {
   startSdkAgent,
   type Deferred,
   type SdkAgent,
-} from "./helpers.js";
+} from "../helpers/a2a.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 expectNoUnhandledRejections();

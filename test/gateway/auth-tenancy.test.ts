@@ -17,7 +17,7 @@ import {
   startTestAgents,
   type RoleKeys,
   type TestAgents,
-} from "./helpers.js";
+} from "../helpers/gateway.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 for (const target of databaseTargets()) {

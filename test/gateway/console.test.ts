@@ -15,7 +15,13 @@ import { startGateway, type RunningGateway } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
-import { createGate, createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "./helpers.js";
+import {
+  createGate,
+  createRoleKeys,
+  startTestAgents,
+  type RoleKeys,
+  type TestAgents,
+} from "../helpers/gateway.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 const CHROMIUM = "/usr/bin/chromium";

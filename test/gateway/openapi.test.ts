@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { createGateway, gatewayRoutes, GatewayService } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
-import { call, createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "./helpers.js";
+import { call, createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "../helpers/gateway.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 type Json = Record<string, unknown>;

@@ -21,7 +21,7 @@ import {
   startTestAgents,
   type RoleKeys,
   type TestAgents,
-} from "./helpers.js";
+} from "../helpers/gateway.js";
 import { LOOPBACK } from "../helpers/network.js";
 import { TEST_SECRETS } from "../helpers/secrets.js";
 

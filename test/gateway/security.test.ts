@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGateway, startGateway } from "../../src/gateway/index.js";
 import { CompletionStatus } from "../../src/orchestration/types.js";
 import { Database } from "../../src/storage/database.js";
-import { a2aCardJson, closedPort as unusedPort, startHttpServer } from "../a2a/helpers.js";
+import { a2aCardJson, closedPort as unusedPort, startHttpServer } from "../helpers/a2a.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 import { LOOPBACK } from "../helpers/network.js";
 import { TEST_SECRETS } from "../helpers/secrets.js";
-import { call, createRoleKeys, parseSse, type RoleKeys } from "./helpers.js";
+import { call, createRoleKeys, parseSse, type RoleKeys } from "../helpers/gateway.js";
 
 type Json = Record<string, unknown>;
 

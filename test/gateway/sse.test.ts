@@ -9,7 +9,7 @@ import { startGateway, type RunningGateway } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 import { tempSqlitePath } from "../helpers/databases.js";
-import { bearer, createGate, createRoleKeys, type RoleKeys } from "./helpers.js";
+import { bearer, createGate, createRoleKeys, type RoleKeys } from "../helpers/gateway.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 interface Frame {

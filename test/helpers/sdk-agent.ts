@@ -8,7 +8,7 @@ import type { Message } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor } from "@a2a-js/sdk/server";
 import { randomUUID } from "node:crypto";
 import type { AgentCard } from "../../src/a2a/agent-card.js";
-import { startSdkAgent as startSdkServer } from "../a2a/helpers.js";
+import { startSdkAgent as startSdkServer } from "./a2a.js";
 
 export interface SdkAgent {
   card: AgentCard;

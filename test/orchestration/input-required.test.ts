@@ -21,8 +21,8 @@ import { databaseTargets, tempSqlitePath } from "../helpers/databases.js";
 import { LOOPBACK } from "../helpers/network.js";
 import { spawnWorker } from "../helpers/processes.js";
 import { startSdkAgent, type SdkAgent, type SdkAgentKind } from "../helpers/sdk-agents.js";
-import { bearer, createRoleKeys, parseSse } from "../gateway/helpers.js";
-import { sseFrame, sseHead, startFaultServer } from "../a2a/helpers.js";
+import { bearer, createRoleKeys, parseSse } from "../helpers/gateway.js";
+import { sseFrame, sseHead, startFaultServer } from "../helpers/a2a.js";
 
 const WORKER = "test/fixtures/router-worker.ts";
 const TENANT = "acme";

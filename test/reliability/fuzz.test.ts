@@ -25,7 +25,7 @@ import {
   readRequestBody,
   startHttpServer,
   type LoopbackServer,
-} from "../a2a/helpers.js";
+} from "../helpers/a2a.js";
 import {
   ID_PLACEHOLDER,
   jsonResponsePlan,

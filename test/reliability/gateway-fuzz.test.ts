@@ -10,7 +10,7 @@ import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { createGateway } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
 import { tempSqlitePath } from "../helpers/databases.js";
-import { createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "../gateway/helpers.js";
+import { createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "../helpers/gateway.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 type Method = "GET" | "POST" | "DELETE";

@@ -14,7 +14,7 @@ import {
   allowEntryFor,
   type HostResolver,
 } from "../../src/security/network-policy.js";
-import { a2aCardJson, closedPort as unusedPort, startHttpServer } from "../a2a/helpers.js";
+import { a2aCardJson, closedPort as unusedPort, startHttpServer } from "../helpers/a2a.js";
 import { startAgent, type RecordingAgent } from "../helpers/agents.js";
 
 const strict = new NetworkPolicy();

@@ -12,7 +12,7 @@ import {
   rejectionOf,
   startHttpServer,
   type LoopbackServer,
-} from "../helpers.js";
+} from "../../helpers/a2a.js";
 
 describe("A2AClient card cache", () => {
   let server: LoopbackServer;

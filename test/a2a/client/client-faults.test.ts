@@ -21,7 +21,7 @@ import {
   startFaultServer,
   startHttpServer,
   type FaultServer,
-} from "../helpers.js";
+} from "../../helpers/a2a.js";
 import { LOOPBACK } from "../../helpers/network.js";
 
 expectNoUnhandledRejections();

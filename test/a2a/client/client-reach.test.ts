@@ -18,7 +18,7 @@ import {
   rejectionOf,
   startHttpServer,
   type LoopbackServer,
-} from "../helpers.js";
+} from "../../helpers/a2a.js";
 
 const TOKEN = "s3cret-token-for-agent";
 

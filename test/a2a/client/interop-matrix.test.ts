@@ -20,7 +20,7 @@ import { HandoffState } from "../../../src/orchestration/types.js";
 import { Database } from "../../../src/storage/database.js";
 import { LOOPBACK } from "../../helpers/network.js";
 import { startSdkAgent, type SdkAgent, type SdkAgentKind } from "../../helpers/sdk-agents.js";
-import { collect, expectNoUnhandledRejections, rejectionOf } from "../helpers.js";
+import { collect, expectNoUnhandledRejections, rejectionOf } from "../../helpers/a2a.js";
 
 expectNoUnhandledRejections();
 

@@ -20,7 +20,7 @@ import {
   type SdkAgent,
   type SdkAgentKind,
 } from "../../helpers/sdk-agents.js";
-import { deferred, expectNoUnhandledRejections } from "../helpers.js";
+import { deferred, expectNoUnhandledRejections } from "../../helpers/a2a.js";
 
 expectNoUnhandledRejections();
 

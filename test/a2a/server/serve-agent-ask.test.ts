@@ -18,7 +18,13 @@ import {
 import { MAX_HANDLER_STATE_BYTES } from "../../../src/a2a/server/agent-turn.js";
 import { QUESTIONS, askingHandler, type Answered } from "../../helpers/asking-agent.js";
 import { LOOPBACK } from "../../helpers/network.js";
-import { collect, deferred, expectNoUnhandledRejections, rejectionOf, type Deferred } from "../helpers.js";
+import {
+  collect,
+  deferred,
+  expectNoUnhandledRejections,
+  rejectionOf,
+  type Deferred,
+} from "../../helpers/a2a.js";
 
 expectNoUnhandledRejections();
 

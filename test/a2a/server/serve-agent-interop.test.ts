@@ -42,7 +42,13 @@ import {
 } from "../../helpers/client-drivers.js";
 import { LOOPBACK } from "../../helpers/network.js";
 import { TEST_SECRETS } from "../../helpers/secrets.js";
-import { collect, deferred, expectNoUnhandledRejections, rejectionOf, type Deferred } from "../helpers.js";
+import {
+  collect,
+  deferred,
+  expectNoUnhandledRejections,
+  rejectionOf,
+  type Deferred,
+} from "../../helpers/a2a.js";
 
 expectNoUnhandledRejections();
 

@@ -41,7 +41,7 @@ import {
   startHttpServer,
   cardFor,
   readRequestBody,
-} from "../helpers.js";
+} from "../../helpers/a2a.js";
 import { LOOPBACK } from "../../helpers/network.js";
 
 expectNoUnhandledRejections();

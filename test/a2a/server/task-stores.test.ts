@@ -28,7 +28,7 @@ import { QUESTIONS, askingHandler, type Answered } from "../../helpers/asking-ag
 import { databaseTargets } from "../../helpers/databases.js";
 import { LOOPBACK } from "../../helpers/network.js";
 import { spawnWorker, type Worker } from "../../helpers/processes.js";
-import { deferred, expectNoUnhandledRejections, rejectionOf } from "../helpers.js";
+import { deferred, expectNoUnhandledRejections, rejectionOf } from "../../helpers/a2a.js";
 
 expectNoUnhandledRejections();
 

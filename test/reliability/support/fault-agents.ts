@@ -1,6 +1,6 @@
 /**
  * Misbehaving A2A agents for the fault-injection suite: each is a real HTTP server on loopback
- * (the fault servers of test/a2a/helpers.ts) that serves a valid v1.0 card and then fails one
+ * (the fault servers of test/helpers/a2a.ts) that serves a valid v1.0 card and then fails one
  * particular way on SendMessage and on SendStreamingMessage alike.
  */
 import type { ServerResponse } from "node:http";
@@ -14,7 +14,7 @@ import {
   sseFrame,
   sseHead,
   startFaultServer,
-} from "../../a2a/helpers.js";
+} from "../../helpers/a2a.js";
 
 /** The largest response the suite's A2AClient accepts; the oversized fault sends 4x this. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;

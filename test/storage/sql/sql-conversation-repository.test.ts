@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
-import { SqliteConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
-import { ConversationType, MessageRole } from "../../src/conversation/models.js";
-import type { OrchestrationError } from "../../src/errors.js";
-import { ErrorCode, ThreadAccessError, ValidationError } from "../../src/errors.js";
-import type { Database } from "../../src/storage/database.js";
-import { databaseTargets, openDatabase } from "../helpers/databases.js";
+import type { SqlConversationRepository } from "../../../src/storage/sql/sql-conversation-repository.js";
+import { SqliteConversationRepository } from "../../../src/storage/sql/sql-conversation-repository.js";
+import { ConversationType, MessageRole } from "../../../src/conversation/models.js";
+import type { OrchestrationError } from "../../../src/errors.js";
+import { ErrorCode, ThreadAccessError, ValidationError } from "../../../src/errors.js";
+import type { Database } from "../../../src/storage/database.js";
+import { databaseTargets, openDatabase } from "../../helpers/databases.js";
 
 const SQL_METACHARACTERS = [
   "'; DROP TABLE conversations; --",

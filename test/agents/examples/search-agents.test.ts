@@ -2,12 +2,16 @@ import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { ServedAgent } from "../../src/a2a/server/serve-agent.js";
-import { EXAMPLE_AGENTS, startKnowledgeAgent, startResearchAgent } from "../../src/agents/examples/index.js";
-import { ErrorCode, OrchestrationError } from "../../src/errors.js";
-import { TENANT, TempDirs, USER, streamTurn } from "./helpers.js";
-import { LOOPBACK } from "../helpers/network.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { ServedAgent } from "../../../src/a2a/server/serve-agent.js";
+import {
+  EXAMPLE_AGENTS,
+  startKnowledgeAgent,
+  startResearchAgent,
+} from "../../../src/agents/examples/index.js";
+import { ErrorCode, OrchestrationError } from "../../../src/errors.js";
+import { TENANT, TempDirs, USER, streamTurn } from "../../helpers/examples.js";
+import { LOOPBACK } from "../../helpers/network.js";
 
 const SOURCE_LINE = /^ {3}Source: (\S+\.md) § .+$/m;
 

@@ -9,12 +9,16 @@ import {
   quotePassage,
   splitMarkdown,
   stem,
-} from "../../src/agents/examples/document-search.js";
-import { skillSlug, writeSkillFile } from "../../src/agents/examples/skill-file.js";
-import { isCancelMessage, parseChangeRequest, splitList } from "../../src/agents/examples/skill-workflow.js";
-import { KeyedMutex, ThreadStateStore } from "../../src/agents/examples/thread-state-store.js";
-import { ErrorCode } from "../../src/errors.js";
-import { TempDirs } from "./helpers.js";
+} from "../../../src/agents/examples/document-search.js";
+import { skillSlug, writeSkillFile } from "../../../src/agents/examples/skill-file.js";
+import {
+  isCancelMessage,
+  parseChangeRequest,
+  splitList,
+} from "../../../src/agents/examples/skill-workflow.js";
+import { KeyedMutex, ThreadStateStore } from "../../../src/agents/examples/thread-state-store.js";
+import { ErrorCode } from "../../../src/errors.js";
+import { TempDirs } from "../../helpers/examples.js";
 
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());

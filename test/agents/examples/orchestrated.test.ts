@@ -1,18 +1,18 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import type { ServedAgent } from "../../src/a2a/server/serve-agent.js";
-import { EXAMPLE_AGENTS } from "../../src/agents/examples/index.js";
-import { tenantSkillsFolder } from "../../src/agents/examples/skill-file.js";
-import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
-import { HandoffManager } from "../../src/orchestration/handoff-manager.js";
-import { OrchestrationManager } from "../../src/orchestration/orchestration-manager.js";
-import { StreamRouter, type RouterEvent } from "../../src/orchestration/stream-router.js";
-import { DelegationStrategy } from "../../src/orchestration/types.js";
-import { Database } from "../../src/storage/database.js";
-import { TENANT, TempDirs, USER, questionCount } from "./helpers.js";
-import { LOOPBACK } from "../helpers/network.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { ServedAgent } from "../../../src/a2a/server/serve-agent.js";
+import { EXAMPLE_AGENTS } from "../../../src/agents/examples/index.js";
+import { tenantSkillsFolder } from "../../../src/agents/examples/skill-file.js";
+import { SqlConversationRepository } from "../../../src/storage/sql/sql-conversation-repository.js";
+import { HandoffManager } from "../../../src/orchestration/handoff-manager.js";
+import { OrchestrationManager } from "../../../src/orchestration/orchestration-manager.js";
+import { StreamRouter, type RouterEvent } from "../../../src/orchestration/stream-router.js";
+import { DelegationStrategy } from "../../../src/orchestration/types.js";
+import { Database } from "../../../src/storage/database.js";
+import { TENANT, TempDirs, USER, questionCount } from "../../helpers/examples.js";
+import { LOOPBACK } from "../../helpers/network.js";
 
 async function collect(events: AsyncIterable<RouterEvent>): Promise<RouterEvent[]> {
   const out: RouterEvent[] = [];

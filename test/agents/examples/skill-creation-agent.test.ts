@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { A2AClient } from "../../src/a2a/client/a2a-client.js";
-import { HANDOFF_EXTENSION_URI, handoffData } from "../../src/a2a/handoff-extension.js";
-import type { ServedAgent } from "../../src/a2a/server/serve-agent.js";
-import { startSkillCreationAgent } from "../../src/agents/examples/index.js";
-import { tenantSkillsFolder } from "../../src/agents/examples/skill-file.js";
-import { ErrorCode } from "../../src/errors.js";
+import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import { HANDOFF_EXTENSION_URI, handoffData } from "../../../src/a2a/handoff-extension.js";
+import type { ServedAgent } from "../../../src/a2a/server/serve-agent.js";
+import { startSkillCreationAgent } from "../../../src/agents/examples/index.js";
+import { tenantSkillsFolder } from "../../../src/agents/examples/skill-file.js";
+import { ErrorCode } from "../../../src/errors.js";
 import {
   TENANT,
   TempDirs,
@@ -16,8 +16,8 @@ import {
   requestHandoff,
   streamTurn,
   type StreamedReply,
-} from "./helpers.js";
-import { LOOPBACK } from "../helpers/network.js";
+} from "../../helpers/examples.js";
+import { LOOPBACK } from "../../helpers/network.js";
 
 const SUMMARY = "User wants to create a skill for Slack alerts when a deploy fails";
 

@@ -7,7 +7,7 @@ import { ApiKeyService } from "../../src/security/api-keys.js";
 import { Role } from "../../src/security/rbac.js";
 import type { Database } from "../../src/storage/database.js";
 import { CompletionStatus } from "../../src/orchestration/types.js";
-import { startAgent, type RecordingAgent } from "../helpers/agents.js";
+import { startAgent, type RecordingAgent } from "./agents.js";
 
 /** One key per role, all for `userId` in `tenantId`. */
 export type RoleKeys = Record<Role, string>;

@@ -70,10 +70,13 @@ export const IBAN_RULE = regexRule("iban", IBAN_CANDIDATE, refineIban);
 /**
  * Digit groups joined by single spaces, dashes or dots; the valid card sub-runs are found in code.
  * A dot-joined chain is a card only as a whole (`4111.1111.1111.1111`, not part of `1.4111...` or a
- * decimal). Digits right after an IBAN head (`DE89 `) belong to a (failed) IBAN.
+ * decimal). Digits right after an IBAN head (`DE89 `) belong to a (failed) IBAN. A dash glued to a
+ * word (`x-4111...`) makes the digits part of an identifier, but not a dash after a token
+ * (`[IBAN]-4111...`): what an earlier rule redacted was not part of a word, and the same text
+ * must be redacted alike whether the token was there already or is put there in this pass.
  */
 const CARD_CANDIDATE =
-  /(?<![\w.+/\]-])(?<![A-Z]{2}\d{2} )\d{1,19}(?:[ .-]\d{1,19}){0,18}(?![\w]|[.,]\[|\.\d|,\d{1,3}(?!\d))/g;
+  /(?<![\w.+/\]]|(?<!\])-)(?<![A-Z]{2}\d{2} )\d{1,19}(?:[ .-]\d{1,19}){0,18}(?![\w]|[.,]\[|\.\d|,\d{1,3}(?!\d))/g;
 
 /**
  * A slash-joined chain of digit groups, a card only as a whole (`4111/1111/1111/1111`; not a date,

@@ -101,9 +101,36 @@ export function isUuid(value: unknown): value is string {
  * (prefixed with `prefix`, e.g. `options.tenantId`).
  */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
+  const parsed = parseWith(schema, value, prefix);
+  if (parsed.ok) return parsed.data;
+  throw new ValidationError(parsed.field, parsed.message);
+}
+
+/**
+ * Parses a configuration (what a constructor or `serve...` function is given) with `schema`, or
+ * throws a {@link ConfigurationError} naming the first bad field, as `field: message`.
+ */
+export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
+  const parsed = parseWith(schema, value, prefix);
+  if (parsed.ok) return parsed.data;
+  throw new ConfigurationError(`${parsed.field}: ${parsed.message}`, { context: { field: parsed.field } });
+}
+
+/** A ValidationError met while checking a configuration, as the ConfigurationError it stands for. */
+export function asConfigurationError(error: unknown): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  return new ConfigurationError(error.message, { cause: error, context: error.context });
+}
+
+/** The parsed value, or the first bad field (prefixed with `prefix`) and what is wrong with it. */
+function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix?: string,
+): { ok: true; data: z.output<S> } | { ok: false; field: string; message: string } {
   // reportInput: the issue carries the offending value, so "missing" and "wrong type" can be told apart.
   const result = schema.safeParse(value, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) return { ok: true, data: result.data };
   const issue = result.error.issues[0];
   const path = issue?.path.map(String).join(".") ?? "";
   const field = [prefix, path].filter((part) => part !== undefined && part !== "").join(".") || "input";
@@ -111,5 +138,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefi
     issue?.code === "invalid_type" && issue.input === undefined
       ? "is required"
       : (issue?.message ?? "is invalid");
-  throw new ValidationError(field, message);
+  return { ok: false, field, message };
 }

@@ -9,7 +9,14 @@ import type { ConversationRepository } from "../conversation/conversation-reposi
 import { DEFAULT_ROUTE_TIMEOUT_MS } from "../defaults.js";
 import { ConfigurationError, ErrorCode, OrchestrationError } from "../errors.js";
 import { linkSignals } from "../observability.js";
-import { LIMITS, boundedText, identifierSchema, parseInput, uuidSchema } from "../validation.js";
+import {
+  LIMITS,
+  asConfigurationError,
+  boundedText,
+  identifierSchema,
+  parseInput,
+  uuidSchema,
+} from "../validation.js";
 import { AgentCallKind } from "./agent-call-audit.js";
 import type { HandoffManager, HandoffSession } from "./handoff-manager.js";
 import type { OpenTaskStore } from "./open-tasks.js";
@@ -331,6 +338,11 @@ function defaultAgentsResolver(value: StreamRouterConfig["defaultAgents"]): Defa
       context: { field: "defaultAgents" },
     });
   }
-  const cards = (value ?? []).map((card, i) => parseAgentCard(card, `defaultAgents[${i}]`));
+  let cards: AgentCard[];
+  try {
+    cards = (value ?? []).map((card, i) => parseAgentCard(card, `defaultAgents[${i}]`));
+  } catch (error) {
+    throw asConfigurationError(error);
+  }
   return () => cards;
 }

@@ -22,7 +22,7 @@ import {
   LEGACY_AGENT_CARD_PATH,
   REST_PATH,
 } from "../defaults.js";
-import { ConfigurationError, ValidationError } from "../../errors.js";
+import { ConfigurationError } from "../../errors.js";
 import { agentCardSchema, type AgentCard, type AgentSkill } from "../agent-card.js";
 import { registerA2ARoutes, type RequestAuthenticator } from "./fastify-adapter.js";
 import { OmniforgeAgentExecutor } from "./agent-executor.js";
@@ -151,7 +151,9 @@ function validateConfig(config: ServeAgentConfig): void {
   if (result.success) return;
   const issue = result.error.issues[0];
   const path = issue && issue.path.length > 0 ? `config.${issue.path.join(".")}` : "config";
-  throw new ValidationError(path, issue?.message ?? "invalid serveAgent configuration");
+  throw new ConfigurationError(`${path}: ${issue?.message ?? "invalid serveAgent configuration"}`, {
+    context: { field: path },
+  });
 }
 
 function buildA2ACard(config: ServeAgentConfig): A2AAgentCard {

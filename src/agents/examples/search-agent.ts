@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { parseInput } from "../../validation.js";
+import { parseConfig } from "../../validation.js";
 import type { AgentCard, AgentSkill } from "../../a2a/agent-card.js";
 import {
   serveAgent,
@@ -73,7 +73,7 @@ export async function startSearchAgent(options: {
   config: SearchAgentConfig | undefined;
 }): Promise<ServedAgent> {
   const { definition } = options;
-  const config = parseInput(searchAgentConfigSchema, options.config ?? {}, "config");
+  const config = parseConfig(searchAgentConfigSchema, options.config ?? {}, "config");
   const docsDir = config.docsDir ?? definition.defaultDocsDir;
   const index = await PassageIndex.fromDirectory({ dir: docsDir });
   const maxPassages = config.maxPassages ?? DEFAULT_MAX_PASSAGES;

@@ -17,7 +17,7 @@ import type {
   HandoffRequestPayload,
   HandoffReturnPayload,
 } from "../../a2a/handoff-extension.js";
-import { isUuid, parseInput } from "../../validation.js";
+import { isUuid, parseConfig } from "../../validation.js";
 import {
   serveAgent,
   type AgentMessageContext,
@@ -250,7 +250,7 @@ class SkillCreator {
  * ```
  */
 export async function startSkillCreationAgent(config: SkillCreationAgentConfig): Promise<ServedAgent> {
-  const options = parseInput(skillCreationAgentConfigSchema, config, "config");
+  const options = parseConfig(skillCreationAgentConfigSchema, config, "config");
   const logger = options.logger?.child({ agentId: SKILL_CREATION_AGENT_ID });
   const creator = new SkillCreator({
     skillsDir: options.skillsDir,

@@ -7,7 +7,8 @@
  * Findings carry only a category and offsets, never the matched text, so they are safe to log.
  */
 import { z } from "zod";
-import { ValidationError } from "../../errors.js";
+import { ConfigurationError } from "../../errors.js";
+import { asConfigurationError } from "../../validation.js";
 import { applyRules, NO_GAPS, RedactedView } from "./apply-rules.js";
 import { customRule } from "./custom-rule.js";
 import { NormalizedText } from "./normalized-text.js";
@@ -60,18 +61,24 @@ export class ContextSanitizer {
   readonly #builtIn: readonly Rule[];
   readonly #custom: Rule[] = [];
 
-  /** @throws ValidationError when a pattern or category is invalid (`field` names it). */
+  /** @throws ConfigurationError when a pattern or category is invalid (`context.field` names it). */
   constructor(config: ContextSanitizerConfig = {}) {
     const parsed = configSchema.safeParse(config);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue === undefined || issue.path.length === 0 ? "config" : issue.path.join(".");
-      throw new ValidationError(field, issue?.message ?? "invalid sanitizer config");
+      throw new ConfigurationError(`${field}: ${issue?.message ?? "invalid sanitizer config"}`, {
+        context: { field },
+      });
     }
     const enabled = new Set(config.categories ?? DEFAULT_SANITIZER_CATEGORIES);
     this.#builtIn = BUILT_IN_RULES.filter((rule) => enabled.has(rule.category as SanitizerCategory));
     (config.patterns ?? []).forEach((pattern, index) => {
-      this.#custom.push(customRule(pattern.regex, pattern.replacement, `patterns.${index}`));
+      try {
+        this.#custom.push(customRule(pattern.regex, pattern.replacement, `patterns.${index}`));
+      } catch (error) {
+        throw asConfigurationError(error);
+      }
     });
   }
 

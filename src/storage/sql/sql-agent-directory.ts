@@ -16,7 +16,7 @@ import {
   withoutCredentials,
 } from "../../a2a/agent-credentials.js";
 import { SECRET_KEY_ENV, type SecretKeyring } from "../../security/secret-keyring.js";
-import { configNumber, identifierSchema, parseInput } from "../../validation.js";
+import { asConfigurationError, configNumber, identifierSchema, parseInput } from "../../validation.js";
 import type { Database } from "../database.js";
 import type { TenantAgentsTable } from "../schema.js";
 
@@ -76,12 +76,12 @@ export class SqlAgentDirectory implements AgentDirectory {
     this.#secrets = config.secrets;
     const cards = new Map<string, AgentCard>();
     for (const [index, card] of (config.staticAgents ?? []).entries()) {
-      const parsed = parseAgentCard(card, `agents[${index}]`);
+      const parsed = staticCard(card, `agents[${index}]`);
       if (cards.has(parsed.identity.id)) {
-        throw new ValidationError(
-          `agents[${index}].identity.id`,
-          `duplicate agent id "${parsed.identity.id}"`,
-        );
+        const field = `agents[${index}].identity.id`;
+        throw new ConfigurationError(`${field}: duplicate agent id "${parsed.identity.id}"`, {
+          context: { field },
+        });
       }
       cards.set(parsed.identity.id, parsed);
     }
@@ -297,4 +297,13 @@ function rowEntry(row: TenantAgentsTable): AgentDirectoryEntry {
     createdAt: new Date(row.created_at),
     ...(row.updated_at ? { updatedAt: new Date(row.updated_at) } : {}),
   };
+}
+
+/** A configured (static) agent's card, or the ConfigurationError naming what is wrong with it. */
+function staticCard(card: unknown, field: string): AgentCard {
+  try {
+    return parseAgentCard(card, field);
+  } catch (error) {
+    throw asConfigurationError(error);
+  }
 }

@@ -335,6 +335,9 @@ describe("skill creation agent", () => {
   it("rejects a configuration without skillsDir, naming the field", async () => {
     await expect(
       startSkillCreationAgent({ stateDir } as unknown as Parameters<typeof startSkillCreationAgent>[0]),
-    ).rejects.toMatchObject({ code: ErrorCode.INVALID_INPUT, context: { field: "config.skillsDir" } });
+    ).rejects.toMatchObject({
+      code: ErrorCode.CONFIGURATION_ERROR,
+      context: { field: "config.skillsDir" },
+    });
   });
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ErrorCode, ValidationError } from "../../../src/errors.js";
+import { ConfigurationError, ErrorCode, ValidationError } from "../../../src/errors.js";
 import {
   ContextSanitizer,
   SANITIZER_TOKENS,
@@ -11,6 +11,19 @@ import { PII_CORPUS } from "../../fixtures/pii-corpus.js";
 
 const sanitizer = new ContextSanitizer();
 const sanitize = (text: string): string => sanitizer.sanitize(text);
+
+/** A constructor's configuration is wrong: ConfigurationError naming the field. */
+function expectConfigurationError(run: () => unknown, field: string): void {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigurationError);
+  expect((caught as ConfigurationError).code).toBe(ErrorCode.CONFIGURATION_ERROR);
+  expect((caught as ConfigurationError).context.field).toBe(field);
+}
 
 function expectValidationError(run: () => unknown, field: string): void {
   let caught: unknown;
@@ -143,11 +156,11 @@ describe("ContextSanitizer", () => {
       expect(emailsOnly.sanitize("a@b.co, 555-123-4567, ACME-42, password: hunter2")).toBe(
         "[EMAIL], 555-123-4567, [ACCOUNT], password: hunter2",
       );
-      expectValidationError(
+      expectConfigurationError(
         () => new ContextSanitizer({ categories: ["email", "ssns" as SanitizerCategory] }),
         "categories.1",
       );
-      expectValidationError(
+      expectConfigurationError(
         () => new ContextSanitizer({ patterns: [{ regex: /z*/, replacement: "[Z]" }] }),
         "patterns.0.regex",
       );

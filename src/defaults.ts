@@ -1,4 +1,8 @@
-/** The library's defaults (orchestration, handoffs, routing); each layer with its own knobs keeps them beside it (`a2a/defaults.ts`, `gateway/defaults.ts`, `agents/examples/defaults.ts`). */
+/**
+ * The library's defaults for orchestration, handoffs and routing. The A2A layer, the gateway and
+ * the example agents keep theirs in their own `defaults.ts`; a few limits live beside the one piece
+ * of code they bound (serveAgent's task store and reply size, the agent directory's size).
+ */
 export const DEFAULT_DELEGATION_TIMEOUT_MS = 30_000;
 export const MAX_DELEGATION_TIMEOUT_MS = 10 * 60_000;
 export const MAX_DELEGATION_AGENTS = 1_000;

@@ -178,7 +178,6 @@ export {
   type AgentDirectoryEntry,
   type AgentSource,
 } from "./storage/sql/sql-agent-directory.js";
-export { SqlRateLimiter, type RateLimitHit } from "./storage/sql/sql-rate-limiter.js";
 export {
   NetworkPolicy,
   NetworkPolicyError,

@@ -93,7 +93,6 @@ const ROOT = [
   "SqlConversationRepository",
   "SqlHandoffStore",
   "SqlOpenTaskStore",
-  "SqlRateLimiter",
   "SqliteConversationRepository",
   "StorageError",
   "StreamRouter",
@@ -141,6 +140,7 @@ const GATEWAY = [
   "MAX_PAGE_LIMIT",
   "OPERATION_POLICIES",
   "SSE_HEARTBEAT_MS",
+  "SqlRateLimiter",
   "authorize",
   "buildOpenApiDocument",
   "checkAgentUrl",
@@ -206,6 +206,21 @@ describe("entry points", () => {
   ])("%s exports exactly its list", (_name, module, expected) => {
     expect(Object.keys(module).sort()).toEqual([...expected].sort());
     for (const name of expected) expect((module as Record<string, unknown>)[name], name).toBeDefined();
+  });
+
+  it("the root's `defaults` namespace holds exactly the library's defaults", () => {
+    expect(Object.keys(root.defaults).sort()).toEqual([
+      "DEFAULT_DELEGATION_REPLY_BYTES",
+      "DEFAULT_DELEGATION_TIMEOUT_MS",
+      "DEFAULT_EXIT_COMMANDS",
+      "DEFAULT_HANDOFF_IDLE_TIMEOUT_SECONDS",
+      "DEFAULT_HANDOFF_NOTIFY_TIMEOUT_MS",
+      "DEFAULT_HANDOFF_RECENT_MESSAGES",
+      "DEFAULT_HANDOFF_REQUEST_TIMEOUT_MS",
+      "DEFAULT_ROUTE_TIMEOUT_MS",
+      "MAX_DELEGATION_AGENTS",
+      "MAX_DELEGATION_TIMEOUT_MS",
+    ]);
   });
 
   it("the library does not carry the gateway or the examples", () => {

@@ -61,3 +61,4 @@ export {
   type CreatedApiKey,
   type CreateApiKeyOptions,
 } from "../security/api-keys.js";
+export { SqlRateLimiter, type RateLimitHit } from "../storage/sql/sql-rate-limiter.js";

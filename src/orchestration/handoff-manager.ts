@@ -34,7 +34,7 @@ import { Permission, type PermissionChecker } from "../security/rbac.js";
 import { SecretKeyring } from "../security/secret-keyring.js";
 import { ContextSanitizer } from "../security/sanitizer/index.js";
 import { identifierSchema, isUuid, parseInput } from "../validation.js";
-import type { AgentCallAudit, AgentCallKind } from "./agent-call-audit.js";
+import type { AgentCallAudit } from "./agent-call-audit.js";
 import type { AgentDirectory } from "./agent-directory.js";
 import { HandoffCallAudit } from "./handoff-call-audit.js";
 import {
@@ -313,9 +313,10 @@ export class HandoffManager implements HandoffStateReader {
   /**
    * The thread's ACTIVE handoff, or null (none, pending, another tenant's thread, bad ids).
    * An idle-expired session is expired here and null is returned. Never throws for a foreign
-   * or malformed thread.
+   * or malformed thread (an aborted `signal` throws ABORTED).
    */
   async getActiveHandoff(ref: ThreadHandoffRef): Promise<HandoffSession | null> {
+    throwIfAborted(ref?.signal);
     if (!isUuid(ref?.threadId) || !identifierSchema.safeParse(ref.tenantId).success) return null;
     const session = await this.#sweeper.live(ref.threadId.toLowerCase(), ref.tenantId);
     return session?.state === HandoffState.ACTIVE ? session : null;
@@ -329,6 +330,7 @@ export class HandoffManager implements HandoffStateReader {
   /** Every handoff session of the thread, oldest first (history is kept). */
   async listHandoffs(ref: ThreadHandoffRef): Promise<HandoffSession[]> {
     const { threadId, tenantId } = parseInput(refSchema, ref);
+    throwIfAborted(ref.signal);
     return this.#store.list(threadId, tenantId);
   }
 
@@ -432,31 +434,18 @@ export class HandoffManager implements HandoffStateReader {
     return this.#rbac ? this.#rbac.hasPermission(ref.userId, ref.tenantId, Permission.HANDOFF_CANCEL) : true;
   }
 
-  /** Records a routed message on the session, pushing its idle expiry back. */
+  /** @internal The router's path: records a routed message on the session, pushing its idle expiry back. */
   async recordActivity(session: HandoffSession): Promise<void> {
     await this.#store.touch(session);
   }
 
   /**
-   * The card (with credentials) to reach a session's specialist, resolved from the database: the
+   * @internal The router's path: the card (with credentials) to reach a session's specialist, resolved from the database: the
    * tenant's directory entry, or the session's own card with its sealed credentials. Every
    * replica and a restarted process resolve the same.
    */
   async targetCardFor(session: HandoffSession): Promise<AgentCard> {
     return this.#targets.cardFor(session);
-  }
-
-  /**
-   * Records one call to a specialist in the audit trail (never throws: a failed audit write is
-   * logged loudly, the call's outcome stands).
-   */
-  async auditCall(
-    session: HandoffSession,
-    kind: AgentCallKind,
-    latencyMs: number,
-    error?: unknown,
-  ): Promise<void> {
-    await this.#calls.record(session, kind, latencyMs, error);
   }
 
   /**

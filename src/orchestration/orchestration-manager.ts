@@ -107,7 +107,10 @@ export interface StreamAgentOptions extends Omit<
   taskId?: string;
   extensions?: string[];
   data?: DataObject[];
-  /** Skip the thread and RBAC checks (the caller already made them). */
+  /**
+   * @internal The router's path: skip the thread and RBAC checks it already made. Never set it for
+   * a caller's request.
+   */
   trusted?: boolean;
   /**
    * How the call is recorded in the audit trail. Default `{ kind: "routed_turn" }`; a handoff turn

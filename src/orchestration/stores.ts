@@ -1,7 +1,8 @@
 /**
  * The stores orchestration keeps beside the conversations. A conversation repository may offer
  * them (`SqlConversationRepository` does, on its own database): a manager given such a repository
- * needs nothing else; otherwise it is given each store it uses (`store`, `audit`, `openTasks`).
+ * needs nothing else; otherwise it is given each store it uses (HandoffManager's `store` and
+ * `audit`, OrchestrationManager's `auditStore`, StreamRouter's `openTasks`).
  */
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import type { AgentCallAudit } from "./agent-call-audit.js";

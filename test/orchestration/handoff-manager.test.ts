@@ -267,7 +267,7 @@ for (const target of databaseTargets()) {
       });
     });
 
-    it("an aborted signal stops completeHandoff and cancelHandoff before they change anything", async () => {
+    it("an aborted signal stops completeHandoff and cancelHandoff before they change anything, and the readers", async () => {
       const threadId = await newThread();
       await initiate(threadId);
       const signal = AbortSignal.abort();
@@ -279,6 +279,13 @@ for (const target of databaseTargets()) {
         manager.cancelHandoff({ threadId, tenantId: TENANT, reason: "stop", signal }),
       ).rejects.toMatchObject({ code: ErrorCode.ABORTED });
       expect(cancels.length).toBe(before);
+      // The readers honour it too.
+      await expect(manager.isHandoffActive({ threadId, tenantId: TENANT, signal })).rejects.toMatchObject({
+        code: ErrorCode.ABORTED,
+      });
+      await expect(manager.listHandoffs({ threadId, tenantId: TENANT, signal })).rejects.toMatchObject({
+        code: ErrorCode.ABORTED,
+      });
       expect(await manager.isHandoffActive({ threadId, tenantId: TENANT })).toBe(true);
       await manager.cancelHandoff({ threadId, tenantId: TENANT, reason: "clean up" });
     });

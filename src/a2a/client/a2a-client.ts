@@ -6,7 +6,8 @@
  * The agent's A2A card is resolved once per TTL (shared by concurrent callers) and names the
  * interfaces it offers; the client picks one by preference and calls it through that binding's
  * transport. v1.0 JSON-RPC, the common case, is written by hand on a pooled keep-alive undici
- * client; the other bindings are carried by `@a2a-js/sdk`'s own transports, over the same pool.
+ * client; the other HTTP bindings are carried by `@a2a-js/sdk`'s own transports over the same pool,
+ * and gRPC by the SDK's gRPC transport on a channel to the address the network policy checked.
  */
 import { SpanStatusCode, trace, type Span, type Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";

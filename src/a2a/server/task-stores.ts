@@ -25,7 +25,10 @@ export const DEFAULT_TASK_TTL_MS = 24 * 60 * 60_000;
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 100;
 
-/** Minimal view of the Database the store needs (kept structural so a2a/ does not import storage/). */
+/**
+ * What the store needs of a Database (structural: any object with a Kysely `db` and `initialize()`,
+ * so a caller's own Database-like object works too).
+ */
 export interface TaskDatabase {
   readonly db: unknown;
   initialize(): Promise<void>;

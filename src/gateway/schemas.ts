@@ -92,6 +92,17 @@ export const postMessageBodySchema = z
   })
   .meta({ id: "PostMessageRequest" });
 
+/**
+ * A delegation strategy as a client may spell it: the value (`parallel`) or the library's constant
+ * name (`PARALLEL`, as in `DelegationStrategy.PARALLEL`); read as the value.
+ */
+const STRATEGY_SPELLINGS = Object.entries(DelegationStrategy).flatMap(([name, value]) =>
+  name === value ? [value] : [value, name],
+);
+const strategyInputSchema = enumSchema(STRATEGY_SPELLINGS).transform(
+  (spelling) => spelling.toLowerCase() as DelegationStrategy,
+);
+
 /** Body of `POST /v1/threads/:threadId/delegations`. */
 export const delegateBodySchema = z
   .strictObject({
@@ -100,7 +111,7 @@ export const delegateBodySchema = z
       .array(agentIdSchema, { error: "must be an array of agent ids" })
       .min(1, "must list at least one agent")
       .max(MAX_DELEGATION_AGENTS, `must list at most ${MAX_DELEGATION_AGENTS} agents`),
-    strategy: enumSchema(Object.values(DelegationStrategy)).optional(),
+    strategy: strategyInputSchema.optional(),
     timeoutMs: z
       .number({ error: "must be a number" })
       .int("must be an integer")

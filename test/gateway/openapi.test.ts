@@ -173,7 +173,11 @@ describe("OpenAPI document", () => {
     expect(doc.paths["/v1/threads"]!.post!.requestBody).toMatchObject({ required: false });
     expect(doc.components.schemas!.DelegateRequest).toMatchObject({
       required: ["message", "agentIds"],
-      properties: { strategy: { enum: ["parallel", "sequential", "first_success"] } },
+      properties: {
+        strategy: {
+          enum: ["parallel", "PARALLEL", "sequential", "SEQUENTIAL", "first_success", "FIRST_SUCCESS"],
+        },
+      },
     });
   });
 

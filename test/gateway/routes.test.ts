@@ -362,6 +362,23 @@ describe("gateway routes [sqlite-file]", () => {
   });
 
   describe("delegations", () => {
+    it("POST delegations takes the strategy as the library spells it too (SEQUENTIAL as well as sequential)", async () => {
+      const threadId = await newThread();
+      const res = await call(app, {
+        method: "POST",
+        url: `/v1/threads/${threadId}/delegations`,
+        key: keys.developer,
+        body: { message: "status?", agentIds: ["research-agent", "knowledge-agent"], strategy: "SEQUENTIAL" },
+      });
+      expect(res.statusCode).toBe(200);
+      const records = await call(app, {
+        method: "GET",
+        url: `/v1/threads/${threadId}/delegations`,
+        key: keys.auditor,
+      });
+      for (const row of records.json().records as Json[]) expect(row.strategy).toBe("sequential");
+    });
+
     it("POST delegations asks the named agents and synthesizes; GET lists the audit records with timings", async () => {
       const threadId = await newThread();
       const res = await call(app, {

@@ -228,7 +228,8 @@ class SkillCreator {
       content,
     });
     this.#logger?.info({ threadId: state.threadId, handoffId: state.handoffId, file }, "skill file written");
-    return completeWorkflow(state, { file, displayName: path.basename(file), now });
+    // The artifact is named as the tenant knows it (its skill file), never by this server's path.
+    return completeWorkflow(state, { file: path.basename(file), displayName: path.basename(file), now });
   }
 
   async #save(state: SkillWorkflowState): Promise<void> {

@@ -139,6 +139,9 @@ const FIELD_WORDS: readonly [EditableField, RegExp][] = [
   ["triggers", /\b(?:triggers?|when\s+it\s+runs|when\s+to\s+run)\b/i],
 ];
 
+/** What may come before the field word of an inline change (`change name X`, `set the steps a; b`). */
+const INLINE_CHANGE = /^\s*(?:please\s+)?(?:change|set|update|make)\s+(?:the\s+)?(?:skill(?:'s)?\s+)?$/i;
+
 /** Cancels the workflow when the whole message is a cancel phrase ("cancel", "stop it", ...). */
 export function isCancelMessage(text: string): boolean {
   return CANCEL.test(text.trim());
@@ -157,9 +160,11 @@ export function parseChangeRequest(text: string): { field?: EditableField; value
     }
   }
   if (best === undefined) return {};
-  const value = /^\s*(?:it\s+|of\s+the\s+skill\s+)?(?:to|:|=|as|into)\s*([\s\S]+)$/i
-    .exec(text.slice(best.end))?.[1]
-    ?.trim();
+  const rest = text.slice(best.end);
+  const value =
+    /^\s*(?:it\s+|of\s+the\s+skill\s+)?(?:to|:|=|as|into)\s*([\s\S]+)$/i.exec(rest)?.[1]?.trim() ??
+    // The inline form `change name Deploy Notifier`: a change verb, the field, then the value.
+    (INLINE_CHANGE.test(text.slice(0, best.index)) ? rest.trim() : undefined);
   return value ? { field: best.field, value } : { field: best.field };
 }
 
@@ -171,6 +176,11 @@ const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 function clean(text: string): string {
   return text.replace(CONTROL_CHARS, "").trim();
+}
+
+/** `1 step`, `2 steps`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function oneLine(text: string): string {
@@ -433,7 +443,7 @@ export function completeWorkflow(
   const name = oneLine(draft.name ?? "");
   const result: HandoffReturnPayload = {
     completionStatus: "completed",
-    resultSummary: `Created skill "${name}" (${draft.steps.length} steps, ${draft.triggers.length} triggers) as ${options.displayName}`,
+    resultSummary: `Created skill "${name}" (${count(draft.steps.length, "step")}, ${count(draft.triggers.length, "trigger")}) as ${options.displayName}`,
     artifactsCreated: [options.file],
   };
   return {

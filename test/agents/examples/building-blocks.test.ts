@@ -149,6 +149,16 @@ describe("skill workflow intents", () => {
       value: "look up the name; post",
     });
     expect(parseChangeRequest("the triggers")).toEqual({ field: "triggers" });
+    // The inline form: a change verb, the field, the value.
+    expect(parseChangeRequest("change name Deploy Failure Notifier")).toEqual({
+      field: "name",
+      value: "Deploy Failure Notifier",
+    });
+    expect(parseChangeRequest("set the steps read logs; page on-call")).toEqual({
+      field: "steps",
+      value: "read logs; page on-call",
+    });
+    expect(parseChangeRequest("change the name")).toEqual({ field: "name" });
     expect(parseChangeRequest("hmm")).toEqual({});
   });
 

@@ -115,7 +115,7 @@ describe("example agents behind the real OmniForge managers", () => {
     const file = path.join(skillsDir, tenantSkillsFolder(TENANT), "cpu-alerts.md");
     expect(last.find((event) => event.type === "handoff_returned")).toMatchObject({
       completionStatus: "completed",
-      artifactsCreated: [file],
+      artifactsCreated: ["cpu-alerts.md"],
     });
     expect(await readFile(file, "utf8")).toContain("# CPU Alerts");
     expect(await handoffs.getActiveHandoff({ threadId, tenantId: TENANT })).toBeNull();

@@ -135,7 +135,8 @@ describe("skill creation agent", () => {
     expect(done.handoffReturn).toEqual({
       completionStatus: "completed",
       resultSummary: 'Created skill "Deploy Failure Pager" (3 steps, 2 triggers) as deploy-failure-pager.md',
-      artifactsCreated: [file],
+      // The tenant's name for its skill, never the server's path.
+      artifactsCreated: [path.basename(file)],
     });
     expect(done.text).toContain("deploy-failure-pager.md");
 
@@ -245,7 +246,10 @@ describe("skill creation agent", () => {
     expectOneQuestion(await say("every weekday at 9am, standup", restarted), /Shall I save this skill\?/);
     const done = await say("yes", restarted);
     const file = path.join(tenantDir, "incident-digest.md");
-    expect(done.handoffReturn).toMatchObject({ completionStatus: "completed", artifactsCreated: [file] });
+    expect(done.handoffReturn).toMatchObject({
+      completionStatus: "completed",
+      artifactsCreated: [path.basename(file)],
+    });
     const content = await readFile(file, "utf8");
     expect(content).toContain('description: "Summarize yesterday\'s incidents for the morning standup"');
     expect(content).toContain(
@@ -267,14 +271,16 @@ describe("skill creation agent", () => {
       const done = await say("confirm");
       files.push(...(done.handoffReturn?.artifactsCreated ?? []));
     }
-    expect(files).toEqual([path.join(tenantDir, "etc-passwd-2.md"), path.join(tenantDir, "etc-passwd-3.md")]);
+    expect(files).toEqual(["etc-passwd-2.md", "etc-passwd-3.md"]);
     expect(await readFile(path.join(tenantDir, "etc-passwd.md"), "utf8")).toBe("existing skill\n");
     expect((await readdir(tenantDir)).sort()).toEqual([
       "etc-passwd-2.md",
       "etc-passwd-3.md",
       "etc-passwd.md",
     ]);
-    expect(await readFile(files[0] ?? "", "utf8")).toContain('name: "../../etc/passwd"');
+    expect(await readFile(path.join(tenantDir, files[0] ?? ""), "utf8")).toContain(
+      'name: "../../etc/passwd"',
+    );
   });
 
   it("keeps each tenant's skills in its own folder: a same-named skill never shows another tenant's", async () => {
@@ -288,10 +294,12 @@ describe("skill creation agent", () => {
       await say("weekly");
       saved.push(...((await say("confirm")).handoffReturn?.artifactsCreated ?? []));
     }
-    expect(saved).toEqual([
-      path.join(skillsDir, tenantSkillsFolder(TENANT), "rotation.md"),
-      path.join(skillsDir, tenantSkillsFolder("globex"), "rotation.md"),
-    ]);
+    expect(saved).toEqual(["rotation.md", "rotation.md"]);
+    for (const tenantId of [TENANT, "globex"]) {
+      expect(
+        await readFile(path.join(skillsDir, tenantSkillsFolder(tenantId), "rotation.md"), "utf8"),
+      ).toContain('name: "rotation"');
+    }
   });
 
   it("refuses a handoff without a contextSummary or with a non-UUID thread, with a reason", async () => {

@@ -1,9 +1,21 @@
 /** What every command shares: the output streams, the failure it reports, option parsers, the database. */
 import { CONFIG_NUMBERS } from "../validation.js";
 import { InvalidArgumentError } from "commander";
+import { readFileSync } from "node:fs";
 import { Database } from "../storage/database.js";
 
 export const DEFAULT_DATABASE_URL = "sqlite:///omniforge.db";
+
+/**
+ * The installed package's version, read from its package.json at run time. This file is
+ * src/cli/cli-support.ts or dist/cli/cli-support.js: the package root is two levels up either way.
+ */
+export function packageVersion(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  const version = (manifest as { version?: unknown }).version;
+  if (typeof version !== "string") throw new CliFailure("package.json has no version");
+  return version;
+}
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { isOrchestrationError } from "../errors.js";
-import { CliFailure, type CliIo } from "./cli-support.js";
+import { CliFailure, packageVersion, type CliIo } from "./cli-support.js";
 import { addAgentCommand } from "./commands/agent.js";
 import { addDemoCommand } from "./commands/demo.js";
 import { addKeysCommand } from "./commands/keys.js";
@@ -23,6 +23,7 @@ const processIo: CliIo = {
 export function createProgram(io: CliIo = processIo): Command {
   const program = new Command("omniforge")
     .description("Coordinate remote A2A agents: orchestrate, hand off, route.")
+    .version(packageVersion(), "-V, --version", "print the version")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .showHelpAfterError();

@@ -38,6 +38,55 @@ describe("omniforge keys", () => {
   });
 });
 
+describe("omniforge keys list", () => {
+  it("prints a header and columns aligned to the widest cell, with no trailing spaces", async () => {
+    const db = `sqlite:///${tempSqlitePath()}`;
+    const users = [
+      ["alice", "admin", "cli"],
+      ["bartholomew-the-long-named", "end_user", "a much longer label"],
+      ["bo", "operator", "x"],
+    ] as const;
+    const ids: string[] = [];
+    for (const [user, role, name] of users) {
+      const created = capture();
+      const args = ["keys", "create", "--db", db, "--tenant", "acme", "--user", user, "--role", role];
+      expect(await runCli([...args, "--name", name], created.io)).toBe(0);
+      ids.push(/Created key (\S+)/.exec(created.out())![1]!);
+    }
+    expect(await runCli(["keys", "revoke", ids[0]!, "--db", db, "--tenant", "acme"], capture().io)).toBe(0);
+
+    const listed = capture();
+    expect(await runCli(["keys", "list", "--db", db, "--tenant", "acme"], listed.io)).toBe(0);
+    const lines = listed.out().trimEnd().split("\n");
+    expect(lines).toHaveLength(4);
+    const header = lines[0]!;
+    expect(header.split(/\s+/)).toEqual(["ID", "PREFIX", "ROLE", "USER", "NAME", "STATUS"]);
+    for (const line of lines) expect(line).toBe(line.trimEnd());
+    // Every column starts where its heading does, right after a gap of at least two spaces.
+    const starts = ["PREFIX", "ROLE", "USER", "NAME", "STATUS"].map((h) => header.indexOf(h));
+    for (const line of lines.slice(1)) {
+      for (const start of starts) {
+        expect(line.slice(start - 2, start)).toBe("  ");
+        expect(line[start]).not.toBe(" ");
+      }
+    }
+    // The widest cell sets the width: the long user name is followed by exactly the two-space gap.
+    const long = lines.find((l) => l.includes("bartholomew-the-long-named"))!;
+    expect(long.indexOf("bartholomew-the-long-named") + "bartholomew-the-long-named".length + 2).toBe(
+      header.indexOf("NAME"),
+    );
+    expect(lines.find((l) => l.startsWith(ids[0]!))).toMatch(/ {2}revoked \d{4}-/);
+    expect(lines.filter((l) => l.endsWith("  active"))).toHaveLength(2);
+  });
+
+  it("says so when the tenant has no keys (no header)", async () => {
+    const listed = capture();
+    const db = `sqlite:///${tempSqlitePath()}`;
+    expect(await runCli(["keys", "list", "--db", db, "--tenant", "acme"], listed.io)).toBe(0);
+    expect(listed.out()).toBe("No API keys for tenant acme.\n");
+  });
+});
+
 describe("omniforge serve", () => {
   it("serves the gateway with the example agents; a key from `keys create` can chat", async () => {
     const db = `sqlite:///${tempSqlitePath()}`;

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { ApiKeyService } from "../../security/api-keys.js";
 import { Role } from "../../security/rbac.js";
 import { CliFailure, DEFAULT_DATABASE_URL, withDatabase, type CliIo } from "../cli-support.js";
+import { formatTable } from "../table.js";
 
 export function addKeysCommand(program: Command, io: CliIo): void {
   const keys = program.command("keys").description("Manage gateway API keys (stored hashed)");
@@ -35,11 +36,19 @@ export function addKeysCommand(program: Command, io: CliIo): void {
     .action(async (options: { tenant: string; db: string }) => {
       await withDatabase(options.db, async (database) => {
         const list = await new ApiKeyService(database).list({ tenantId: options.tenant });
-        if (list.length === 0) io.stdout(`No API keys for tenant ${options.tenant}.\n`);
-        for (const k of list) {
-          const status = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
-          io.stdout(`${k.id}  ${k.prefix}…  ${k.role.padEnd(9)}  ${k.userId}  ${k.name}  ${status}\n`);
+        if (list.length === 0) {
+          io.stdout(`No API keys for tenant ${options.tenant}.\n`);
+          return;
         }
+        const rows = list.map((k) => [
+          k.id,
+          `${k.prefix}…`,
+          k.role,
+          k.userId,
+          k.name,
+          k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active",
+        ]);
+        io.stdout(formatTable(["ID", "PREFIX", "ROLE", "USER", "NAME", "STATUS"], rows));
       });
     });
   keys

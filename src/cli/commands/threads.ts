@@ -35,7 +35,7 @@ export function addThreadsCommand(program: Command, io: CliIo): void {
     .command("show <threadId>")
     .description("Show a thread's messages and handoff history")
     .requiredOption("--tenant <id>", "tenant id")
-    .option("--limit <n>", "how many messages", parsePositiveInt, 100)
+    .option("--limit <n>", "show the newest <n> messages (printed oldest first)", parsePositiveInt, 100)
     .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
     .action(async (threadId: string, options: { tenant: string; limit: number; db: string }) => {
       await withDatabase(options.db, (database) => showThread(database, threadId, options, io));
@@ -53,7 +53,8 @@ async function showThread(
   const thread = await repo.getConversation({ conversationId: threadId, tenantId: options.tenant });
   if (!thread) throw new ThreadAccessError(threadId);
   io.stdout(`Thread ${thread.id} (${thread.conversationType}) "${thread.title}" — user ${thread.userId}\n\n`);
-  const messages = await repo.getMessages({
+  // The newest `limit` messages, in chronological order: the end of a thread is what one looks for.
+  const messages = await repo.getRecentMessages({
     conversationId: threadId,
     tenantId: options.tenant,
     limit: options.limit,

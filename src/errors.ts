@@ -45,8 +45,13 @@ export const ErrorCode = {
   AGENT_RESPONSE_TOO_LARGE: "AGENT_RESPONSE_TOO_LARGE",
   /** The agent's A2A card is missing or invalid. */
   AGENT_CARD_INVALID: "AGENT_CARD_INVALID",
-  /** The agent completed the task in a failed, rejected or cancelled state. */
+  /** The agent completed the task in a failed or cancelled state. */
   AGENT_TASK_FAILED: "AGENT_TASK_FAILED",
+  /**
+   * The agent had no answer: its task ended REJECTED (`ctx.decline` in serveAgent), e.g. nothing in
+   * its corpus matched. Not a fault; FIRST_SUCCESS does not take it as a win.
+   */
+  AGENT_DECLINED: "AGENT_DECLINED",
   /** No agent can answer: no handoff holds the thread and no default agent is configured. */
   NO_AGENT_AVAILABLE: "NO_AGENT_AVAILABLE",
   /** The operation was aborted by the caller's signal. */

@@ -5,7 +5,7 @@
  * result says which passed.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { A2AClient } from "../a2a/client/a2a-client.js";
@@ -15,6 +15,7 @@ import {
   startResearchAgent,
   startSkillCreationAgent,
 } from "../agents/examples/index.js";
+import { tenantSkillsFolder } from "../agents/examples/skill-file.js";
 import type { ServedAgent } from "../a2a/server/serve-agent.js";
 import { ConversationType, MessageRole } from "../conversation/models.js";
 import { SqlConversationRepository } from "../storage/sql/sql-conversation-repository.js";
@@ -23,11 +24,15 @@ import { OrchestrationManager } from "../orchestration/orchestration-manager.js"
 import { StreamRouter, type RouterEvent } from "../orchestration/stream-router.js";
 import { DelegationStrategy, HandoffState } from "../orchestration/types.js";
 import { Database } from "../storage/database.js";
+import { ErrorCode } from "../errors.js";
 
 export interface DemoConfig {
   /** Database URL. Default: a SQLite file in `workDir`. */
   databaseUrl?: string;
-  /** Where the database, the skill files and the agent state go. Default: a new temp directory. */
+  /**
+   * Where the database, the skill files and the agent state go, kept afterwards. Default: a new
+   * temp directory, removed when the demo ends (whether it passed or not).
+   */
   workDir?: string;
   /** Receives the transcript, piece by piece (chunks as they stream). */
   write: (text: string) => void;
@@ -44,7 +49,10 @@ export interface DemoResult {
   ok: boolean;
   steps: DemoStep[];
   threadId: string;
+  /** The work directory; already removed when the demo made it itself (`removedWorkDir`). */
   workDir: string;
+  /** True when the demo made `workDir` itself and removed it at the end. */
+  removedWorkDir: boolean;
   databaseUrl: string;
   skillFile?: string;
 }
@@ -63,6 +71,7 @@ export const DEMO_SKILL_ANSWERS: readonly string[] = [
 ];
 
 export async function runDemo(config: DemoConfig): Promise<DemoResult> {
+  const ownWorkDir = config.workDir === undefined;
   const workDir = config.workDir ?? mkdtempSync(join(tmpdir(), "omniforge-demo-"));
   const databaseUrl = config.databaseUrl ?? `sqlite:///${join(workDir, "omniforge-demo.db")}`;
   const out = config.write;
@@ -75,7 +84,10 @@ export async function runDemo(config: DemoConfig): Promise<DemoResult> {
   const threadId = randomUUID();
   let skillFile: string | undefined;
   try {
-    out(`OmniForge demo\n  work dir: ${workDir}\n  database: ${databaseUrl}\n\n`);
+    out(
+      `OmniForge demo\n  work dir: ${workDir}${ownWorkDir ? " (removed at the end)" : ""}\n` +
+        `  database: ${databaseUrl}\n\n`,
+    );
     const demo = await setUpDemo(resources, {
       databaseUrl,
       workDir,
@@ -85,9 +97,12 @@ export async function runDemo(config: DemoConfig): Promise<DemoResult> {
       signal: config.signal,
     });
     await delegate(demo);
+    await raceForAnAnswer(demo);
     await handOff(demo);
     const returned = await routeToSpecialist(demo);
-    skillFile = returned?.artifactsCreated[0];
+    // The agent names the file as the tenant knows it; the demo knows where the agent keeps it.
+    const artifact = returned?.artifactsCreated[0];
+    skillFile = artifact ? join(workDir, "skills", tenantSkillsFolder(TENANT), artifact) : undefined;
     await checkCompletion(demo, returned, skillFile);
     await routeBackToOrchestrator(demo);
     await checkStoredThread(demo);
@@ -97,10 +112,20 @@ export async function runDemo(config: DemoConfig): Promise<DemoResult> {
     await Promise.allSettled(resources.agents.map((a) => a.close()));
     await resources.client?.close();
     await resources.database?.close();
+    // A temp directory the demo made is its own to remove; a caller's `workDir` is kept.
+    if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
   }
   const ok = steps.length > 0 && steps.every((s) => s.ok);
   out(`\n${ok ? "Demo complete: every step did what it should." : "Demo FAILED: see the ✘ steps above."}\n`);
-  return { ok, steps, threadId, workDir, databaseUrl, ...(skillFile ? { skillFile } : {}) };
+  return {
+    ok,
+    steps,
+    threadId,
+    workDir,
+    removedWorkDir: ownWorkDir,
+    databaseUrl,
+    ...(skillFile ? { skillFile } : {}),
+  };
 }
 
 /** What the demo opens; closed at the end whatever happened. */
@@ -208,10 +233,7 @@ async function delegate(demo: Demo): Promise<void> {
     agentId: "orchestrator",
   });
   out(`orchestrator> ${indent(synthesis)}\n`);
-  for (const r of results)
-    out(
-      `  · ${r.agentId}: ${r.success ? "ok" : `failed (${r.errorCode})`} in ${r.latencyMs.toFixed(1)} ms\n`,
-    );
+  for (const r of results) out(`  · ${r.agentId}: ${outcomeLabel(r)} in ${r.latencyMs.toFixed(1)} ms\n`);
   demo.check(
     "delegation",
     results.length === 2 &&
@@ -220,6 +242,56 @@ async function delegate(demo: Demo): Promise<void> {
       synthesis.includes("From research-agent:"),
     `${results.filter((r) => r.success).length}/2 agents answered with cited sources`,
   );
+}
+
+/**
+ * 1b. FIRST_SUCCESS: a question only the research notes cover. The knowledge agent has nothing and
+ * declines (no answer is no win), so the research agent wins; every agent called is shown as the
+ * audit recorded it — answered, declined, or cancelled once another had won.
+ */
+async function raceForAnAnswer(demo: Demo): Promise<void> {
+  const { threadId, out, orchestrator } = demo;
+  const question = "How does a token bucket rate limit work?";
+  out(`\n── 1b. Delegation (first success) ──\nuser> ${question}\n`);
+  const [winner] = await orchestrator.delegateToAgents({
+    threadId,
+    tenantId: TENANT,
+    userId: USER,
+    message: question,
+    targetAgentCards: [demo.knowledge.card, demo.research.card],
+    strategy: DelegationStrategy.FIRST_SUCCESS,
+    timeoutMs: 10_000,
+    ...(demo.signal ? { signal: demo.signal } : {}),
+  });
+  out(`${winner?.agentId ?? "orchestrator"}> ${indent(winner?.response ?? winner?.error ?? "")}\n`);
+  const rows = (await orchestrator.auditStore?.list({ tenantId: TENANT, threadId, limit: 10 })) ?? [];
+  const order = [demo.knowledge.card.identity.id, demo.research.card.identity.id];
+  const latest = rows
+    .filter((row) => row.delegationId === rows[0]?.delegationId)
+    .sort((a, b) => order.indexOf(a.agentId) - order.indexOf(b.agentId));
+  for (const row of latest)
+    out(`  · ${row.agentId}: ${outcomeLabel(row)} in ${row.latencyMs.toFixed(1)} ms\n`);
+  const knowledge = latest.find((row) => row.agentId === demo.knowledge.card.identity.id);
+  demo.check(
+    "first success skips a non-answer",
+    winner?.success === true &&
+      winner.agentId === demo.research.card.identity.id &&
+      winner.response?.includes("Source: rate-limiting.md") === true &&
+      knowledge !== undefined &&
+      !knowledge.success,
+    `${winner?.agentId ?? "nobody"} won; knowledge-agent ${knowledge ? outcomeLabel(knowledge) : "not called"}`,
+  );
+}
+
+/**
+ * How one agent's call ended, as the demo prints it: `ok`, `(declined)` (no answer), `(cancelled)`
+ * (a FIRST_SUCCESS loser, an abort) or `(failed: CODE)`.
+ */
+export function outcomeLabel(call: { success: boolean; errorCode?: string | undefined }): string {
+  if (call.success) return "ok";
+  if (call.errorCode === ErrorCode.ABORTED) return "(cancelled)";
+  if (call.errorCode === ErrorCode.AGENT_DECLINED) return "(declined)";
+  return `(failed: ${call.errorCode ?? ErrorCode.INTERNAL_ERROR})`;
 }
 
 /** 2. Hand the thread to the skill creator. */

@@ -21,7 +21,14 @@ import type { ContextSanitizer } from "../security/sanitizer/index.js";
 import type { ValidatedDelegation } from "./delegation-request.js";
 import type { DelegateOptions, DelegationResult } from "./orchestration-manager.js";
 import { buildOutgoingMessage } from "./outgoing-message.js";
-import { describeFailure, failedState, streamItems } from "./stream-items.js";
+import {
+  asDeclined,
+  declinedError,
+  declinedReason,
+  describeFailure,
+  failedState,
+  streamItems,
+} from "./stream-items.js";
 import { DelegationStrategy } from "./types.js";
 
 /** How one agent of a delegation is called. */
@@ -102,10 +109,14 @@ export class AgentCalls {
           );
           span.setAttribute("omniforge.success", false);
           span.setAttribute("omniforge.error_code", failure.errorCode);
-          this.deps.logger.warn(
-            { agentId, threadId: identity.threadId, errorCode: failure.errorCode, latencyMs },
-            "agent failed",
-          );
+          const fields = { agentId, threadId: identity.threadId, errorCode: failure.errorCode, latencyMs };
+          // Stopped on purpose (a FIRST_SUCCESS loser, the caller's abort) or "no answer" is not a
+          // fault of the agent's: no warning for it.
+          if (failure.errorCode === ErrorCode.ABORTED && options.signal.aborted)
+            this.deps.logger.debug(fields, "agent call cancelled");
+          else if (failure.errorCode === ErrorCode.AGENT_DECLINED)
+            this.deps.logger.debug(fields, "agent declined");
+          else this.deps.logger.warn(fields, "agent failed");
           return { agentId, success: false, ...failure, latencyMs };
         } finally {
           clearTimeout(timer);
@@ -140,8 +151,11 @@ export class AgentCalls {
       timeoutMs: request.timeoutMs + 1_000,
       replyBudget: request.replyBudget,
     };
+    const agentId = card.identity.id;
     if (!options.streaming) {
-      const result = await this.deps.client.sendMessage(card, message, callOptions);
+      const result = await this.deps.client
+        .sendMessage(card, message, callOptions)
+        .catch((error: unknown) => Promise.reject(asDeclined(error, agentId)));
       if (result.taskId) options.onTaskId(result.taskId);
       return result.text;
     }
@@ -149,9 +163,10 @@ export class AgentCalls {
     for await (const event of this.deps.client.sendStreamingMessage(card, message, callOptions)) {
       if ("taskId" in event && event.taskId) options.onTaskId(event.taskId);
       for (const item of streamItems(event)) if (item.type === "text") text += item.text;
+      const declined = declinedReason(event);
+      if (declined !== undefined) throw declinedError(agentId, declined);
       const failed = failedState(event);
-      if (failed)
-        throw new AgentError(ErrorCode.AGENT_TASK_FAILED, failed, { context: { agentId: card.identity.id } });
+      if (failed) throw new AgentError(ErrorCode.AGENT_TASK_FAILED, failed, { context: { agentId } });
     }
     return text;
   }
@@ -247,6 +262,7 @@ export class DelegationRun {
     const race = linkSignals(this.#options.signal);
     const taskIds = new Map<number, string>();
     const controllers = this.#request.cards.map(() => new AbortController());
+    const running = new Map<number, Promise<DelegationResult>>();
     let winner: number | undefined;
     try {
       await new Promise<void>((resolve) => {
@@ -260,7 +276,10 @@ export class DelegationRun {
           ) {
             const index = next++;
             const own = linkSignals(race.signal, controllers[index]!.signal);
-            void this.#call(index, own.signal, [], (id) => taskIds.set(index, id), true).then((result) => {
+            const call = this.#call(index, own.signal, [], (id) => taskIds.set(index, id), true);
+            running.set(index, call);
+            void call.then((result) => {
+              running.delete(index);
               own.dispose();
               settled++;
               if (result.success && winner === undefined) {
@@ -285,15 +304,10 @@ export class DelegationRun {
           const taskId = taskIds.get(index);
           if (taskId)
             this.#calls.cancelRemoteTask(this.#request.cards[index]!, taskId, this.#options.tenantId);
-          const card = this.#request.cards[index]!;
-          this.#results[index] ??= {
-            agentId: card.identity.id,
-            success: false,
-            error: "cancelled: another agent answered first",
-            errorCode: ErrorCode.ABORTED,
-            latencyMs: 0,
-          };
         }
+        // A cancelled call settles at once (its abort is raced); waiting for it records the loser
+        // as what it is — ABORTED, "cancelled", with the time it ran — rather than a placeholder.
+        await Promise.all(running.values());
       }
       race.dispose();
     }

@@ -27,7 +27,7 @@ import { AgentCallKind, outcomeOf, type AgentCallAudit } from "./agent-call-audi
 import { AgentCalls, DelegationRun, firstSuccessView } from "./delegation-run.js";
 import { validateDelegation, validateTimeout } from "./delegation-request.js";
 import { buildOutgoingMessage } from "./outgoing-message.js";
-import { describeFailure, replyItems } from "./stream-items.js";
+import { declinedError, declinedReason, describeFailure, replyItems } from "./stream-items.js";
 import { ThreadManager } from "./thread-manager.js";
 import { DelegationStrategy } from "./types.js";
 
@@ -216,7 +216,9 @@ export class OrchestrationManager {
   /**
    * Streams one agent's reply (text chunks and data parts) as it arrives, sanitizing what is
    * sent and auditing the outcome. Returns the delegation result when the stream ends. Agent
-   * failures are thrown as AgentError (a stream has no other way to say it).
+   * failures are thrown as AgentError (a stream has no other way to say it). An agent that
+   * declines (its task ends REJECTED) is no failure: its reason comes as the reply's text and the
+   * result is `success: false`, `AGENT_DECLINED`.
    */
   async *streamAgent(
     options: StreamAgentOptions,
@@ -237,6 +239,7 @@ export class OrchestrationManager {
     let response = "";
     let failure: unknown;
     let completed = false;
+    let declined: string | undefined;
     const span = this.#tracer.startSpan("omniforge.delegate.agent", {
       attributes: {
         "omniforge.agent_id": agentId,
@@ -255,9 +258,15 @@ export class OrchestrationManager {
           if (item.type === "text") response += item.text;
           yield item;
         }
+        declined ??= declinedReason(event);
       }
       completed = true;
-      return { agentId, success: true, response, latencyMs: round(performance.now() - started) };
+      const latencyMs = round(performance.now() - started);
+      if (declined !== undefined) {
+        const { message: error } = declinedError(agentId, declined);
+        return { agentId, success: false, response, error, errorCode: ErrorCode.AGENT_DECLINED, latencyMs };
+      }
+      return { agentId, success: true, response, latencyMs };
     } catch (error) {
       failure = error;
       span.setAttribute("omniforge.error_code", errorCodeOf(error));
@@ -266,7 +275,11 @@ export class OrchestrationManager {
       span.end();
       const latencyMs = round(performance.now() - started);
       // A consumer that stopped reading early ends the stream without a result: an abort.
-      const outcome = completed ? undefined : (failure ?? new AbortedError("Stream closed by the consumer"));
+      const outcome = completed
+        ? declined === undefined
+          ? undefined
+          : declinedError(agentId, declined)
+        : (failure ?? new AbortedError("Stream closed by the consumer"));
       const result: DelegationResult =
         outcome === undefined
           ? { agentId, success: true, response, latencyMs }

@@ -3,7 +3,7 @@
  * failed, a task that asks the user, and a failure described for a delegation result.
  */
 import type { A2AStreamEvent } from "../a2a/client/types.js";
-import { isFailedTaskState } from "../a2a/wire.js";
+import { A2ATaskState, isFailedTaskState } from "../a2a/wire.js";
 import { AgentError, ErrorCode, isOrchestrationError } from "../errors.js";
 import type { AgentStreamItem, InputRequiredState } from "./orchestration-manager.js";
 
@@ -21,6 +21,8 @@ export function streamItems(event: A2AStreamEvent): AgentStreamItem[] {
 
 const REPLY_STATES: ReadonlySet<string> = new Set([
   "TASK_STATE_COMPLETED",
+  // A declining agent's reason ("I found nothing about ...") is what it says to the user.
+  "TASK_STATE_REJECTED",
   "TASK_STATE_INPUT_REQUIRED",
   "TASK_STATE_AUTH_REQUIRED",
 ]);
@@ -51,12 +53,44 @@ export function* replyItems(event: A2AStreamEvent, agentId: string): Generator<A
   }
 }
 
-/** Why the agent's task failed, when `event` says it ended FAILED, REJECTED or CANCELED. */
+/**
+ * Why the agent's task failed, when `event` says it ended FAILED or CANCELED. REJECTED is not a
+ * failure but the agent's "no answer": see {@link declinedReason}.
+ */
 export function failedState(event: A2AStreamEvent): string | undefined {
   if (event.type !== "status" && event.type !== "task") return undefined;
-  if (!isFailedTaskState(event.state)) return undefined;
+  if (!isFailedTaskState(event.state) || event.state === DECLINED_STATE) return undefined;
   const text = event.type === "status" && event.text ? `: ${event.text}` : "";
   return `Agent task ended ${event.state.replace("TASK_STATE_", "").toLowerCase()}${text}`;
+}
+
+const DECLINED_STATE = A2ATaskState.REJECTED;
+
+/**
+ * The agent's reason, when `event` says its task ended REJECTED: the agent has no answer (`""` when
+ * it gave no reason). Undefined for any other event.
+ */
+export function declinedReason(event: A2AStreamEvent): string | undefined {
+  if ((event.type !== "status" && event.type !== "task") || event.state !== DECLINED_STATE) return undefined;
+  return event.type === "status" ? event.text : "";
+}
+
+/** The error a declining agent's call ends with (AGENT_DECLINED). */
+export function declinedError(agentId: string, reason: string): AgentError {
+  return new AgentError(ErrorCode.AGENT_DECLINED, reason.trim() || `Agent ${agentId} had no answer`, {
+    context: { agentId },
+  });
+}
+
+/**
+ * The A2A client's error for a task that ended REJECTED (the non-streaming path) as AGENT_DECLINED;
+ * any other error as it is.
+ */
+export function asDeclined(error: unknown, agentId: string): unknown {
+  if (!isOrchestrationError(error, ErrorCode.AGENT_TASK_FAILED)) return error;
+  if (error.context.state !== DECLINED_STATE) return error;
+  const detail = error.context.detail;
+  return declinedError(agentId, typeof detail === "string" ? detail : "");
 }
 
 /** A failure as a delegation result says it. */

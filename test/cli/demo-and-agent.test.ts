@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
-import { runDemo } from "../../src/demo/run-demo.js";
+import { outcomeLabel, runDemo } from "../../src/demo/run-demo.js";
 import { Database } from "../../src/storage/database.js";
 import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 
@@ -28,6 +28,7 @@ describe("the demo", () => {
     expect(result.ok).toBe(true);
     expect(result.steps.map((s) => s.name)).toEqual([
       "delegation",
+      "first success skips a non-answer",
       "handoff accepted",
       "messages routed to the specialist",
       "handoff completed from the stream",
@@ -38,6 +39,11 @@ describe("the demo", () => {
     expect(readFileSync(result.skillFile!, "utf8")).toContain("# Slack CPU Alerts");
     expect(transcript).toContain("↩ skill-creation-agent returned control (completed)");
     expect(transcript).toContain("Demo complete: every step did what it should.");
+    // The knowledge agent has nothing on rate limits: it declined, or was cancelled once research won.
+    expect(transcript).toMatch(/· knowledge-agent: \((declined|cancelled)\) in /);
+    expect(transcript).not.toContain("(failed");
+    expect(result.removedWorkDir).toBe(false);
+    expect(existsSync(workDir)).toBe(true);
     // The database really holds the thread afterwards.
     await using database = new Database(result.databaseUrl);
     const messages = await new SqlConversationRepository(database).getMessages({
@@ -46,6 +52,28 @@ describe("the demo", () => {
       limit: 100,
     });
     expect(messages.filter((m) => m.agentId === "skill-creation-agent")).toHaveLength(6);
+  });
+
+  it("removes the temp folder it made itself, whether it passed or failed", async () => {
+    const passed = await runDemo({ write: () => {} });
+    expect(passed.ok).toBe(true);
+    expect(passed.workDir).toContain("omniforge-demo-");
+    expect(passed.removedWorkDir).toBe(true);
+    expect(existsSync(passed.workDir)).toBe(false);
+    // A database the demo cannot use: the demo fails, and its temp folder still goes.
+    const blocker = join(tempDir(), "not-a-directory");
+    writeFileSync(blocker, "");
+    const failed = await runDemo({ databaseUrl: `sqlite:///${blocker}/x.db`, write: () => {} });
+    expect(failed.ok).toBe(false);
+    expect(failed.removedWorkDir).toBe(true);
+    expect(existsSync(failed.workDir)).toBe(false);
+  });
+
+  it("prints how each agent's call ended: ok, declined, cancelled (never 'failed') or failed with its code", () => {
+    expect(outcomeLabel({ success: true })).toBe("ok");
+    expect(outcomeLabel({ success: false, errorCode: "ABORTED" })).toBe("(cancelled)");
+    expect(outcomeLabel({ success: false, errorCode: "AGENT_DECLINED" })).toBe("(declined)");
+    expect(outcomeLabel({ success: false, errorCode: "AGENT_TIMEOUT" })).toBe("(failed: AGENT_TIMEOUT)");
   });
 
   it("omniforge demo exits 0 on success and 1 when a step fails", async () => {

@@ -39,6 +39,8 @@ export interface StreamedReply {
   text: string;
   data: Record<string, unknown>[];
   state: string | undefined;
+  /** The text of the last status message (a question, a decline's reason); "" when none had text. */
+  statusText: string;
   handoffReturn: HandoffReturnPayload | undefined;
 }
 
@@ -58,6 +60,7 @@ export async function streamTurn(
   const chunks: string[] = [];
   const data: Record<string, unknown>[] = [];
   let state: string | undefined;
+  let statusText = "";
   const omniforge = {
     tenantId: options.tenantId ?? TENANT,
     userId: options.userId ?? USER,
@@ -76,12 +79,20 @@ export async function streamTurn(
       data.push(...event.data);
     } else if (event.type === "status" || event.type === "task") {
       state = event.state;
+      if (event.type === "status" && event.text !== "") statusText = event.text;
     } else {
       if (event.text !== "") chunks.push(event.text);
       data.push(...event.data);
     }
   }
-  return { chunks, text: chunks.join(""), data, state, handoffReturn: findHandoffReturn(data) };
+  return {
+    chunks,
+    text: chunks.join(""),
+    data,
+    state,
+    statusText,
+    handoffReturn: findHandoffReturn(data),
+  };
 }
 
 /** Sends a handoffRequest exactly as HandoffManager does and returns the agent's answer. */

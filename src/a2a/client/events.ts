@@ -63,7 +63,14 @@ export function taskFailed(task: WireTask, text: string, ctx: WireErrorContext):
   return new AgentError(
     ErrorCode.AGENT_TASK_FAILED,
     `Agent ${ctx.agentId} task ${task.id} ended ${task.status.state}${detail ? `: ${detail.slice(0, 1_000)}` : ""}`,
-    { context: { agentId: ctx.agentId, taskId: task.id, state: task.status.state } },
+    {
+      context: {
+        agentId: ctx.agentId,
+        taskId: task.id,
+        state: task.status.state,
+        ...(detail ? { detail: detail.slice(0, 1_000) } : {}),
+      },
+    },
   );
 }
 

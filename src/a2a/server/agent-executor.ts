@@ -98,7 +98,8 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typ
 /**
  * AgentExecutor for agents built with serveAgent. Event sequence of a normal turn: task
  * (SUBMITTED) -> status WORKING -> artifact chunks (append after the first; an empty closing chunk
- * carries lastChunk) -> status COMPLETED (or FAILED with the error message, or CANCELED).
+ * carries lastChunk) -> status COMPLETED (or FAILED with the error message, REJECTED with the reason
+ * of a handler that called `ctx.decline`, or CANCELED).
  */
 export class OmniforgeAgentExecutor implements AgentExecutor {
   readonly #handlers: AgentHandlers;
@@ -308,7 +309,8 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
         // The closing chunk. A continued task whose turn said nothing still gets one (empty, not
         // appended): the reply artifact is the current turn's, never the previous turn's words.
         if (turn.reply.started || continuation.hadReply) turn.reply.flush(true);
-        if (turn.question === undefined) turn.settle(TaskState.TASK_STATE_COMPLETED);
+        if (turn.declined !== undefined) turn.settle(TaskState.TASK_STATE_REJECTED, turn.declined);
+        else if (turn.question === undefined) turn.settle(TaskState.TASK_STATE_COMPLETED);
         else turn.ask(turn.question, continuation.state);
       }
     } catch (error) {
@@ -356,6 +358,12 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
           throw new TypeError("ctx.askUser(question) needs a non-empty question");
         }
         turn.question = question;
+      },
+      decline: (reason) => {
+        if (typeof reason !== "string" || reason.trim() === "") {
+          throw new TypeError("ctx.decline(reason) needs a non-empty reason");
+        }
+        turn.declined = reason;
       },
       answerTo: continuation.answerTo,
       state: continuation.state,

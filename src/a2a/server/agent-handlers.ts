@@ -57,6 +57,14 @@ export interface AgentMessageContext {
    */
   askUser(question: string): void;
   /**
+   * Declines the message: the agent has no answer (nothing matched, out of its scope). When the
+   * handler returns, the turn ends `TASK_STATE_REJECTED` with `reason` as its status message — an
+   * honest "I found nothing" the user can read, which an orchestrator does not take as an answer
+   * (FIRST_SUCCESS moves on to the other agents; the delegation result is `AGENT_DECLINED`).
+   * Overrides `askUser`. Yield nothing before it: what was yielded would still be sent.
+   */
+  decline(reason: string): void;
+  /**
    * The question this message answers, when it continues a task whose previous turn asked
    * (`askUser`, or any agent's INPUT_REQUIRED turn); undefined for a new task.
    */

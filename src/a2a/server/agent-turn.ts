@@ -152,6 +152,8 @@ export class AgentTurn {
   returned = false;
   /** What the handler asked (`askUser`), when it did. */
   question: string | undefined;
+  /** Why the handler declined (`decline`), when it did: the turn ends REJECTED. */
+  declined: string | undefined;
   readonly #logger: Logger | undefined;
 
   constructor(config: AgentTurnConfig) {

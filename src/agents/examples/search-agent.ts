@@ -1,6 +1,7 @@
 /**
  * The serveAgent wiring shared by the knowledge and research agents: load a markdown corpus,
- * index it, and answer every message with the best passages, one chunk per passage.
+ * index it, and answer every message with the best passages, one chunk per passage — or, when
+ * nothing matches, decline it (task REJECTED) with an honest "I found nothing" and the topics it knows.
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -52,15 +53,24 @@ async function* answer(
     return;
   }
   const hits = index.search(question, { limit: maxPassages });
-  const chunks =
-    hits.length > 0
-      ? renderAnswer({ question, hits, style: definition.style, previousResults: ctx.previousResults })
-      : renderNoMatch({
-          question,
-          topics: index.topics,
-          style: definition.style,
-          previousResults: ctx.previousResults,
-        });
+  if (hits.length === 0) {
+    // "I found nothing" is no answer: the task ends REJECTED with it, so an orchestrator racing
+    // several agents (FIRST_SUCCESS) waits for one that has something.
+    const noMatch = renderNoMatch({
+      question,
+      topics: index.topics,
+      style: definition.style,
+      previousResults: ctx.previousResults,
+    });
+    ctx.decline(noMatch.join(""));
+    return;
+  }
+  const chunks = renderAnswer({
+    question,
+    hits,
+    style: definition.style,
+    previousResults: ctx.previousResults,
+  });
   for (const chunk of chunks) {
     if (ctx.signal.aborted) return;
     yield chunk;

@@ -11,6 +11,7 @@ import { OrchestrationManager } from "../../../src/orchestration/orchestration-m
 import { StreamRouter, type RouterEvent } from "../../../src/orchestration/stream-router.js";
 import { DelegationStrategy } from "../../../src/orchestration/types.js";
 import { Database } from "../../../src/storage/database.js";
+import { ErrorCode } from "../../../src/errors.js";
 import { TENANT, TempDirs, USER, questionCount } from "../../helpers/examples.js";
 import { LOOPBACK } from "../../helpers/network.js";
 
@@ -62,7 +63,7 @@ describe("example agents behind the real OmniForge managers", () => {
   const newThread = async (): Promise<string> =>
     (await repo.createConversation({ tenantId: TENANT, userId: USER })).id;
 
-  it("SEQUENTIAL delegation: the knowledge agent mentions what the research agent said", async () => {
+  it("SEQUENTIAL delegation: the knowledge agent, with nothing on it, declines and says what the research agent said", async () => {
     const threadId = await newThread();
     const results = await orchestrator.delegateToAgents({
       threadId,
@@ -72,14 +73,29 @@ describe("example agents behind the real OmniForge managers", () => {
       targetAgentCards: [research.card, knowledge.card],
       strategy: DelegationStrategy.SEQUENTIAL,
     });
-    expect(results.map((result) => [result.agentId, result.success])).toEqual([
-      ["research-agent", true],
-      ["knowledge-agent", true],
+    expect(results.map((result) => [result.agentId, result.success, result.errorCode])).toEqual([
+      ["research-agent", true, undefined],
+      ["knowledge-agent", false, ErrorCode.AGENT_DECLINED],
     ]);
     expect(results[0]?.response).toContain("bm25.md §");
-    expect(results[1]?.response).toMatch(
+    expect(results[1]?.error).toMatch(
       /^Earlier in this chain, research-agent said: "From the research notes/,
     );
+    expect(results[1]?.error).toContain("I found nothing about");
+  });
+
+  it('FIRST_SUCCESS: the knowledge agent\'s "I found nothing" does not win; the research agent does', async () => {
+    const threadId = await newThread();
+    const results = await orchestrator.delegateToAgents({
+      threadId,
+      tenantId: TENANT,
+      userId: USER,
+      message: "How does a token bucket rate limit work?",
+      targetAgentCards: [knowledge.card, research.card],
+      strategy: DelegationStrategy.FIRST_SUCCESS,
+    });
+    expect(results).toEqual([expect.objectContaining({ agentId: "research-agent", success: true })]);
+    expect(results[0]?.response).toContain("rate-limiting.md §");
   });
 
   it("routes a full skill workflow through StreamRouter and completes the handoff from the stream", async () => {

@@ -86,18 +86,37 @@ describe("knowledge and research agents", () => {
     expect(reply.text).toContain("cancels the others");
   });
 
-  it("says honestly when nothing matches, and suggests the topics it knows", async () => {
+  it("declines (task REJECTED) when nothing matches, saying so honestly with the topics it knows", async () => {
     for (const question of [
       "What will the weather be in Paris tomorrow?",
       "Give me a sourdough bread recipe",
     ]) {
       const reply = await ask(knowledge, question);
-      expect(reply.text).toContain("I found nothing about");
-      expect(reply.text).not.toContain("Source:");
-      expect(reply.text).toContain("Topics I can answer questions about:");
-      expect(reply.text).toContain("Handoffs and their states");
-      expect(reply.text).toContain("Tenants, threads and RBAC roles");
+      expect(reply.state).toBe("TASK_STATE_REJECTED");
+      // "I found nothing" is no answer: it is the decline's reason, not a reply artifact.
+      expect(reply.text).toBe("");
+      expect(reply.statusText).toContain("I found nothing about");
+      expect(reply.statusText).not.toContain("Source:");
+      expect(reply.statusText).toContain("Topics I can answer questions about:");
+      expect(reply.statusText).toContain("Handoffs and their states");
+      expect(reply.statusText).toContain("Tenants, threads and RBAC roles");
     }
+  });
+
+  it("a decline on the non-streaming path is the client's AGENT_TASK_FAILED with state REJECTED", async () => {
+    const threadId = randomUUID();
+    const error = await client
+      .sendMessage(research.card, {
+        text: "Give me a sourdough bread recipe",
+        contextId: threadId,
+        metadata: { omniforge: { tenantId: TENANT, userId: USER, threadId } },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OrchestrationError);
+    expect((error as OrchestrationError).context).toMatchObject({
+      state: "TASK_STATE_REJECTED",
+      detail: expect.stringContaining("I found nothing about"),
+    });
   });
 
   it("asks for a question when the message has none", async () => {
@@ -147,7 +166,7 @@ describe("knowledge and research agents", () => {
 
   it("the two agents are independent sources", async () => {
     const question = "How does a token bucket rate limit work?";
-    expect((await ask(knowledge, question)).text).toContain("I found nothing about");
+    expect((await ask(knowledge, question)).statusText).toContain("I found nothing about");
     expect((await ask(research, question)).text).toContain("rate-limiting.md § Token bucket");
     expect((await ask(research, "What are the handoff states in HandoffManager?")).text).not.toContain(
       "handoffs.md",

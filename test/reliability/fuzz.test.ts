@@ -43,6 +43,8 @@ const AGENT_FAILURES: ReadonlySet<string> = new Set([
   ErrorCode.AGENT_PROTOCOL_ERROR,
   ErrorCode.AGENT_TASK_FAILED,
   ErrorCode.AGENT_RESPONSE_TOO_LARGE,
+  // A task ending REJECTED is the agent declining (no answer), in a delegation's results.
+  ErrorCode.AGENT_DECLINED,
 ]);
 const EVENT_TYPES = new Set(["task", "status", "message", "artifact"]);
 const CALL_TIMEOUT_MS = 5_000;

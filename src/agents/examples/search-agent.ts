@@ -15,7 +15,13 @@ import {
 } from "../../a2a/server/serve-agent.js";
 import { DEFAULT_MAX_PASSAGES } from "./defaults.js";
 import { exampleAgentConfigShape, type ExampleAgentConfig } from "./example-agent.js";
-import { PassageIndex, renderAnswer, renderNoMatch, type AnswerStyle } from "./document-search.js";
+import {
+  PassageIndex,
+  renderAnswer,
+  renderNoMatch,
+  type AnswerStyle,
+  type SearchHit,
+} from "./document-search.js";
 
 /** Options of a document search agent ({@link startKnowledgeAgent}, {@link startResearchAgent}). */
 export interface SearchAgentConfig extends ExampleAgentConfig {
@@ -42,6 +48,24 @@ const searchAgentConfigSchema = z.object({
   maxPassages: z.number().int().min(1).max(10).optional(),
 });
 
+/** Indexes a search agent's corpus, as the agent does when it starts. */
+export function loadCorpusIndex(docsDir: string | URL): Promise<PassageIndex> {
+  return PassageIndex.fromDirectory({ dir: docsDir });
+}
+
+/**
+ * The passages a search agent cites for `question`, best first: exactly what its answer quotes
+ * (empty when it would decline). The agents, the retrieval evaluation (`scripts/eval-retrieval.ts`)
+ * and anything that wants the same passages as context call this one function.
+ */
+export function retrievePassages(
+  index: PassageIndex,
+  question: string,
+  options: { maxPassages?: number } = {},
+): SearchHit[] {
+  return index.search(question, { limit: options.maxPassages ?? DEFAULT_MAX_PASSAGES });
+}
+
 async function* answer(
   ctx: AgentMessageContext,
   options: { index: PassageIndex; definition: SearchAgentDefinition; maxPassages: number },
@@ -52,7 +76,7 @@ async function* answer(
     yield `Ask me a question about ${definition.style.corpusName}, for example: "${definition.exampleQuestion}"`;
     return;
   }
-  const hits = index.search(question, { limit: maxPassages });
+  const hits = retrievePassages(index, question, { maxPassages });
   if (hits.length === 0) {
     // "I found nothing" is no answer: the task ends REJECTED with it, so an orchestrator racing
     // several agents (FIRST_SUCCESS) waits for one that has something.
@@ -85,7 +109,7 @@ export async function startSearchAgent(options: {
   const { definition } = options;
   const config = parseConfig(searchAgentConfigSchema, options.config ?? {}, "config");
   const docsDir = config.docsDir ?? definition.defaultDocsDir;
-  const index = await PassageIndex.fromDirectory({ dir: docsDir });
+  const index = await loadCorpusIndex(docsDir);
   const maxPassages = config.maxPassages ?? DEFAULT_MAX_PASSAGES;
   const logger = config.logger;
   logger?.info(

@@ -18,6 +18,7 @@ export const OmniforgeDataKey = {
   HANDOFF_ACCEPT: "handoffAccept",
   HANDOFF_RETURN: "handoffReturn",
   HANDOFF_CANCEL: "handoffCancel",
+  HANDOFF_SUGGEST: "handoffSuggest",
   PREVIOUS_RESULTS: "previousResults",
 } as const;
 export type OmniforgeDataKey = (typeof OmniforgeDataKey)[keyof typeof OmniforgeDataKey];
@@ -69,6 +70,18 @@ export const handoffCancelSchema = z.object({
 });
 export type HandoffCancelPayload = z.infer<typeof handoffCancelSchema>;
 
+/**
+ * `{ handoffSuggest: {...} }`: an agent answering on the orchestrator path asks that the thread be
+ * handed to another agent of the tenant. A request, not a command: the router checks the target
+ * against the tenant's directory, the user's right to start handoffs and its loop limits first.
+ */
+export const handoffSuggestSchema = z.object({
+  targetAgentId: id,
+  contextSummary: text(100_000),
+  reason: text(10_000),
+});
+export type HandoffSuggestPayload = z.infer<typeof handoffSuggestSchema>;
+
 /** One earlier agent's answer, passed down a sequential delegation chain. */
 export const previousResultSchema = z.object({
   agentId: id,
@@ -97,6 +110,7 @@ export const handoffData = {
   accept: (payload: HandoffAcceptPayload): DataObject => ({ [OmniforgeDataKey.HANDOFF_ACCEPT]: payload }),
   return: (payload: HandoffReturnPayload): DataObject => ({ [OmniforgeDataKey.HANDOFF_RETURN]: payload }),
   cancel: (payload: HandoffCancelPayload): DataObject => ({ [OmniforgeDataKey.HANDOFF_CANCEL]: payload }),
+  suggest: (payload: HandoffSuggestPayload): DataObject => ({ [OmniforgeDataKey.HANDOFF_SUGGEST]: payload }),
   previousResults: (results: readonly PreviousResult[]): DataObject => ({
     [OmniforgeDataKey.PREVIOUS_RESULTS]: results,
   }),
@@ -135,6 +149,11 @@ export function findHandoffReturn(data: readonly unknown[]): HandoffReturnPayloa
 /** Finds the first `handoffCancel` payload (see {@link findHandoffRequest} for the contract). */
 export function findHandoffCancel(data: readonly unknown[]): HandoffCancelPayload | undefined {
   return findAndParse(data, OmniforgeDataKey.HANDOFF_CANCEL, handoffCancelSchema);
+}
+
+/** Finds the first `handoffSuggest` payload (see {@link findHandoffRequest} for the contract). */
+export function findHandoffSuggest(data: readonly unknown[]): HandoffSuggestPayload | undefined {
+  return findAndParse(data, OmniforgeDataKey.HANDOFF_SUGGEST, handoffSuggestSchema);
 }
 
 /** Finds the `previousResults` list (see {@link findHandoffRequest} for the contract). */

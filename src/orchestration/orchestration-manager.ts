@@ -75,6 +75,11 @@ export interface DelegateOptions {
    */
   maxTotalReplyBytes?: number;
   signal?: AbortSignal;
+  /**
+   * Told every agent call the delegation made, in input order, when it ends: a FIRST_SUCCESS race's
+   * cancelled losers too, which its result leaves out (the turn timeline records them).
+   */
+  onAttempts?: (attempts: readonly DelegationResult[]) => void;
 }
 
 /**
@@ -98,7 +103,7 @@ export type InputRequiredState = "TASK_STATE_INPUT_REQUIRED" | "TASK_STATE_AUTH_
 
 export interface StreamAgentOptions extends Omit<
   DelegateOptions,
-  "targetAgentCards" | "strategy" | "maxConcurrency" | "maxTotalReplyBytes"
+  "targetAgentCards" | "strategy" | "maxConcurrency" | "maxTotalReplyBytes" | "onAttempts"
 > {
   agentCard: AgentCard;
   /** Extra message metadata / extensions / data parts (the handoff turn uses these). */
@@ -201,6 +206,7 @@ export class OrchestrationManager {
           { kind: AgentCallKind.DELEGATION, delegationId, strategy: request.strategy },
           log,
         );
+        options.onAttempts?.(run.attempted());
         const succeeded = results.filter((r) => r.success).length;
         span.setAttribute("omniforge.succeeded", succeeded);
         log.info(

@@ -28,6 +28,7 @@ import { relayReply, type Relay, type Turn } from "./router-relay.js";
 import { RouterReplies } from "./router-replies.js";
 import { storesOf } from "./stores.js";
 import { ThreadManager } from "./thread-manager.js";
+import { TurnRecorder, TurnTrigger, type TurnLog, type TurnTimelineStore } from "./turn-timeline.js";
 import { DelegationStrategy } from "./types.js";
 
 export { ORCHESTRATOR_AGENT_ID, type RouterEvent } from "./router-events.js";
@@ -61,6 +62,12 @@ export interface StreamRouterConfig {
    * continues them. Default: the repository's database (SQL repositories); none otherwise.
    */
   openTasks?: OpenTaskStore;
+  /**
+   * Where each turn's timeline goes (route, agent calls, timings, outcomes — never message text),
+   * written once per turn at its end, a failed or abandoned one too. Default: none, nothing recorded.
+   * `SqlConversationRepository#turnTimelineStore()` gives the SQL one.
+   */
+  timeline?: TurnTimelineStore;
 }
 
 export interface RouteMessageOptions {
@@ -95,6 +102,7 @@ export class StreamRouter {
   readonly #timeoutMs: number;
   readonly #replies: RouterReplies;
   readonly #openTasks: RouterOpenTasks;
+  readonly #recorder: TurnRecorder | undefined;
 
   constructor(config: StreamRouterConfig) {
     if (!config?.handoffManager)
@@ -114,6 +122,7 @@ export class StreamRouter {
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_ROUTE_TIMEOUT_MS;
     this.#replies = new RouterReplies(repo);
     this.#openTasks = new RouterOpenTasks(config.openTasks ?? storesOf(repo)?.openTaskStore());
+    this.#recorder = config.timeline ? new TurnRecorder({ store: config.timeline }) : undefined;
   }
 
   /**
@@ -150,6 +159,22 @@ export class StreamRouter {
    * with a note; a reply whose specialist already returned control is read to its end first.
    */
   async *routeEvents(options: RouteMessageOptions): AsyncGenerator<RouterEvent, void, undefined> {
+    const log = this.#recorder?.begin(TurnTrigger.MESSAGE);
+    if (!log) return yield* this.#turnEvents(options, undefined);
+    let ended = false;
+    try {
+      for await (const event of this.#turnEvents(options, log)) {
+        log.observe(event);
+        yield event;
+      }
+      ended = true;
+    } finally {
+      if (!ended) log.abandoned();
+      await log.finish();
+    }
+  }
+
+  async *#turnEvents(options: RouteMessageOptions, log: TurnLog | undefined): AsyncGenerator<RouterEvent> {
     const turn = linkSignals(options.signal);
     // Set once the turn ran to its end: then nothing upstream is left to abort (and no abort
     // reason, an Error with a stack, needs building on the hot path).
@@ -161,6 +186,7 @@ export class StreamRouter {
         this.#threads.requireThread(input),
         this.#handoffs.getActiveHandoff(input),
       ]);
+      log?.bind(input);
       const isExit =
         session !== null &&
         this.#exitWords.matches(input.message) &&
@@ -174,7 +200,7 @@ export class StreamRouter {
       } else if (session) {
         yield* this.#routeToSpecialist(input, session, { turn, stored });
       } else {
-        yield* this.#routeToOrchestrator(input, { turn, stored });
+        yield* this.#routeToOrchestrator(input, { turn, stored, log });
       }
       settled = true;
     } catch (error) {
@@ -246,6 +272,7 @@ export class StreamRouter {
       strategy: this.#strategy,
       timeoutMs: this.#timeoutMs,
       signal: state.turn.signal,
+      ...(state.log ? { onAttempts: state.log.attempts(this.#strategy) } : {}),
     });
     await state.stored;
     yield { type: "delegation", results };
@@ -324,6 +351,8 @@ export class StreamRouter {
 interface TurnState {
   turn: Turn;
   stored: Promise<void>;
+  /** The turn's timeline, when one is recorded. */
+  log?: TurnLog;
 }
 
 function defaultAgentsResolver(value: StreamRouterConfig["defaultAgents"]): DefaultAgentsResolver {

@@ -165,6 +165,29 @@ export interface A2ATasksTable {
   protocol_version: string | null;
 }
 
+/** One event of a thread's turn (migration 0005): ids, kinds, timings, outcomes, codes — never text. */
+export interface TurnEventsTable {
+  tenant_id: string;
+  thread_id: string;
+  turn_id: string;
+  /** The event's place in its turn, from 0. */
+  seq: number;
+  /** What started the turn: message | delegation | handoff_start | handoff_cancel | handoff_complete */
+  turn_trigger: string;
+  turn_started_at: string;
+  turn_duration_ms: number | null;
+  kind: string;
+  /** Milliseconds from the turn's start. */
+  at_ms: number;
+  agent_id: string | null;
+  duration_ms: number | null;
+  /** success | failure | cancelled */
+  outcome: string | null;
+  error_code: string | null;
+  /** JSON object, or null. */
+  detail: string | null;
+}
+
 export interface OmniForgeSchema {
   conversations: ConversationsTable;
   messages: MessagesTable;
@@ -177,4 +200,5 @@ export interface OmniForgeSchema {
   tenant_agents: TenantAgentsTable;
   open_tasks: OpenTasksTable;
   a2a_tasks: A2ATasksTable;
+  turn_events: TurnEventsTable;
 }

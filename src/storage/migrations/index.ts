@@ -3,6 +3,7 @@
  */
 import { sql, type Kysely, type Migration } from "kysely";
 import type { StorageBackend } from "../storage-backend.js";
+import { turnTimeline } from "./0005-turn-timeline.js";
 
 type MigrationFactory = (backend: StorageBackend) => Migration;
 
@@ -332,4 +333,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: Migratio
   ["0002_tenant_agents", tenantAgents],
   ["0003_sealed_tenants", sealedTenants],
   ["0004_open_tasks", openTasks],
+  ["0005_turn_timeline", turnTimeline],
 ];

@@ -7,6 +7,7 @@ import type { ConversationsTable, MessagesTable } from "../schema.js";
 import { SqlAgentCallAudit } from "./sql-agent-call-audit.js";
 import { SqlHandoffStore } from "./sql-handoff-store.js";
 import { SqlOpenTaskStore } from "./sql-open-task-store.js";
+import { SqlTurnTimelineStore } from "./sql-turn-timeline-store.js";
 import { parseJsonObject, timestamp } from "./sql-values.js";
 import type { OrchestrationStores } from "../../orchestration/stores.js";
 import {
@@ -105,6 +106,11 @@ export class SqlConversationRepository implements ConversationRepository, Orches
   /** Tasks agents left waiting for input, in this repository's database. */
   openTaskStore(): SqlOpenTaskStore {
     return new SqlOpenTaskStore(this.database);
+  }
+
+  /** The turn timeline in this repository's database (hand it to `StreamRouter`'s `timeline`). */
+  turnTimelineStore(): SqlTurnTimelineStore {
+    return new SqlTurnTimelineStore(this.database);
   }
 
   async createConversation(input: CreateConversationOptions): Promise<Conversation> {

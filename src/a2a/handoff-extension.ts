@@ -77,8 +77,8 @@ export type HandoffCancelPayload = z.infer<typeof handoffCancelSchema>;
  */
 export const handoffSuggestSchema = z.object({
   targetAgentId: id,
-  contextSummary: text(100_000),
-  reason: text(10_000),
+  contextSummary: text(20_000),
+  reason: z.string().min(1, "must not be empty").max(500, "must be at most 500 characters"),
 });
 export type HandoffSuggestPayload = z.infer<typeof handoffSuggestSchema>;
 

@@ -252,7 +252,7 @@ export class A2AClient implements AsyncDisposable {
   async #resolved(card: AgentCard, method: string, options: A2ACallOptions): Promise<ResolvedAgent> {
     const scope = this.#begin(card, method, options);
     try {
-      return (await this.#agents.get(card, scope, options.tenantId)).agent;
+      return (await this.#agents.get(card, scope, options.tenantId, options.refreshCard === true)).agent;
     } catch (error) {
       throw this.#mapError(scope, error, card);
     } finally {

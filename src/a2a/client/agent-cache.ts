@@ -73,15 +73,19 @@ export class AgentCache {
     this.#config = config;
   }
 
-  /** The resolved agent for `card` (cached per tenant, agent, endpoint, preference and credentials). */
+  /**
+   * The resolved agent for `card` (cached per tenant, agent, endpoint, preference and credentials);
+   * `refresh`: read afresh (a fetch already in flight is shared), then cached.
+   */
   async get(
     card: AgentCard,
     scope: CallScope,
     tenantId: string | undefined,
+    refresh = false,
   ): Promise<{ key: string; agent: ResolvedAgent }> {
     const endpoint = endpointOf(card);
     const key = cacheKey(card, endpoint, tenantId);
-    const hit = this.#agents.get(key);
+    const hit = refresh ? undefined : this.#agents.get(key);
     if (hit !== undefined && hit.expiresAt > Date.now()) {
       // Most recently used goes last.
       this.#agents.delete(key);

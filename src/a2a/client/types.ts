@@ -79,6 +79,11 @@ export interface A2ACallOptions {
   tenantId?: string;
   /** A byte allowance this call's reply draws on together with others' (e.g. one delegation's). */
   replyBudget?: ReplyBudget;
+  /**
+   * Card reads (`getAgentCard`, `describeAgent`): read the agent's card afresh rather than from the
+   * cache (which the fresh card then replaces) — a health check must reach the agent.
+   */
+  refreshCard?: boolean;
 }
 
 /** A message to send to an agent: text and/or data parts plus the A2A envelope fields. */

@@ -156,12 +156,14 @@ const GATEWAY = [
 const EXAMPLES = [
   "EXAMPLE_AGENTS",
   "KNOWLEDGE_DOCS_DIR",
+  "LLM_AGENT_ID",
   "RESEARCH_DOCS_DIR",
   "SKILL_CREATION_AGENT_ID",
   "SkillPhase",
   "SkillQuestion",
   "runDemo",
   "startKnowledgeAgent",
+  "startLlmAgent",
   "startResearchAgent",
   "startSkillCreationAgent",
 ];

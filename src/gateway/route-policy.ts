@@ -51,6 +51,7 @@ export const OPERATION_POLICIES = Object.freeze({
   me: AccessPolicies.read,
   readyz: AccessPolicies.public,
   console: AccessPolicies.public,
+  consoleAsset: AccessPolicies.public,
   openapi: AccessPolicies.public,
   createThread: AccessPolicies.chat,
   listThreads: AccessPolicies.read,

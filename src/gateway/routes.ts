@@ -38,6 +38,7 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
     health.healthz,
     health.readyz,
     meta.console,
+    meta.consoleAsset,
     meta.openapi,
     meta.me,
     threads.createThread,

@@ -18,6 +18,7 @@ const EXPECTED_OPERATIONS = [
   ["get", "/healthz"],
   ["get", "/readyz"],
   ["get", "/"],
+  ["get", "/console/{asset}"],
   ["get", "/openapi.json"],
   ["get", "/v1/me"],
   ["post", "/v1/threads"],
@@ -37,7 +38,7 @@ const EXPECTED_OPERATIONS = [
   ["delete", "/v1/agents/{agentId}"],
   ["get", "/v1/audit/agent-calls"],
 ] as const;
-const PUBLIC = new Set(["/healthz", "/readyz", "/", "/openapi.json"]);
+const PUBLIC = new Set(["/healthz", "/readyz", "/", "/console/{asset}", "/openapi.json"]);
 
 describe("OpenAPI document", () => {
   let database: Database;

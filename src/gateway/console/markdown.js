@@ -1,0 +1,51 @@
+// @ts-check
+/**
+ * Agent replies as Markdown: parsed by marked, then sanitized by DOMPurify into a DOM fragment
+ * (never assigned as an HTML string). Links open in a new tab with rel="noopener noreferrer" and
+ * only http(s), mailto and in-page targets survive; images only as inline `data:image/` URLs (the
+ * CSP allows no other host); style attributes are dropped (the CSP would refuse them anyway).
+ */
+import { Marked } from "./marked.js";
+import DOMPurify from "./purify.js";
+
+const marked = new Marked({ gfm: true, breaks: true, async: false });
+
+const SAFE_LINK = /^(?:https?:|mailto:|#)/i;
+
+const INLINE_IMAGE = /^data:image\/(?:png|gif|jpeg|webp);/i;
+
+DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "IMG") {
+    // Before the node joins this document (where an <img> starts loading at once).
+    if (!INLINE_IMAGE.test(node.getAttribute("src") ?? "")) node.removeAttribute("src");
+    return;
+  }
+  if (node.tagName !== "A") return;
+  const href = node.getAttribute("href") ?? "";
+  if (!SAFE_LINK.test(href.trim())) node.removeAttribute("href");
+  node.setAttribute("target", "_blank");
+  node.setAttribute("rel", "noopener noreferrer");
+});
+
+const PURIFY_OPTIONS = {
+  FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "svg", "math"],
+  FORBID_ATTR: ["style", "srcset", "class", "id"],
+  ALLOW_DATA_ATTR: false,
+  RETURN_DOM_FRAGMENT: /** @type {const} */ (true),
+};
+
+/**
+ * `text` as sanitized HTML nodes.
+ * @param {string} text
+ * @returns {DocumentFragment}
+ */
+export function renderMarkdown(text) {
+  const html = /** @type {string} */ (marked.parse(text));
+  const fragment = DOMPurify.sanitize(html, PURIFY_OPTIONS);
+  for (const image of fragment.querySelectorAll("img")) {
+    if (image.hasAttribute("src")) continue;
+    const alt = image.getAttribute("alt");
+    image.replaceWith(alt ? `[image: ${alt}]` : "");
+  }
+  return fragment;
+}

@@ -301,6 +301,16 @@ export const meSchema = z
   })
   .meta({ id: "Me", description: "Who the API key speaks for." });
 
+/** One agent the selector ranked (routing). */
+export const routeCandidateSchema = z
+  .object({
+    agentId: z.string(),
+    score: z.number().meta({ description: "0..1" }),
+    skillId: z.string().optional(),
+    reason: z.string(),
+  })
+  .meta({ id: "RouteCandidate" });
+
 /** A router event as JSON (and, without `type`, as SSE data). */
 export const routerEventSchema = z
   .discriminatedUnion("type", [
@@ -310,6 +320,10 @@ export const routerEventSchema = z
       agentId: z.string(),
       agentIds: z.array(z.string()),
       handoffId: z.string().optional(),
+      candidates: z.array(routeCandidateSchema).optional().meta({
+        description: "With routing on: the agents the selector ranked, best first.",
+      }),
+      reason: z.string().optional().meta({ description: "With routing on: why these agents answer." }),
     }),
     z.object({ type: z.literal("chunk"), agentId: z.string(), text: z.string() }),
     z.object({
@@ -326,6 +340,24 @@ export const routerEventSchema = z
       agentId: z.string(),
       reason: z.string(),
     }),
+    z
+      .object({
+        type: z.literal("handoff_started"),
+        handoffId: z.string(),
+        agentId: z.string(),
+        sourceAgentId: z.string(),
+        reason: z.string(),
+      })
+      .meta({ description: "An agent asked for a transfer (handoffSuggest); agentId took the thread." }),
+    z
+      .object({
+        type: z.literal("handoff_rejected"),
+        agentId: z.string(),
+        sourceAgentId: z.string(),
+        reason: z.string(),
+        rejectionReason: z.string(),
+      })
+      .meta({ description: "An agent asked for a transfer; agentId refused it." }),
     z.object({ type: z.literal("delegation"), results: z.array(delegationResultSchema) }),
     z
       .object({

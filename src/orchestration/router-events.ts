@@ -1,6 +1,7 @@
 /** What the stream router yields, and how a failed turn becomes its `error` event. */
 import { ErrorCode, OrchestrationError, isOrchestrationError } from "../errors.js";
 import type { DelegationResult, InputRequiredState } from "./orchestration-manager.js";
+import type { RouteCandidate } from "./router-routing.js";
 import type { CompletionStatus } from "./types.js";
 
 /** The orchestrator's own id in events and stored replies. */
@@ -14,6 +15,10 @@ export type RouterEvent =
       agentId: string;
       agentIds: string[];
       handoffId?: string;
+      /** With routing: the selector's candidates, best first. */
+      candidates?: RouteCandidate[];
+      /** With routing: why these agents answer (or why the fallback applied). */
+      reason?: string;
     }
   | { type: "chunk"; agentId: string; text: string }
   | {
@@ -25,6 +30,16 @@ export type RouterEvent =
       artifactsCreated: string[];
     }
   | { type: "handoff_cancelled"; handoffId: string; agentId: string; reason: string }
+  /** An agent asked for a transfer (`handoffSuggest`) and `agentId` accepted the handoff. */
+  | { type: "handoff_started"; handoffId: string; agentId: string; sourceAgentId: string; reason: string }
+  /** An agent asked for a transfer and `agentId` refused it: the thread stays with the orchestrator. */
+  | {
+      type: "handoff_rejected";
+      agentId: string;
+      sourceAgentId: string;
+      reason: string;
+      rejectionReason: string;
+    }
   | { type: "delegation"; results: DelegationResult[] }
   | {
       type: "input_required";

@@ -189,6 +189,8 @@ export interface ConsoleGateway {
 /** Starts a gateway (fresh SQLite file) that knows `agents` (their cards). */
 export async function startConsoleGateway(options: {
   agents: ReadonlyArray<{ card: RecordingAgent["card"] }>;
+  /** The agents that answer messages (default: every general agent). */
+  defaultAgentIds?: string[];
 }): Promise<ConsoleGateway> {
   const database = new Database(`sqlite:///${tempSqlitePath()}`);
   await database.initialize();
@@ -197,6 +199,7 @@ export async function startConsoleGateway(options: {
     database,
     a2aClient: client,
     agents: options.agents.map((agent) => agent.card),
+    ...(options.defaultAgentIds ? { defaultAgentIds: options.defaultAgentIds } : {}),
     port: 0,
   });
   const alice = await createRoleKeys({ database, tenantId: "acme", userId: "alice" });

@@ -213,6 +213,14 @@ function handleFrame({ type, data }, ensureBubble) {
       "system",
       `${agentId} returned control (${str(data.completionStatus)})${summary ? `: ${summary}` : ""}`,
     );
+  } else if (type === "handoff_started") {
+    setHolder({ kind: "handoff", agentId: agentId ?? "" });
+    appendMessage(
+      "system",
+      `${str(data.sourceAgentId)} handed the thread to ${agentId}: ${str(data.reason)}`,
+    );
+  } else if (type === "handoff_rejected") {
+    appendMessage("system", `${agentId} declined the handoff: ${str(data.rejectionReason)}`);
   } else if (type === "handoff_cancelled") {
     setHolder({ kind: "orchestrator", agentId: "orchestrator" });
     appendMessage("system", `Handoff to ${agentId} cancelled`);

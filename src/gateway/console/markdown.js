@@ -1,14 +1,29 @@
 // @ts-check
 /**
  * Agent replies as Markdown: parsed by marked, then sanitized by DOMPurify into a DOM fragment
- * (never assigned as an HTML string). Links open in a new tab with rel="noopener noreferrer" and
+ * (never assigned as an HTML string). HTML written in a reply is shown as the text it is, not
+ * parsed: a reply is Markdown, and markup in it is what an injected instruction would use. Links open in a new tab with rel="noopener noreferrer" and
  * only http(s), mailto and in-page targets survive; images only as inline `data:image/` URLs (the
  * CSP allows no other host); style attributes are dropped (the CSP would refuse them anyway).
  */
 import { Marked } from "./marked.js";
 import DOMPurify from "./purify.js";
 
-const marked = new Marked({ gfm: true, breaks: true, async: false });
+/** @type {Record<string, string>} */
+const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** @param {string} text */
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (char) => ENTITIES[char] ?? char);
+}
+
+const marked = new Marked({
+  gfm: true,
+  breaks: true,
+  async: false,
+  // Raw HTML (blocks and inline tags) comes out escaped: visible, inert.
+  renderer: { html: ({ text, block }) => (block ? `<p>${escapeHtml(text)}</p>` : escapeHtml(text)) },
+});
 
 const SAFE_LINK = /^(?:https?:|mailto:|#)/i;
 

@@ -1,0 +1,140 @@
+/**
+ * The console's layout under load, at 1280x800 and 1920x1080: 30 threads, a thread with 30+
+ * timeline turns and 60 messages, 30 delegation result rows. In every tab, every visible control
+ * (button, input, select, textarea) can be scrolled into view inside its own panel, lies wholly
+ * inside the viewport and its scroll containers, and is not covered by anything. Screenshots of
+ * each size are written to test-output/console/.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAgent, type RecordingAgent } from "../../helpers/agents.js";
+import {
+  clippedControls,
+  launchBrowser,
+  openConsole,
+  screenshot,
+  signIn,
+  skipBrowser,
+  startConsoleGateway,
+  type ConsoleGateway,
+} from "../../helpers/browser.js";
+import { startTestAgents, type TestAgents } from "../../helpers/gateway.js";
+
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 1920, height: 1080 },
+] as const;
+const TABS = ["timeline", "delegate", "agents", "handoff"] as const;
+
+describe.skipIf(skipBrowser)("console layout", () => {
+  let browser: Browser;
+  let agents: TestAgents;
+  let decliner: RecordingAgent;
+  let gateway: ConsoleGateway;
+  let busyThread: string;
+
+  async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${gateway.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${gateway.alice.operator}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  beforeAll(async () => {
+    agents = await startTestAgents();
+    decliner = await startAgent({
+      id: "decliner-agent",
+      // eslint-disable-next-line require-yield
+      async *handle(ctx) {
+        ctx.decline("Nothing matches");
+      },
+    });
+    gateway = await startConsoleGateway({
+      agents: [agents.knowledge, agents.research, decliner, agents.skill],
+      defaultAgentIds: ["knowledge-agent"],
+    });
+    browser = await launchBrowser();
+    // 30 threads (some with long titles); the newest gets 30 message turns and 10 delegations.
+    for (let index = 0; index < 30; index++) {
+      const title =
+        index % 7 === 3
+          ? `A very long thread title about escalation policies, paging rotations and on-call handovers #${index}`
+          : `Thread ${index + 1}`;
+      const thread = await api<{ id: string }>("POST", "/v1/threads", { title });
+      busyThread = thread.id;
+    }
+    for (let index = 0; index < 30; index++) {
+      await api("POST", `/v1/threads/${busyThread}/messages`, {
+        message: `Question ${index + 1}: how do alerts reach the on-call engineer when the primary pager is down?`,
+      });
+    }
+    for (let index = 0; index < 10; index++) {
+      await api("POST", `/v1/threads/${busyThread}/delegations`, {
+        message: `Delegated question ${index + 1}`,
+        agentIds: ["knowledge-agent", "research-agent", "decliner-agent"],
+        strategy: "parallel",
+      });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+    await Promise.all([agents?.close(), decliner?.close()]);
+  });
+
+  /** Runs 10 three-agent delegations from the panel: 30 result rows. */
+  async function fillDelegations(page: Page): Promise<void> {
+    await page.getByTestId("tab-delegate").click();
+    for (const box of await page.getByTestId("delegate-agents").locator("input").all()) {
+      await box.setChecked(
+        ["knowledge-agent", "research-agent", "decliner-agent"].includes(await box.inputValue()),
+      );
+    }
+    for (let run = 1; run <= 10; run++) {
+      await page.getByTestId("delegate-message").fill(`Panel question ${run}`);
+      await page.getByTestId("delegate-run").click();
+      await expect.poll(() => page.locator("#delegate-results .run").count()).toBe(run);
+    }
+    expect(await page.locator("#delegate-results .result").count()).toBe(30);
+  }
+
+  for (const size of SIZES) {
+    it(`holds at ${size.width}x${size.height} with 30 threads, 40 turns and 30 delegation rows: no control clipped or covered`, async () => {
+      const { page, problems, close } = await openConsole(browser, gateway.url, size);
+      try {
+        await signIn(page, gateway.alice.operator);
+        await expect.poll(() => page.locator("button.thread").count()).toBe(30);
+        await page.locator(`button.thread[data-thread-id="${busyThread}"]`).click();
+        await expect.poll(() => page.locator(".msg").count()).toBeGreaterThanOrEqual(60);
+        await expect.poll(() => page.locator("#timeline .turn").count()).toBeGreaterThanOrEqual(40);
+        await fillDelegations(page);
+
+        const name = `layout-${size.width}x${size.height}`;
+        for (const tab of TABS) {
+          await page.getByTestId(`tab-${tab}`).click();
+          if (tab === "agents") await page.locator(".agent-card").first().waitFor();
+          expect(await clippedControls(page), `${name} ${tab}`).toEqual([]);
+          // Back at the top of every panel for the picture.
+          await page.evaluate(() => {
+            for (const node of document.querySelectorAll(".scroll")) node.scrollTop = 0;
+          });
+          await screenshot(page, `${name}-${tab}`);
+        }
+        // The page itself never scrolls: each panel scrolls on its own.
+        expect(await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight)).toBe(
+          true,
+        );
+        // Renaming opens a form in the header; it fits too.
+        await page.getByTestId("rename").click();
+        expect(await clippedControls(page), `${name} rename`).toEqual([]);
+        await page.getByTestId("rename-cancel").click();
+        expect(problems).toEqual([]);
+      } finally {
+        await close();
+      }
+    }, 120_000);
+  }
+});

@@ -163,6 +163,13 @@ export {
   type RouterEvent,
 } from "./orchestration/stream-router.js";
 export {
+  SkillRouter,
+  type SkillRouterConfig,
+  type SkillRouterCalibration,
+} from "./orchestration/skill-router/skill-router.js";
+export type { LlmSelectorConfig } from "./orchestration/skill-router/llm-selector.js";
+export type { FieldWeights as SkillFieldWeights } from "./orchestration/skill-router/skill-index.js";
+export {
   AgentCallKind,
   AgentCallOutcome,
   type AgentCallAudit,

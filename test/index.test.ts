@@ -88,6 +88,7 @@ const ROOT = [
   "SECRET_KEY_FILE_ENV",
   "SanitizerCategory",
   "SecretKeyring",
+  "SkillRouter",
   "SqlAgentCallAudit",
   "SqlAgentDirectory",
   "SqlConversationRepository",

@@ -22,3 +22,8 @@ export const READINESS_TIMEOUT_MS = 2_000;
 export const DEFAULT_HANDOFF_SOURCE_AGENT_ID = "orchestrator";
 /** The reason recorded when a handoff is cancelled without one. */
 export const DEFAULT_CANCEL_REASON = "Cancelled through the gateway";
+/** Turns a timeline request returns when it names no limit, and the most it may ask for. */
+export const DEFAULT_TIMELINE_TURNS = 20;
+export const MAX_TIMELINE_TURNS = 100;
+/** How long an agent health check waits for the agent's card. */
+export const AGENT_HEALTH_TIMEOUT_MS = 5_000;

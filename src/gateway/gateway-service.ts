@@ -23,7 +23,8 @@ import { HandoffManager, type HandoffAcceptance } from "../orchestration/handoff
 import { OrchestrationManager, type DelegationResult } from "../orchestration/orchestration-manager.js";
 import { StreamRouter, type RouterEvent } from "../orchestration/stream-router.js";
 import type { ThreadManager } from "../orchestration/thread-manager.js";
-import type { CompletionStatus, DelegationStrategy } from "../orchestration/types.js";
+import { TurnTrigger } from "../orchestration/turn-timeline.js";
+import { DelegationStrategy, type CompletionStatus } from "../orchestration/types.js";
 import type { ApiKeyPrincipal } from "../security/api-keys.js";
 import { Permission, checkPermission } from "../security/rbac.js";
 import { SecretKeyring } from "../security/secret-keyring.js";
@@ -31,6 +32,7 @@ import type { Database } from "../storage/database.js";
 import { SqlAgentCallAudit } from "../storage/sql/sql-agent-call-audit.js";
 import { SqlAgentDirectory, type AgentDirectoryEntry } from "../storage/sql/sql-agent-directory.js";
 import { registrationCard } from "./agent-registry.js";
+import { ConsoleService } from "./console-service.js";
 import { DefaultAgents } from "./default-agents.js";
 import {
   DEFAULT_CANCEL_REASON,
@@ -96,6 +98,8 @@ export class GatewayService {
   readonly threads: ThreadManager;
   /** The tenants' agents: static ones from the configuration and registered ones from the database. */
   readonly directory: SqlAgentDirectory;
+  /** Rename, turn timeline, one agent and its health; records the gateway's own turns. */
+  readonly consoleApi: ConsoleService;
   readonly #client: A2AClient;
   readonly #audit: SqlAgentCallAudit;
   readonly #defaults: DefaultAgents;
@@ -137,6 +141,12 @@ export class GatewayService {
     });
     this.threads = this.handoffs.threads;
     this.#defaults = new DefaultAgents({ directory: this.directory, ids: config.defaultAgentIds });
+    this.consoleApi = new ConsoleService({
+      gateway: this,
+      a2aClient: config.a2aClient,
+      defaults: this.#defaults,
+      logger,
+    });
     // One router for every request; who answers a thread no handoff holds is looked up per turn,
     // and only then (a thread in a handoff needs no default agent).
     this.router = new StreamRouter({
@@ -144,6 +154,7 @@ export class GatewayService {
       orchestrationManager: this.orchestrator,
       conversationRepo: this.conversationRepo,
       defaultAgents: ({ tenantId }) => this.#defaults.forTenant(tenantId),
+      timeline: this.consoleApi.turns.store,
     });
   }
 
@@ -282,16 +293,20 @@ export class GatewayService {
       seen.add(agentId);
     }
     const cards = await this.directory.resolve(principal.tenantId, options.agentIds, "agentIds");
-    const results = await this.orchestrator.delegateToAgents({
-      threadId: thread.id,
-      tenantId: principal.tenantId,
-      userId: principal.userId,
-      message: options.message,
-      targetAgentCards: cards,
-      ...(options.strategy !== undefined ? { strategy: options.strategy } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const ref = { tenantId: principal.tenantId, threadId: thread.id };
+    const strategy = options.strategy ?? DelegationStrategy.PARALLEL;
+    const results = await this.consoleApi.recordDelegation(ref, strategy, (onAttempts) =>
+      this.orchestrator.delegateToAgents({
+        ...ref,
+        userId: principal.userId,
+        message: options.message,
+        targetAgentCards: cards,
+        strategy,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onAttempts,
+      }),
+    );
     return { results, synthesis: this.orchestrator.synthesizeResponses(results) };
   }
 
@@ -345,16 +360,19 @@ export class GatewayService {
     const { principal } = options;
     authorize(principal, "startHandoff");
     const thread = await this.#thread(options, "write");
-    return this.handoffs.initiateHandoff({
-      threadId: thread.id,
-      tenantId: principal.tenantId,
-      userId: principal.userId,
-      sourceAgentId: options.sourceAgentId ?? DEFAULT_HANDOFF_SOURCE_AGENT_ID,
-      targetAgentId: options.targetAgentId,
-      contextSummary: options.contextSummary,
-      handoffReason: options.handoffReason,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const sourceAgentId = options.sourceAgentId ?? DEFAULT_HANDOFF_SOURCE_AGENT_ID;
+    const ref = { tenantId: principal.tenantId, threadId: thread.id };
+    return this.consoleApi.recordHandoffStart(ref, { ...options, sourceAgentId }, () =>
+      this.handoffs.initiateHandoff({
+        ...ref,
+        userId: principal.userId,
+        sourceAgentId,
+        targetAgentId: options.targetAgentId,
+        contextSummary: options.contextSummary,
+        handoffReason: options.handoffReason,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+    );
   }
 
   /** The thread's active handoff, or `{ active: null }`. */
@@ -370,12 +388,14 @@ export class GatewayService {
     const { principal } = options;
     authorize(principal, "cancelHandoff");
     const thread = await this.#thread(options, "supervise");
-    const session = await this.handoffs.cancelHandoff({
-      threadId: thread.id,
-      tenantId: principal.tenantId,
-      userId: principal.userId,
-      reason: options.reason ?? DEFAULT_CANCEL_REASON,
-    });
+    const ref = { threadId: thread.id, tenantId: principal.tenantId };
+    const session = await this.consoleApi.recordHandoffEnd(ref, TurnTrigger.HANDOFF_CANCEL, () =>
+      this.handoffs.cancelHandoff({
+        ...ref,
+        userId: principal.userId,
+        reason: options.reason ?? DEFAULT_CANCEL_REASON,
+      }),
+    );
     return handoffSessionView(session);
   }
 
@@ -395,17 +415,17 @@ export class GatewayService {
     if (!session) {
       throw new HandoffError(ErrorCode.NO_ACTIVE_HANDOFF, "Thread has no active handoff", { context: ref });
     }
-    const done = await this.handoffs.completeHandoff({
+    const handoffReturn = {
       ...ref,
-      handoffReturn: {
-        ...ref,
-        sourceAgentId: session.targetAgentId,
-        targetAgentId: session.sourceAgentId,
-        completionStatus: options.completionStatus,
-        ...(options.resultSummary !== undefined ? { resultSummary: options.resultSummary } : {}),
-        ...(options.artifactsCreated !== undefined ? { artifactsCreated: options.artifactsCreated } : {}),
-      },
-    });
+      sourceAgentId: session.targetAgentId,
+      targetAgentId: session.sourceAgentId,
+      completionStatus: options.completionStatus,
+      ...(options.resultSummary !== undefined ? { resultSummary: options.resultSummary } : {}),
+      ...(options.artifactsCreated !== undefined ? { artifactsCreated: options.artifactsCreated } : {}),
+    };
+    const done = await this.consoleApi.recordHandoffEnd(ref, TurnTrigger.HANDOFF_COMPLETE, () =>
+      this.handoffs.completeHandoff({ ...ref, handoffReturn }),
+    );
     return handoffSessionView(done);
   }
 

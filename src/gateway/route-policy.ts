@@ -56,6 +56,8 @@ export const OPERATION_POLICIES = Object.freeze({
   createThread: AccessPolicies.chat,
   listThreads: AccessPolicies.read,
   getThread: AccessPolicies.read,
+  renameThread: AccessPolicies.chat,
+  getTimeline: AccessPolicies.read,
   listMessages: AccessPolicies.read,
   postMessage: AccessPolicies.chat,
   delegate: AccessPolicies.delegate,
@@ -66,6 +68,8 @@ export const OPERATION_POLICIES = Object.freeze({
   completeHandoff: AccessPolicies.handoffCancel,
   listHandoffs: AccessPolicies.read,
   listAgents: AccessPolicies.read,
+  getAgent: AccessPolicies.read,
+  getAgentHealth: AccessPolicies.read,
   registerAgent: AccessPolicies.agentsWrite,
   removeAgent: AccessPolicies.agentsWrite,
   listAgentCalls: AccessPolicies.auditRead,
@@ -76,7 +80,7 @@ export const OPERATION_POLICIES = Object.freeze({
  * of access, applied the same way on every route:
  * - `read` (thread, messages, agent calls, handoff state): every thread of the tenant, except for
  *   `end_user`, who reaches only their own (another user's thread answers 404, like a missing one);
- * - `write` (post a message, delegate, start a handoff — speaking in the thread): the thread's owner
+ * - `write` (post a message, delegate, start a handoff, rename — speaking in the thread): the thread's owner
  *   only; a role that can read the thread but does not own it gets 403;
  * - `supervise` (cancel or complete a handoff — `handoff:cancel`): every thread of the tenant.
  */

@@ -13,6 +13,7 @@ import { healthRoutes } from "./routes/health-routes.js";
 import { messageRoutes } from "./routes/message-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
 import { threadRoutes } from "./routes/thread-routes.js";
+import { timelineRoutes } from "./routes/timeline-routes.js";
 
 /** What the route table needs. */
 export interface GatewayRoutesConfig {
@@ -29,6 +30,7 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
   const health = healthRoutes(service);
   const meta = metaRoutes(service, config.openApiDocument);
   const threads = threadRoutes(service);
+  const timeline = timelineRoutes(service);
   const messages = messageRoutes(service, config.heartbeatMs);
   const delegations = delegationRoutes(service);
   const handoffs = handoffRoutes(service);
@@ -44,6 +46,8 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
     threads.createThread,
     threads.listThreads,
     threads.getThread,
+    threads.renameThread,
+    timeline.getTimeline,
     messages.listMessages,
     messages.postMessage,
     delegations.delegate,
@@ -54,6 +58,8 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
     handoffs.completeHandoff,
     handoffs.listHandoffs,
     agents.listAgents,
+    agents.getAgent,
+    agents.getAgentHealth,
     agents.registerAgent,
     audit.listAgentCalls,
     agents.removeAgent,

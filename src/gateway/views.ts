@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { Conversation, Message } from "../conversation/models.js";
 import type { AgentCallRecord } from "../orchestration/agent-call-audit.js";
 import type { HandoffSession } from "../orchestration/handoff-store.js";
+import type { TurnRecord } from "../orchestration/turn-timeline.js";
 import { ORCHESTRATOR_AGENT_ID, type RouterEvent } from "../orchestration/stream-router.js";
 import type { ApiKeyPrincipal } from "../security/api-keys.js";
 import { withoutCredentials } from "../a2a/agent-credentials.js";
@@ -14,11 +15,14 @@ import { toHttpFailure } from "./http-errors.js";
 import { allowedOperations, readsEveryThread } from "./route-policy.js";
 import type {
   agentCallRecordSchema,
+  agentHealthSchema,
   agentViewSchema,
   handoffSessionViewSchema,
   messageViewSchema,
   routerEventSchema,
+  threadDetailSchema,
   threadViewSchema,
+  turnSchema,
 } from "./schemas.js";
 
 /** A thread in API responses. */
@@ -166,4 +170,22 @@ export function threadHolderView(session: HandoffSession | null): ThreadHolder {
         since: session.startedAt.toISOString(),
       }
     : { kind: "orchestrator", agentId: ORCHESTRATOR_AGENT_ID };
+}
+
+/** `GET /v1/threads/:threadId` (and a rename's answer). */
+export type ThreadDetailView = z.output<typeof threadDetailSchema>;
+/** One turn of a thread's timeline. */
+export type TurnView = z.output<typeof turnSchema>;
+/** An agent health check. */
+export type AgentHealthView = z.output<typeof agentHealthSchema>;
+
+/** A recorded turn as a {@link TurnView} (the tenant and thread are the request's). */
+export function turnView(turn: TurnRecord): TurnView {
+  return {
+    turnId: turn.turnId,
+    trigger: turn.trigger,
+    startedAt: turn.startedAt.toISOString(),
+    durationMs: turn.durationMs,
+    events: turn.events.map((event) => ({ ...event })),
+  };
 }

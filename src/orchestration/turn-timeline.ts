@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { ErrorCode } from "../errors.js";
+import { ErrorCode, isOrchestrationError } from "../errors.js";
 import { defaultLogger, errorCodeOf, type Logger } from "../observability.js";
 import { AgentCallOutcome, outcomeOf } from "./agent-call-audit.js";
 import type { DelegationResult } from "./orchestration-manager.js";
@@ -160,7 +160,7 @@ export class TurnLog {
 
   /** Records the turn's failure: an `error` event (ABORTED is `cancelled`), ending any streamed call. */
   failed(error: unknown, agentId?: string): void {
-    this.#end(errorCodeOf(error), agentId);
+    this.#end(errorCodeOf(error), agentId ?? (isOrchestrationError(error) ? error.agentId : undefined));
   }
 
   /**
@@ -252,7 +252,29 @@ export class TurnLog {
       case "error":
         this.#end(event.code, event.agentId);
         return;
+      default:
+        this.#transfer(event);
     }
+  }
+
+  /**
+   * A transfer an agent asked for (`handoffSuggest`), as the router reports it: `handoff_started`
+   * when the target accepted, `handoff_rejected` when it refused (its reasons are text: not kept).
+   */
+  #transfer(event: { type: string }): void {
+    if (event.type !== "handoff_started" && event.type !== "handoff_rejected") return;
+    const { agentId, handoffId, sourceAgentId } = event as Record<string, unknown>;
+    const accepted = event.type === "handoff_started";
+    this.add(TurnEventKind.HANDOFF_STARTED, {
+      ...(typeof agentId === "string" ? { agentId } : {}),
+      outcome: accepted ? AgentCallOutcome.SUCCESS : AgentCallOutcome.FAILURE,
+      detail: {
+        ...(typeof handoffId === "string" ? { handoffId } : {}),
+        accepted,
+        ...(typeof sourceAgentId === "string" ? { sourceAgentId } : {}),
+        by: "transfer",
+      },
+    });
   }
 
   /** The reader went away before the turn ended: recorded as cancelled (ABORTED). */

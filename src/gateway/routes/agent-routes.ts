@@ -1,7 +1,8 @@
-/** The tenant's agents: list, register, remove. */
+/** The tenant's agents: list, read one, check its health, register, remove. */
 import type { GatewayService } from "../gateway-service.js";
 import { defineRoute, presentFields } from "../route.js";
 import {
+  agentHealthSchema,
   agentListSchema,
   agentParamsSchema,
   agentViewSchema,
@@ -21,6 +22,32 @@ export function agentRoutes(service: GatewayService) {
       response: { status: 200, description: "A page of agents", schema: agentListSchema },
       errors: [400],
       handle: async ({ principal, query }) => service.listAgents({ principal, ...presentFields(query) }),
+    }),
+    getAgent: defineRoute({
+      method: "GET",
+      url: "/v1/agents/:agentId",
+      operation: "getAgent",
+      tag: "agents",
+      summary: "One of the tenant's agents (static or registered), without credentials",
+      params: agentParamsSchema,
+      response: { status: 200, description: "The agent", schema: agentViewSchema },
+      errors: [400, 404],
+      handle: async ({ principal, params }) =>
+        service.consoleApi.getAgent({ principal, agentId: params.agentId }),
+    }),
+    getAgentHealth: defineRoute({
+      method: "GET",
+      url: "/v1/agents/:agentId/health",
+      operation: "getAgentHealth",
+      tag: "agents",
+      summary:
+        "Whether the agent answers: its A2A card read afresh (network policy applies, 5 s at most), " +
+        "the protocol and binding calls use",
+      params: agentParamsSchema,
+      response: { status: 200, description: "The agent's health", schema: agentHealthSchema },
+      errors: [400, 404],
+      handle: async ({ principal, params, signal }) =>
+        service.consoleApi.agentHealth({ principal, agentId: params.agentId, signal }),
     }),
     registerAgent: defineRoute({
       method: "POST",

@@ -1,9 +1,10 @@
-/** Threads: create, list, read. */
+/** Threads: create, list, read, rename. */
 import type { GatewayService } from "../gateway-service.js";
 import { defineRoute, presentFields } from "../route.js";
 import {
   createThreadBodySchema,
   listThreadsQuerySchema,
+  renameThreadBodySchema,
   threadDetailSchema,
   threadListSchema,
   threadParamsSchema,
@@ -48,6 +49,19 @@ export function threadRoutes(service: GatewayService) {
       response: { status: 200, description: "The thread", schema: threadDetailSchema },
       errors: [400, 404],
       handle: async ({ principal, params }) => service.getThread({ principal, threadId: params.threadId }),
+    }),
+    renameThread: defineRoute({
+      method: "PATCH",
+      url: THREAD,
+      operation: "renameThread",
+      tag: "threads",
+      summary: "Rename a thread the caller owns; answers like getThread",
+      params: threadParamsSchema,
+      body: renameThreadBodySchema,
+      response: { status: 200, description: "The renamed thread", schema: threadDetailSchema },
+      errors: [400, 404],
+      handle: async ({ principal, params, body }) =>
+        service.consoleApi.renameThread({ principal, threadId: params.threadId, title: body.title }),
     }),
   };
 }

@@ -14,6 +14,9 @@ import { Database } from "../../src/storage/database.js";
 import { SqlAgentCallAudit } from "../../src/storage/sql/sql-agent-call-audit.js";
 import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { SqlHandoffStore } from "../../src/storage/sql/sql-handoff-store.js";
+import { SqlTurnTimelineStore } from "../../src/storage/sql/sql-turn-timeline-store.js";
+import type { TurnRecord } from "../../src/orchestration/turn-timeline.js";
+import { databaseTargets, openDatabase } from "../helpers/databases.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 const STORE_METHODS = new Set<PropertyKey>(["handoffStore", "agentCallAudit", "openTaskStore"]);
@@ -80,3 +83,84 @@ describe("orchestration stores", () => {
     }
   });
 });
+
+for (const target of databaseTargets()) {
+  describe.skipIf(!target.available)(`turn timeline store [${target.name}]`, () => {
+    const turn = (
+      thread: { tenantId: string; threadId: string },
+      index: number,
+      events: TurnRecord["events"] = [{ kind: "done", atMs: 1 }],
+    ): TurnRecord => ({
+      ...thread,
+      turnId: `00000000-0000-4000-8000-00000000000${index}`,
+      trigger: "message",
+      startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index)),
+      durationMs: 10 + index,
+      events,
+    });
+
+    it("keeps each turn whole, returns the newest `limit` oldest first, and one tenant never sees another's", async () => {
+      await using database = await openDatabase(target);
+      const conversations = new SqlConversationRepository(database);
+      const store = conversations.turnTimelineStore();
+      expect(store).toBeInstanceOf(SqlTurnTimelineStore);
+      const mine = await conversations.createConversation({ tenantId: "acme", userId: "alice" });
+      const a = { tenantId: "acme", threadId: mine.id };
+      for (let i = 1; i <= 4; i++) {
+        await store.record(
+          turn(a, i, [
+            {
+              kind: "route",
+              atMs: 0.5,
+              agentId: "knowledge-agent",
+              detail: { target: "orchestrator", agentIds: ["knowledge-agent"] },
+            },
+            {
+              kind: "agent_call",
+              atMs: 0.5,
+              agentId: "knowledge-agent",
+              durationMs: 20.25,
+              outcome: "failure",
+              errorCode: "AGENT_TIMEOUT",
+            },
+            { kind: "error", atMs: 21, errorCode: "AGENT_TIMEOUT", outcome: "failure" },
+          ]),
+        );
+      }
+      // The same thread id under another tenant (ids are the caller's to pick in the library).
+      await store.record(turn({ tenantId: "globex", threadId: mine.id }, 9));
+
+      const newest = await store.list({ ...a, limit: 2 });
+      expect(newest.map((t) => t.turnId)).toEqual([turn(a, 3).turnId, turn(a, 4).turnId]);
+      expect(newest[1]).toEqual({
+        ...a,
+        turnId: turn(a, 4).turnId,
+        trigger: "message",
+        startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 4)),
+        durationMs: 14,
+        events: [
+          {
+            kind: "route",
+            atMs: 0.5,
+            agentId: "knowledge-agent",
+            detail: { target: "orchestrator", agentIds: ["knowledge-agent"] },
+          },
+          {
+            kind: "agent_call",
+            atMs: 0.5,
+            agentId: "knowledge-agent",
+            durationMs: 20.25,
+            outcome: "failure",
+            errorCode: "AGENT_TIMEOUT",
+          },
+          { kind: "error", atMs: 21, errorCode: "AGENT_TIMEOUT", outcome: "failure" },
+        ],
+      });
+      expect(await store.list(a)).toHaveLength(4);
+      expect((await store.list({ tenantId: "globex", threadId: mine.id })).map((t) => t.turnId)).toEqual([
+        turn(a, 9).turnId,
+      ]);
+      expect(await store.list({ tenantId: "initech", threadId: mine.id })).toEqual([]);
+    });
+  });
+}

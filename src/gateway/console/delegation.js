@@ -31,7 +31,9 @@ export function renderDelegateAgents() {
     box_.type = "checkbox";
     box_.value = agent.card.identity.id;
     box_.name = "delegate-agent";
-    label.append(box_, el("span", null, agent.card.identity.name), el("code", null, agent.card.identity.id));
+    label.append(box_, el("span", null, agent.card.identity.name));
+    if (agent.card.identity.name !== agent.card.identity.id)
+      label.append(el("code", null, agent.card.identity.id));
     box.append(label);
   }
   if (!s || s.agents.length === 0) box.append(el("p", "hint", "This tenant has no agents."));

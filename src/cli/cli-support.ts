@@ -17,9 +17,16 @@ export function packageVersion(): string {
   return version;
 }
 
+/** What a run of the CLI reads and writes: tests pass their own, the binary passes the process's. */
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The environment variables settings are read from. Default: `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Where `omniforge.config.json` is looked for and a relative `--config` path starts. Default: `process.cwd()`. */
+  cwd?: string;
+  /** Whether standard output is a terminal: logs are then pretty by default. Default: false. */
+  isTTY?: boolean;
 }
 
 /** A command failed with a message already explained to the user. */

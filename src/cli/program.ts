@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { isOrchestrationError } from "../errors.js";
 import { CliFailure, packageVersion, type CliIo } from "./cli-support.js";
 import { addAgentCommand } from "./commands/agent.js";
+import { addConfigCommand } from "./commands/config.js";
 import { addDemoCommand } from "./commands/demo.js";
 import { addKeysCommand } from "./commands/keys.js";
 import { addMigrateCommand } from "./commands/migrate.js";
@@ -18,6 +19,7 @@ export { DEFAULT_DATABASE_URL, waitForShutdown, type CliIo } from "./cli-support
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  isTTY: process.stdout.isTTY === true,
 };
 
 export function createProgram(io: CliIo = processIo): Command {
@@ -33,6 +35,7 @@ export function createProgram(io: CliIo = processIo): Command {
     addDemoCommand,
     addAgentCommand,
     addServeCommand,
+    addConfigCommand,
     addKeysCommand,
     addSecretsCommand,
     addThreadsCommand,

@@ -33,7 +33,10 @@ describe("omniforge migrate", () => {
   it("fails with a clear message and exit code 1 on a bad URL", async () => {
     const { io, err } = capture();
     expect(await runCli(["migrate", "--db", "mysql://x/y"], io)).toBe(1);
-    expect(err()).toContain('CONFIGURATION_ERROR: Unsupported database URL scheme "mysql"');
+    expect(err()).toBe(
+      'omniforge: invalid configuration: --db: unsupported scheme "mysql"; ' +
+        "must be a database URL: sqlite:///file.db, sqlite::memory:, postgres://user:pass@host/db\n",
+    );
   });
 
   it("runs as a real process through the bin entry", async () => {

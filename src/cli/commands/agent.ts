@@ -1,20 +1,33 @@
 /** `omniforge agent <name>`: run one example agent until interrupted. */
 import type { Command } from "commander";
-import { parsePort, waitForShutdown, type CliIo } from "../cli-support.js";
-import { EXAMPLE_AGENT_NAMES, startExampleAgent } from "../example-agents.js";
+import { waitForShutdown, type CliIo } from "../cli-support.js";
+import { addSettingOptions, commandConfig } from "../config/config-options.js";
+import { AGENT_SETTINGS } from "../config/settings.js";
+import { RUNNABLE_AGENT_NAMES, startExampleAgent } from "../example-agents.js";
+import { llmSettings } from "../llm-settings.js";
 
 export function addAgentCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command("agent <name>")
-    .description(`Run one example agent until interrupted (${EXAMPLE_AGENT_NAMES.join(", ")})`)
-    .option("--port <n>", "port (0 = any free port)", parsePort, 0)
-    .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--dir <path>", "skill-creation: where skill files and state go", ".omniforge")
-    .action(async (name: string, options: { port: number; host: string; dir: string }) => {
-      const agent = await startExampleAgent(name, options);
+    .description(
+      `Run one example agent until interrupted (${RUNNABLE_AGENT_NAMES.join(", ")}); ` +
+        "llm needs OMNIFORGE_LLM_BASE_URL and OMNIFORGE_LLM_MODEL. Port default: 0 (any free port).",
+    );
+  addSettingOptions(command, AGENT_SETTINGS).action(
+    async (name: string, _options: unknown, self: Command) => {
+      // An agent beside a gateway takes any free port unless told otherwise.
+      const { values } = commandConfig(self, AGENT_SETTINGS, io, { port: 0 });
+      const llm = llmSettings(values);
+      const agent = await startExampleAgent(name, {
+        port: values.port!,
+        host: values.host!,
+        dir: values.dir!,
+        ...(llm ? { llm } : {}),
+      });
       io.stdout(`${agent.card.identity.name} (${agent.card.identity.id}) listening on ${agent.url}\n`);
       io.stdout(`A2A card: ${agent.url}/.well-known/agent-card.json — Ctrl+C to stop\n`);
       await waitForShutdown();
       await agent.close();
-    });
+    },
+  );
 }

@@ -2,21 +2,20 @@
 import type { Command } from "commander";
 import { ApiKeyService } from "../../security/api-keys.js";
 import { Role } from "../../security/rbac.js";
-import { CliFailure, DEFAULT_DATABASE_URL, withDatabase, type CliIo } from "../cli-support.js";
+import { CliFailure, withDatabase, type CliIo } from "../cli-support.js";
+import { commandDatabaseUrl, databaseCommand } from "../config/config-options.js";
 import { formatTable } from "../table.js";
 
 export function addKeysCommand(program: Command, io: CliIo): void {
   const keys = program.command("keys").description("Manage gateway API keys (stored hashed)");
-  keys
-    .command("create")
+  databaseCommand(keys, "create")
     .description("Create an API key; it is printed once and only its hash is stored")
     .requiredOption("--tenant <id>", "tenant the key acts for")
     .requiredOption("--user <id>", "user the key acts as")
     .requiredOption("--role <role>", `role: ${Object.values(Role).join(", ")}`)
     .option("--name <name>", "a label for listings", "cli")
-    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
-    .action(async (options: { tenant: string; user: string; role: string; name: string; db: string }) => {
-      await withDatabase(options.db, async (database) => {
+    .action(async (options: { tenant: string; user: string; role: string; name: string }, self: Command) => {
+      await withDatabase(commandDatabaseUrl(self, io), async (database) => {
         const created = await new ApiKeyService(database).create({
           tenantId: options.tenant,
           userId: options.user,
@@ -28,13 +27,11 @@ export function addKeysCommand(program: Command, io: CliIo): void {
         );
       });
     });
-  keys
-    .command("list")
+  databaseCommand(keys, "list")
     .description("List a tenant's API keys (never the secrets)")
     .requiredOption("--tenant <id>", "tenant id")
-    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
-    .action(async (options: { tenant: string; db: string }) => {
-      await withDatabase(options.db, async (database) => {
+    .action(async (options: { tenant: string }, self: Command) => {
+      await withDatabase(commandDatabaseUrl(self, io), async (database) => {
         const list = await new ApiKeyService(database).list({ tenantId: options.tenant });
         if (list.length === 0) {
           io.stdout(`No API keys for tenant ${options.tenant}.\n`);
@@ -51,13 +48,11 @@ export function addKeysCommand(program: Command, io: CliIo): void {
         io.stdout(formatTable(["ID", "PREFIX", "ROLE", "USER", "NAME", "STATUS"], rows));
       });
     });
-  keys
-    .command("revoke <keyId>")
+  databaseCommand(keys, "revoke <keyId>")
     .description("Revoke an API key")
     .requiredOption("--tenant <id>", "tenant id")
-    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
-    .action(async (keyId: string, options: { tenant: string; db: string }) => {
-      await withDatabase(options.db, async (database) => {
+    .action(async (keyId: string, options: { tenant: string }, self: Command) => {
+      await withDatabase(commandDatabaseUrl(self, io), async (database) => {
         const revoked = await new ApiKeyService(database).revoke({ id: keyId, tenantId: options.tenant });
         if (!revoked) throw new CliFailure(`no active key ${keyId} in tenant ${options.tenant}`);
         io.stdout(`Revoked ${keyId}.\n`);

@@ -1,19 +1,14 @@
 /** `omniforge migrate`: create or upgrade the tables. */
 import type { Command } from "commander";
 import { Database } from "../../storage/database.js";
-import { DEFAULT_DATABASE_URL, type CliIo } from "../cli-support.js";
+import type { CliIo } from "../cli-support.js";
+import { commandDatabaseUrl, databaseCommand } from "../config/config-options.js";
 
 export function addMigrateCommand(program: Command, io: CliIo): void {
-  program
-    .command("migrate")
+  databaseCommand(program, "migrate")
     .description("Create or upgrade the OmniForge tables in a database (idempotent)")
-    .option(
-      "--db <url>",
-      "database URL: sqlite:///file.db, sqlite::memory:, postgres://...",
-      DEFAULT_DATABASE_URL,
-    )
-    .action(async (options: { db: string }) => {
-      const database = new Database(options.db);
+    .action(async (_options: unknown, self: Command) => {
+      const database = new Database(commandDatabaseUrl(self, io));
       try {
         await database.initialize();
         const applied = await database.appliedMigrations();

@@ -3,7 +3,12 @@ import type { Command } from "commander";
 import { SqlHandoffStore } from "../../storage/sql/sql-handoff-store.js";
 import { SecretKeyring } from "../../security/secret-keyring.js";
 import { SqlAgentDirectory } from "../../storage/sql/sql-agent-directory.js";
-import { CliFailure, DEFAULT_DATABASE_URL, withDatabase, type CliIo } from "../cli-support.js";
+import { CliFailure, withDatabase, type CliIo } from "../cli-support.js";
+import { addSettingOptions, commandConfig } from "../config/config-options.js";
+import type { SettingKey } from "../config/settings.js";
+import { configuredKeyring, secretKeySettings } from "../secrets.js";
+
+const ROTATE_SETTINGS: readonly SettingKey[] = ["databaseUrl", "secretKey", "secretKeyFile"];
 
 export function addSecretsCommand(program: Command, io: CliIo): void {
   const secrets = program
@@ -15,25 +20,25 @@ export function addSecretsCommand(program: Command, io: CliIo): void {
     .action(() => {
       io.stdout(`${SecretKeyring.generateKey()}\n`);
     });
-  secrets
+  const rotate = secrets
     .command("rotate")
     .description(
       "Re-encrypt every stored credential with the current key: set OMNIFORGE_SECRET_KEY to 'new,old' first",
-    )
-    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
-    .action(async (options: { db: string }) => {
-      const keyring = SecretKeyring.fromEnvironment();
-      if (!keyring) {
-        throw new CliFailure(
-          "no key configured: set OMNIFORGE_SECRET_KEY (newest key first) or OMNIFORGE_SECRET_KEY_FILE",
-        );
-      }
-      await withDatabase(options.db, async (database) => {
-        const agents = await new SqlAgentDirectory({ database, secrets: keyring }).sealCredentials();
-        const sessions = await new SqlHandoffStore(database).resealCredentials(keyring);
-        io.stdout(
-          `Re-encrypted with key ${keyring.currentKeyId}: ${agents} registered agent(s), ${sessions} handoff session(s).\n`,
-        );
-      });
+    );
+  addSettingOptions(rotate, ROTATE_SETTINGS).action(async (_options: unknown, self: Command) => {
+    const loaded = commandConfig(self, ROTATE_SETTINGS, io);
+    const keyring = configuredKeyring(secretKeySettings(loaded));
+    if (!keyring) {
+      throw new CliFailure(
+        "no key configured: set OMNIFORGE_SECRET_KEY (newest key first) or OMNIFORGE_SECRET_KEY_FILE",
+      );
+    }
+    await withDatabase(loaded.values.databaseUrl!, async (database) => {
+      const agents = await new SqlAgentDirectory({ database, secrets: keyring }).sealCredentials();
+      const sessions = await new SqlHandoffStore(database).resealCredentials(keyring);
+      io.stdout(
+        `Re-encrypted with key ${keyring.currentKeyId}: ${agents} registered agent(s), ${sessions} handoff session(s).\n`,
+      );
     });
+  });
 }

@@ -1,100 +1,92 @@
 /** `omniforge serve`: the HTTP gateway, with the example agents by default. */
 import type { Command } from "commander";
-import { pino } from "pino";
+import type { Logger } from "pino";
 import { A2AClient } from "../../a2a/client/a2a-client.js";
 import type { AgentCard } from "../../a2a/agent-card.js";
 import type { ServedAgent } from "../../a2a/server/serve-agent.js";
 import { discoverAgent, startGateway } from "../../gateway/index.js";
 import { NetworkPolicy, allowEntryFor } from "../../security/network-policy.js";
 import { Database } from "../../storage/database.js";
-import {
-  DEFAULT_DATABASE_URL,
-  parsePort,
-  parsePositiveInt,
-  waitForShutdown,
-  type CliIo,
-} from "../cli-support.js";
+import { CliFailure, waitForShutdown, type CliIo } from "../cli-support.js";
+import { addSettingOptions, commandConfig } from "../config/config-options.js";
+import { describeSource, type LoadedConfig } from "../config/load-config.js";
+import { maskDatabaseUrl } from "../config/mask.js";
+import { SERVE_SETTINGS } from "../config/settings.js";
 import { EXAMPLE_AGENT_NAMES, startExampleAgent } from "../example-agents.js";
-import { loadSecretKeyring } from "../secrets.js";
-
-interface ServeOptions {
-  db: string;
-  port: number;
-  host: string;
-  examples: boolean;
-  agent?: string[];
-  dir: string;
-  logLevel: string;
-  allowNetwork?: string[];
-  rateLimit: number;
-  rateWindow: number;
-}
+import { llmSettings } from "../llm-settings.js";
+import { createCliLogger } from "../logger.js";
+import { loadSecretKeyring, secretKeySettings } from "../secrets.js";
 
 export function addServeCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command("serve")
-    .description("Run the HTTP gateway (REST + SSE + web console), with the example agents by default")
-    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
-    .option("--port <n>", "port (0 = any free port)", parsePort, 8080)
-    .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .option("--no-examples", "do not start the bundled example agents")
-    .option("--agent <url...>", "discover and add the A2A agent at this base URL (repeatable)")
-    .option("--dir <path>", "where the example skill agent writes skills and state", ".omniforge")
-    .option("--log-level <level>", "pino log level (silent, error, warn, info, debug)", "info")
-    .option(
-      "--allow-network <entry...>",
-      "also let agents be reached here although private: a CIDR, address[:port], host[:port], *.domain, " +
-        "or loopback|private|link-local|cgnat|unique-local (env OMNIFORGE_ALLOWED_NETWORKS, comma-separated)",
-    )
-    .option(
-      "--rate-limit <max>",
-      "requests per API key per window, shared by every replica",
-      parsePositiveInt,
-      120,
-    )
-    .option("--rate-window <ms>", "the rate limit window in milliseconds", parsePositiveInt, 60_000)
-    .action((options: ServeOptions) => serve(options, io));
+    .description(
+      "Run the HTTP gateway (REST + SSE + web console), with the example agents by default. " +
+        "Every option may also come from an environment variable or a config file (see `omniforge config`).",
+    );
+  addSettingOptions(command, SERVE_SETTINGS).action((_options: unknown, self: Command) =>
+    serve(commandConfig(self, SERVE_SETTINGS, io), io),
+  );
 }
 
-/** Migrates, starts the agents and the gateway, and runs until SIGINT or SIGTERM. */
-async function serve(options: ServeOptions, io: CliIo): Promise<void> {
-  const logger = pino({ level: options.logLevel });
-  const database = new Database(options.db);
-  const secrets = loadSecretKeyring({ dir: options.dir, write: io.stdout });
+/**
+ * Migrates, starts the agents and the gateway, and runs until SIGINT or SIGTERM. With JSON logs,
+ * standard output carries only the JSON lines (for a collector) and the text for people goes to
+ * standard error; with pretty logs both share standard output, in order.
+ */
+async function serve(loaded: LoadedConfig, io: CliIo): Promise<void> {
+  const config = loaded.values;
+  const say = config.logFormat === "json" ? io.stderr : io.stdout;
+  const logger = createCliLogger({
+    level: config.logLevel!,
+    format: config.logFormat!,
+    write: io.stdout,
+    colorize: io.isTTY === true,
+  });
+  const dir = config.dir!;
+  const database = new Database(config.databaseUrl!);
+  const secrets = loadSecretKeyring({ dir, ...secretKeySettings(loaded), write: say });
+  const llm = llmSettings(config);
   const agents: ServedAgent[] = [];
   let client: A2AClient | undefined;
   try {
-    io.stdout(`Migrating ${database.kind} database...\n`);
+    say(`Migrating ${database.kind} database...\n`);
     await database.initialize();
-    if (options.examples) {
-      io.stdout("Starting example agents...\n");
-      for (const name of EXAMPLE_AGENT_NAMES) {
-        agents.push(await startExampleAgent(name, { port: 0, host: "127.0.0.1", dir: options.dir }));
+    if (config.examples) {
+      say("Starting example agents...\n");
+      // The LLM agent needs a model endpoint: it runs when one is configured.
+      for (const name of [...EXAMPLE_AGENT_NAMES, ...(llm ? ["llm"] : [])]) {
+        agents.push(await startExampleAgent(name, { port: 0, host: "127.0.0.1", dir, llm }));
       }
     }
-    // The operator's own agents (the examples, --agent URLs) are reachable at their exact host:port.
-    const operatorEndpoints = [...agents.map((a) => a.url), ...(options.agent ?? [])].map(allowEntryFor);
+    // The operator's own agents (the examples, the configured URLs) are reachable at their exact host:port.
+    const urls = config.agents ?? [];
+    const operatorEndpoints = [...agents.map((a) => a.url), ...urls].map(allowEntryFor);
     client = new A2AClient({
       logger,
-      network: new NetworkPolicy({ allow: allowedNetworks(options) }).extend(operatorEndpoints),
+      network: new NetworkPolicy({ allow: config.allowedNetworks ?? [] }).extend(operatorEndpoints),
     });
-    const cards = await agentCards(agents, options.agent ?? [], client, io);
+    const cards = await agentCards(agents, urls, client, say);
+    const defaultAgentIds = checkDefaultAgents(loaded, cards);
+    listAgents(cards, defaultAgentIds, say);
     const gateway = await startGateway({
       database,
       a2aClient: client,
       agents: cards,
+      ...(defaultAgentIds ? { defaultAgentIds } : {}),
       logger,
       secrets,
-      rateLimit: { max: options.rateLimit, timeWindowMs: options.rateWindow },
-      port: options.port,
-      host: options.host,
+      rateLimit: { max: config.rateLimit!, timeWindowMs: config.rateWindowMs! },
+      port: config.port!,
+      host: config.host!,
     });
-    io.stdout(
+    logListening(logger, gateway.url, cards, defaultAgentIds);
+    say(
       `\nOmniForge gateway on ${gateway.url}\n  console: ${gateway.url}/\n  OpenAPI: ${gateway.url}/openapi.json\n`,
     );
-    await hintFirstKey(database, options.db, io);
+    await hintFirstKey(database, databaseFlag(loaded), say);
     await waitForShutdown();
-    io.stdout("Shutting down...\n");
+    say("Shutting down...\n");
     await gateway.close();
   } finally {
     await Promise.allSettled(agents.map((a) => a.close()));
@@ -103,43 +95,81 @@ async function serve(options: ServeOptions, io: CliIo): Promise<void> {
   }
 }
 
-/** OMNIFORGE_ALLOWED_NETWORKS (comma-separated), then --allow-network. */
-function allowedNetworks(options: ServeOptions): string[] {
-  return [
-    ...(process.env.OMNIFORGE_ALLOWED_NETWORKS ?? "")
-      .split(",")
-      .map((e) => e.trim())
-      .filter(Boolean),
-    ...(options.allowNetwork ?? []),
-  ];
-}
-
-/** The started agents' cards, then those discovered at the --agent URLs; each printed. */
+/** The started agents' cards, then those discovered at the configured URLs. */
 async function agentCards(
   started: readonly ServedAgent[],
   urls: readonly string[],
   client: A2AClient,
-  io: CliIo,
+  say: (text: string) => void,
 ): Promise<AgentCard[]> {
   const cards: AgentCard[] = started.map((a) => a.card);
   for (const url of urls) {
-    io.stdout(`Discovering ${url}...\n`);
+    say(`Discovering ${url}...\n`);
     cards.push(await discoverAgent(client, { url }));
   }
-  for (const card of cards)
-    io.stdout(`  agent ${card.identity.id.padEnd(22)} ${card.service?.endpoint ?? ""}\n`);
   return cards;
 }
 
+/** The configured default agents, each one of `cards`; undefined when none are configured. */
+function checkDefaultAgents(loaded: LoadedConfig, cards: readonly AgentCard[]): string[] | undefined {
+  const ids = loaded.values.defaultAgents;
+  if (ids === undefined) return undefined;
+  const known = cards.map((card) => card.identity.id);
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length > 0) {
+    const from = describeSource(loaded.sources.defaultAgents);
+    const names = unknown.map((id) => `"${id}"`).join(", ");
+    throw new CliFailure(
+      `${from}: ${names} ${unknown.length === 1 ? "is not an agent" : "are not agents"} this gateway runs; ` +
+        (known.length > 0 ? `the agents are: ${known.join(", ")}` : "it runs no agents"),
+    );
+  }
+  return [...ids];
+}
+
+function listAgents(
+  cards: readonly AgentCard[],
+  defaultAgentIds: readonly string[] | undefined,
+  say: (text: string) => void,
+): void {
+  for (const card of cards) {
+    const id = card.identity.id;
+    const isDefault = defaultAgentIds ? defaultAgentIds.includes(id) : card.capabilities?.handoff !== true;
+    say(`  agent ${id.padEnd(22)} ${card.service?.endpoint ?? ""}${isDefault ? "  (default)" : ""}\n`);
+  }
+}
+
+function logListening(
+  logger: Logger,
+  url: string,
+  cards: readonly AgentCard[],
+  defaultAgentIds: readonly string[] | undefined,
+): void {
+  logger.info(
+    { url, agents: cards.map((card) => card.identity.id), ...(defaultAgentIds ? { defaultAgentIds } : {}) },
+    "gateway listening",
+  );
+}
+
+/**
+ * `--db <url>` for the hint when the URL came from a flag and holds no password; otherwise nothing:
+ * `keys create` reads the same environment and config file.
+ */
+function databaseFlag(loaded: LoadedConfig): string {
+  const url = loaded.values.databaseUrl!;
+  if (loaded.sources.databaseUrl.kind !== "flag" || maskDatabaseUrl(url) !== url) return "";
+  return ` --db ${url}`;
+}
+
 /** Tells how to create a key when the database holds none. */
-async function hintFirstKey(database: Database, url: string, io: CliIo): Promise<void> {
+async function hintFirstKey(database: Database, dbFlag: string, say: (text: string) => void): Promise<void> {
   const keyCount = await database.db
     .selectFrom("api_keys")
     .select((eb) => eb.fn.countAll().as("n"))
     .executeTakeFirstOrThrow();
   if (Number(keyCount.n) === 0) {
-    io.stdout(
-      `\nNo API keys yet. Create one:\n  omniforge keys create --db ${url} --tenant acme --user alice --role admin\n`,
+    say(
+      `\nNo API keys yet. Create one:\n  omniforge keys create${dbFlag} --tenant acme --user alice --role admin\n`,
     );
   }
 }

@@ -4,19 +4,18 @@ import { ThreadAccessError } from "../../errors.js";
 import { SqlHandoffStore } from "../../storage/sql/sql-handoff-store.js";
 import type { Database } from "../../storage/database.js";
 import { SqlConversationRepository } from "../../storage/sql/sql-conversation-repository.js";
-import { DEFAULT_DATABASE_URL, parsePositiveInt, withDatabase, type CliIo } from "../cli-support.js";
+import { parsePositiveInt, withDatabase, type CliIo } from "../cli-support.js";
+import { commandDatabaseUrl, databaseCommand } from "../config/config-options.js";
 
 export function addThreadsCommand(program: Command, io: CliIo): void {
   const threads = program.command("threads").description("Inspect conversation threads");
-  threads
-    .command("list")
+  databaseCommand(threads, "list")
     .description("List a tenant's threads, newest first")
     .requiredOption("--tenant <id>", "tenant id")
     .option("--user <id>", "only this user's threads")
     .option("--limit <n>", "how many", parsePositiveInt, 20)
-    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
-    .action(async (options: { tenant: string; user?: string; limit: number; db: string }) => {
-      await withDatabase(options.db, async (database) => {
+    .action(async (options: { tenant: string; user?: string; limit: number }, self: Command) => {
+      await withDatabase(commandDatabaseUrl(self, io), async (database) => {
         const repo = new SqlConversationRepository(database);
         const list = await repo.listConversations({
           tenantId: options.tenant,
@@ -31,14 +30,14 @@ export function addThreadsCommand(program: Command, io: CliIo): void {
         }
       });
     });
-  threads
-    .command("show <threadId>")
+  databaseCommand(threads, "show <threadId>")
     .description("Show a thread's messages and handoff history")
     .requiredOption("--tenant <id>", "tenant id")
     .option("--limit <n>", "show the newest <n> messages (printed oldest first)", parsePositiveInt, 100)
-    .option("--db <url>", "database URL", DEFAULT_DATABASE_URL)
-    .action(async (threadId: string, options: { tenant: string; limit: number; db: string }) => {
-      await withDatabase(options.db, (database) => showThread(database, threadId, options, io));
+    .action(async (threadId: string, options: { tenant: string; limit: number }, self: Command) => {
+      await withDatabase(commandDatabaseUrl(self, io), (database) =>
+        showThread(database, threadId, options, io),
+      );
     });
 }
 

@@ -1,8 +1,9 @@
 /**
  * Passage search over a folder of markdown documents, shared by the knowledge and research
  * example agents: documents are split into passages (by heading, then by paragraph), indexed with
- * MiniSearch (BM25+ scoring, prefix and light fuzzy matching over lightly stemmed terms), and an
- * answer is rendered as quoted, trimmed passages with their sources (`file.md § Heading`).
+ * MiniSearch (BM25+ scoring, headings weighted above text, prefix and light fuzzy matching over
+ * Porter-stemmed terms, a few synonym groups), and an answer is rendered as quoted, trimmed passages
+ * with their sources (`file.md § Heading`). Its quality is measured by `scripts/eval-retrieval.ts`.
  *
  * Everything here is plain functions and one class, so it can be tested without a socket.
  */
@@ -10,6 +11,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import MiniSearch from "minisearch";
+import { stemmer as porterStem } from "stemmer";
 import { ConfigurationError } from "../../errors.js";
 import type { PreviousResult } from "../../a2a/handoff-extension.js";
 import {
@@ -76,6 +78,8 @@ export interface PassageIndexConfig {
   documents: readonly MarkdownDocument[];
   /** See {@link DEFAULT_MAX_PASSAGE_CHARS}. */
   maxPassageChars?: number;
+  /** Groups of words a question may use for one another. Default {@link DEFAULT_SYNONYM_GROUPS}. */
+  synonymGroups?: readonly (readonly string[])[];
 }
 
 // Words too common to carry meaning in a question ("what is ...", "how do I ...").
@@ -86,31 +90,48 @@ const STOP_WORDS = new Set(
     "too was we were what when where which while who whom why will with would you your about after again all " +
     "also am any because before being between both each few further here just more most much must other " +
     "over own same should some tell explain describe use used using get gets work works mean means thing " +
-    "things way ways happen happens please show give know need want one two"
+    "things way ways happen happens please show give know need want one two " +
+    // The rest of the NLTK English stop list: adverbs and particles ("once", "down", "out",
+    // "very", "just") carry no topic either, and only dilute a question's coverage.
+    "myself ours ourselves yours yourself yourselves he him his himself she her hers herself itself theirs " +
+    "themselves having above below up down out off under further once only nor very just now don should've " +
+    "ll re ve ain aren couldn didn doesn hadn hasn haven isn ma mightn mustn needn shan shouldn wasn weren " +
+    "won wouldn until against through during every ever"
   ).split(" "),
 );
 
+/** Weight of a field's match relative to the passage text: a heading names the passage's topic. */
+const FIELD_BOOSTS = { heading: 3, docTitle: 1.5, text: 1 } as const;
+
 /**
- * A small English suffix stripper (in the spirit of Porter's step 1) applied to both the indexed
- * text and the query, so that "handoffs"/"handoff", "routing"/"routed"/"router" and
- * "sanitizing"/"sanitizer" meet. It trades a little precision for recall, which BM25 tolerates.
+ * Words users and documents use for the same thing. A question's term also searches its group's
+ * other words, with the same weight, and a passage holding any of them covers that term. Kept to
+ * plain synonyms that hold in any text on software (not topic associations, which would pull in
+ * passages that merely share a theme).
+ */
+export const DEFAULT_SYNONYM_GROUPS: readonly (readonly string[])[] = Object.freeze([
+  ["crash", "restart", "reboot"],
+  ["mask", "redact", "scrub", "anonymize"],
+  ["customer", "tenant"],
+  ["answer", "reply", "response", "respond"],
+  ["cancel", "abort"],
+  ["error", "failure", "exception"],
+  ["keyword", "lexical"],
+  ["organize", "coordinate"],
+  ["kill", "stop"],
+]);
+
+/**
+ * Reduces a word to its stem, for both the indexed text and the query, so that "handoffs" and
+ * "handoff", "routing" and "route", "cancelled" and "cancel", "redaction" and "redacted" meet: the
+ * Porter stemmer, then a final "i" (Porter's spelling of a final "y") is dropped and the rest
+ * stemmed again, so that "recovery" meets "recover" and "retries" meets "retry". It trades a little
+ * precision for recall, which BM25 tolerates.
  */
 export function stem(word: string): string {
   if (word.length <= 3 || /\d/.test(word)) return word;
-  let w = word;
-  if (w.endsWith("ies") && w.length > 4) w = `${w.slice(0, -3)}y`;
-  else if (w.endsWith("sses")) w = w.slice(0, -2);
-  else if (w.endsWith("s") && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
-  for (const suffix of ["ing", "ed", "er"]) {
-    if (w.endsWith(suffix) && w.length - suffix.length >= 4) {
-      w = w.slice(0, -suffix.length);
-      // "stopped" -> "stopp" -> "stop"
-      if (/([^aeiouls])\1$/.test(w)) w = w.slice(0, -1);
-      break;
-    }
-  }
-  if (w.endsWith("e") && w.length > 4) w = w.slice(0, -1);
-  return w;
+  const stemmed = porterStem(word);
+  return stemmed.endsWith("i") && stemmed.length > 4 ? porterStem(stemmed.slice(0, -1)) : stemmed;
 }
 
 /** Splits text into raw tokens: runs of letters/digits, plus the parts of camelCase words. */
@@ -259,6 +280,8 @@ export class PassageIndex {
   /** The documents' titles, for "try asking about ..." suggestions. */
   readonly topics: readonly CorpusTopic[];
   readonly #search: MiniSearch<IndexedPassage>;
+  /** Stemmed term -> the other stemmed terms of its synonym groups. */
+  readonly #synonyms: ReadonlyMap<string, readonly string[]>;
 
   constructor(config: PassageIndexConfig) {
     const passages: Passage[] = [];
@@ -279,13 +302,14 @@ export class PassageIndex {
       tokenize,
       processTerm,
       searchOptions: {
-        boost: { heading: 2, docTitle: 1.5, text: 1 },
+        boost: FIELD_BOOSTS,
         prefix: (term) => term.length >= 4,
         // One edit for long terms only: short words have too many neighbours.
         fuzzy: (term) => (term.length >= 6 ? 1 : false),
         combineWith: "OR",
       },
     });
+    this.#synonyms = synonymMap(config.synonymGroups ?? DEFAULT_SYNONYM_GROUPS);
     this.#search.addAll(passages.map(({ id, docTitle, heading, text }) => ({ id, docTitle, heading, text })));
   }
 
@@ -311,14 +335,16 @@ export class PassageIndex {
     const limit = options.limit ?? DEFAULT_MAX_PASSAGES;
     const cutoff = options.relativeScoreCutoff ?? DEFAULT_RELATIVE_SCORE_CUTOFF;
     const minCoverage = options.minQueryCoverage ?? DEFAULT_MIN_QUERY_COVERAGE;
+    const searched = new Set(terms);
+    for (const term of terms) for (const synonym of this.#synonyms.get(term) ?? []) searched.add(synonym);
     // The query is already tokenized and processed: hand MiniSearch the terms themselves.
-    const results = this.#search.search(terms.join(" "), {
+    const results = this.#search.search([...searched].join(" "), {
       tokenize: (text) => text.split(" "),
       processTerm: (t) => t,
     });
     // A passage is quoted only when it answers enough of the question by itself: three passages
     // that each share one stray word with it ("token", "limit", ...) are not an answer.
-    const relevant = results.filter((result) => coverage(terms, result) >= minCoverage);
+    const relevant = results.filter((result) => coverage(terms, result, this.#synonyms) >= minCoverage);
     const best = relevant[0]?.score ?? 0;
     const kept = relevant.filter((result) => result.score >= best * cutoff).slice(0, limit);
     const hits: SearchHit[] = [];
@@ -331,14 +357,32 @@ export class PassageIndex {
   }
 }
 
+function synonymMap(groups: readonly (readonly string[])[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const group of groups) {
+    const stems = [...new Set(group.map((word) => processTerm(word)).filter((t) => t !== null))];
+    for (const term of stems) {
+      const others = stems.filter((other) => other !== term);
+      map.set(term, [...new Set([...(map.get(term) ?? []), ...others])]);
+    }
+  }
+  return map;
+}
+
 /**
- * How much of the question one hit answers: each query term counts 1 when the hit contains it
- * exactly, 0.5 when it only matched by prefix or fuzzily ("recipe" -> "reciprocal"), else 0.
+ * How much of the question one hit answers: each query term counts 1 when the hit contains it or
+ * one of its synonyms exactly, 0.5 when it only matched by prefix or fuzzily ("recipe" ->
+ * "reciprocal"), else 0.
  */
-function coverage(terms: readonly string[], result: { terms: string[]; queryTerms: string[] }): number {
+function coverage(
+  terms: readonly string[],
+  result: { terms: string[]; queryTerms: string[] },
+  synonyms: ReadonlyMap<string, readonly string[]>,
+): number {
   let total = 0;
   for (const term of terms) {
-    if (result.terms.includes(term)) total += 1;
+    const exact = [term, ...(synonyms.get(term) ?? [])];
+    if (exact.some((t) => result.terms.includes(t))) total += 1;
     else if (result.queryTerms.includes(term)) total += 0.5;
   }
   return total / terms.length;

@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { createGateway, gatewayRoutes, GatewayService } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
-import { call, createRoleKeys, startTestAgents, type RoleKeys, type TestAgents } from "../helpers/gateway.js";
+import {
+  bearer,
+  call,
+  createRoleKeys,
+  startTestAgents,
+  type RoleKeys,
+  type TestAgents,
+} from "../helpers/gateway.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 type Json = Record<string, unknown>;
@@ -24,6 +31,8 @@ const EXPECTED_OPERATIONS = [
   ["post", "/v1/threads"],
   ["get", "/v1/threads"],
   ["get", "/v1/threads/{threadId}"],
+  ["patch", "/v1/threads/{threadId}"],
+  ["get", "/v1/threads/{threadId}/timeline"],
   ["get", "/v1/threads/{threadId}/messages"],
   ["post", "/v1/threads/{threadId}/messages"],
   ["post", "/v1/threads/{threadId}/delegations"],
@@ -34,6 +43,8 @@ const EXPECTED_OPERATIONS = [
   ["post", "/v1/threads/{threadId}/handoff/complete"],
   ["get", "/v1/threads/{threadId}/handoffs"],
   ["get", "/v1/agents"],
+  ["get", "/v1/agents/{agentId}"],
+  ["get", "/v1/agents/{agentId}/health"],
   ["post", "/v1/agents"],
   ["delete", "/v1/agents/{agentId}"],
   ["get", "/v1/audit/agent-calls"],
@@ -248,6 +259,13 @@ describe("OpenAPI document", () => {
       ["cancelHandoff", () => call(app, { method: "DELETE", url: `${base}/handoff`, key })],
       ["listHandoffs", () => call(app, { method: "GET", url: `${base}/handoffs`, key })],
       ["listAgents", () => call(app, { method: "GET", url: "/v1/agents", key })],
+      [
+        "renameThread",
+        () => app.inject({ method: "PATCH", url: base, headers: bearer(key), payload: { title: "renamed" } }),
+      ],
+      ["getTimeline", () => call(app, { method: "GET", url: `${base}/timeline`, key })],
+      ["getAgent", () => call(app, { method: "GET", url: "/v1/agents/knowledge-agent", key })],
+      ["getAgentHealth", () => call(app, { method: "GET", url: "/v1/agents/knowledge-agent/health", key })],
       [
         "registerAgent",
         () =>

@@ -67,6 +67,8 @@ export async function openConsole(
 ): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  // A step that cannot happen fails within the test's time, naming the element it waited for.
+  page.setDefaultTimeout(10_000);
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   page.on("console", (message) => {

@@ -6,15 +6,17 @@
  */
 import { byId, byIdAs, el, formatMs, showError } from "./dom.js";
 import { isAbort, isCurrent, may, session } from "./session.js";
-import { loadTimeline } from "./timeline.js";
+import { loadTimeline, outcomeOf } from "./timeline.js";
 
 /** @typedef {import("./types.js").DelegationResult} DelegationResult */
+/** @typedef {import("./types.js").TimelineTurn} TimelineTurn */
 
 /**
  * How one agent's call ended, as the console names it.
  * @param {DelegationResult} result
  */
 export function delegationOutcome(result) {
+  if (result.outcome === "not run") return "not run";
   if (result.outcome === "declined" || result.errorCode === "AGENT_DECLINED") return "declined";
   if (result.outcome === "cancelled" || result.errorCode === "ABORTED") return "cancelled";
   return result.success ? "ok" : "failed";
@@ -91,7 +93,10 @@ export async function runDelegation() {
       timeoutMs,
     });
     if (!isCurrent(s)) return;
-    showRun({ strategy, results: response.results, totalMs: performance.now() - started });
+    const totalMs = performance.now() - started;
+    const results = await withUnreported(s, threadId, agentIds, response.results);
+    if (!isCurrent(s)) return;
+    showRun({ strategy, results, totalMs });
     if (s.threadId === threadId) void loadTimeline();
   } catch (error) {
     if (!isAbort(error) && isCurrent(s)) showError("delegate-error", error);
@@ -99,6 +104,45 @@ export async function runDelegation() {
     running = false;
     if (isCurrent(s)) updateDelegateForm();
   }
+}
+
+/**
+ * `results` for every agent asked, in the order asked. A FIRST_SUCCESS answer reports only its
+ * winner; what happened to the others (cancelled, or never started) is in the turn's timeline.
+ * @param {import("./session.js").Session} s
+ * @param {string} threadId
+ * @param {string[]} agentIds
+ * @param {DelegationResult[]} results
+ * @returns {Promise<DelegationResult[]>}
+ */
+async function withUnreported(s, threadId, agentIds, results) {
+  const reported = new Map(results.map((result) => [result.agentId, result]));
+  const missing = agentIds.filter((id) => !reported.has(id));
+  if (missing.length === 0) return results;
+  /** @type {Map<string, DelegationResult>} */
+  const attempts = new Map();
+  try {
+    /** @type {{ turns: TimelineTurn[] }} */
+    const { turns } = await s.api.get(`/v1/threads/${threadId}/timeline?limit=1`);
+    for (const event of turns.at(-1)?.events ?? []) {
+      if (event.kind !== "delegation" || !event.agentId || !missing.includes(event.agentId)) continue;
+      attempts.set(event.agentId, {
+        agentId: event.agentId,
+        success: event.outcome === "success",
+        outcome: outcomeOf(event) ?? "failed",
+        ...(event.errorCode ? { errorCode: event.errorCode } : {}),
+        latencyMs: event.durationMs ?? Number.NaN,
+      });
+    }
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    // Without the timeline, the agents not reported show as not run.
+  }
+  return agentIds.map(
+    (id) =>
+      reported.get(id) ??
+      attempts.get(id) ?? { agentId: id, success: false, outcome: "not run", latencyMs: Number.NaN },
+  );
 }
 
 /**
@@ -119,7 +163,8 @@ export function showRun({ strategy, results, totalMs }) {
   const table = el("ul", "results");
   for (const result of results) {
     const outcome = delegationOutcome(result);
-    const row = el("li", `result ${outcome}`);
+    const tone = outcome.replace(" ", "-");
+    const row = el("li", `result ${tone}`);
     row.dataset.agentId = result.agentId;
     row.dataset.outcome = outcome;
     row.append(el("span", "agent", result.agentId));

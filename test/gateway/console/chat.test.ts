@@ -127,13 +127,13 @@ describe.skipIf(skipBrowser)("console conversation", () => {
       expect(await input.inputValue()).toBe("");
       const bubble = page.locator(".msg.assistant").last();
       // The first chunk shows while the agent is still working, then the rest.
-      await expect.poll(() => bubble.locator(".text").textContent()).toBe("Streaming\n");
+      await expect.poll(() => bubble.locator(".text").textContent()).toBe("Streaming \n");
       expect(await bubble.getAttribute("class")).toContain("streaming");
       expect(await page.getByTestId("send").isDisabled()).toBe(true);
       await gate.open();
       await expect
-        .poll(() => bubble.locator(".text").textContent())
-        .toBe("Streaming reply to line one\nline two\n");
+        .poll(() => bubble.locator(".text").innerText())
+        .toBe("Streaming reply to line one\nline two");
       await expect.poll(() => bubble.getAttribute("class")).not.toContain("streaming");
       expect(await bubble.locator(".who").textContent()).toBe("streaming-agent");
       await expect.poll(() => page.getByTestId("send").isDisabled()).toBe(false);

@@ -94,8 +94,13 @@ describe.skipIf(skipBrowser)("console session", () => {
       await page.getByTestId("message-input").press("Enter");
       await expect.poll(() => page.locator(".msg.failed").count()).toBe(1);
       await expect.poll(() => page.getByTestId("timeline").locator(".turn").count()).toBeGreaterThan(0);
-      await page.getByTestId("handoff-summary").fill("alice's context");
+      await page.getByTestId("tab-delegate").click();
+      await page.getByTestId("delegate-agents").locator("input").first().check();
       await page.getByTestId("delegate-message").fill("alice's delegation");
+      await page.getByTestId("delegate-run").click();
+      await expect.poll(() => page.locator("#delegate-results .result").count()).toBe(1);
+      await page.getByTestId("delegate-message").fill("alice's unsent draft");
+      await page.getByTestId("message-input").fill("alice's unsent message");
       await screenshot(page, "session-alice");
 
       await page.getByTestId("sign-out").click();
@@ -103,7 +108,7 @@ describe.skipIf(skipBrowser)("console session", () => {
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
       // Even hidden, the page holds nothing of alice's.
       const leftovers = await page.evaluate(() => document.body.textContent ?? "");
-      for (const trace of ["secret plan", "alice", "helper broke", "Answer to"]) {
+      for (const trace of ["secret plan", "alice", "helper broke", "Answer to", "unsent"]) {
         expect(leftovers, trace).not.toContain(trace);
       }
       for (const id of [
@@ -122,6 +127,8 @@ describe.skipIf(skipBrowser)("console session", () => {
       expect(await page.getByTestId("threads").locator("button.thread").count()).toBe(0);
       expect(await page.locator(".msg").count()).toBe(0);
       expect(await page.getByTestId("timeline").locator(".turn").count()).toBe(0);
+      expect(await page.locator("#delegate-results .result").count()).toBe(0);
+      expect(await page.getByTestId("delegate-agents").locator("input:checked").count()).toBe(0);
       expect(await page.getByTestId("chat-error").textContent()).toBe("");
       expect(await page.getByTestId("thread-name").textContent()).toBe("No thread selected");
       expect(await page.getByTestId("message-input").isDisabled()).toBe(true);

@@ -27,6 +27,8 @@ export interface CliIo {
   cwd?: string;
   /** Whether standard output is a terminal: logs are then pretty by default. Default: false. */
   isTTY?: boolean;
+  /** Stops `serve` and `agent` when aborted, as SIGINT or SIGTERM do (for a CLI run in-process). */
+  signal?: AbortSignal;
 }
 
 /** A command failed with a message already explained to the user. */
@@ -57,15 +59,18 @@ export async function withDatabase(url: string, fn: (database: Database) => Prom
   }
 }
 
-/** Resolves on SIGINT or SIGTERM. */
-export function waitForShutdown(): Promise<void> {
+/** Resolves on SIGINT or SIGTERM, or when `signal` is aborted. */
+export function waitForShutdown(signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       process.off("SIGINT", done);
       process.off("SIGTERM", done);
+      signal?.removeEventListener("abort", done);
       resolve();
     };
+    if (signal?.aborted) return done();
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
+    signal?.addEventListener("abort", done, { once: true });
   });
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { A2AClient } from "../../src/a2a/client/a2a-client.js";
 import { runCli } from "../../src/cli/program.js";
 import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
@@ -20,12 +20,6 @@ const card = {
 };
 
 describe("omniforge secrets", () => {
-  const saved = process.env.OMNIFORGE_SECRET_KEY;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.OMNIFORGE_SECRET_KEY;
-    else process.env.OMNIFORGE_SECRET_KEY = saved;
-  });
-
   it("generate prints a usable 32-byte key, different every time", async () => {
     const one = capture();
     const two = capture();
@@ -67,9 +61,10 @@ describe("omniforge secrets", () => {
       });
     }
     await specialist.close();
-    process.env.OMNIFORGE_SECRET_KEY = `${newKey},${oldKey}`;
+    // The environment is handed to the CLI (process.env stays untouched).
     const rotated = capture();
-    expect(await runCli(["secrets", "rotate", "--db", db], rotated.io)).toBe(0);
+    const env = { OMNIFORGE_SECRET_KEY: `${newKey},${oldKey}` };
+    expect(await runCli(["secrets", "rotate", "--db", db], { ...rotated.io, env })).toBe(0);
     expect(rotated.out()).toContain("Re-encrypted with key new: 1 registered agent(s), 1 handoff session(s)");
 
     await using database = new Database(db);
@@ -85,9 +80,8 @@ describe("omniforge secrets", () => {
       .executeTakeFirstOrThrow();
     expect(session.target_credentials_key_id).toBe("new");
 
-    delete process.env.OMNIFORGE_SECRET_KEY;
     const keyless = capture();
-    expect(await runCli(["secrets", "rotate", "--db", db], keyless.io)).toBe(1);
+    expect(await runCli(["secrets", "rotate", "--db", db], { ...keyless.io, env: {} })).toBe(1);
     expect(keyless.err()).toContain("no key configured");
   });
 

@@ -106,14 +106,15 @@ describe("omniforge serve", () => {
         "--dir",
         tempSqlitePath("agent-dir"),
       ],
-      { stdio: ["ignore", "pipe", "inherit"] },
+      { stdio: ["ignore", "pipe", "pipe"] },
     );
     try {
+      // Not a terminal: logs are JSON lines on stdout, and serve's own text is on stderr.
       let output = "";
-      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      while (!output.includes("omniforge keys create")) await once(child.stdout, "data");
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      while (!output.includes("omniforge keys create")) await once(child.stderr, "data");
       const url = /gateway on (http:\/\/\S+)/.exec(output)![1]!;
-      expect(output).toContain("No API keys yet");
+      expect(output).toContain(`No API keys yet. Create one:\n  omniforge keys create --db ${db} --tenant`);
       expect(output).toContain("agent skill-creation-agent");
 
       const created = capture();

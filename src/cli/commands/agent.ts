@@ -26,7 +26,7 @@ export function addAgentCommand(program: Command, io: CliIo): void {
       });
       io.stdout(`${agent.card.identity.name} (${agent.card.identity.id}) listening on ${agent.url}\n`);
       io.stdout(`A2A card: ${agent.url}/.well-known/agent-card.json — Ctrl+C to stop\n`);
-      await waitForShutdown();
+      await waitForShutdown(io.signal);
       await agent.close();
     },
   );

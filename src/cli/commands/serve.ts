@@ -85,7 +85,7 @@ async function serve(loaded: LoadedConfig, io: CliIo): Promise<void> {
       `\nOmniForge gateway on ${gateway.url}\n  console: ${gateway.url}/\n  OpenAPI: ${gateway.url}/openapi.json\n`,
     );
     await hintFirstKey(database, databaseFlag(loaded), say);
-    await waitForShutdown();
+    await waitForShutdown(io.signal);
     say("Shutting down...\n");
     await gateway.close();
   } finally {

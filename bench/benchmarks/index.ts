@@ -8,6 +8,7 @@ import { fanOut } from "./05-fan-out.js";
 import { timeoutPrecision } from "./06-timeout-precision.js";
 import { handoffState } from "./07-handoff-state.js";
 import { bindings } from "./08-bindings.js";
+import { skillRouting } from "./09-skill-routing.js";
 
 export const BENCHMARKS: readonly Benchmark[] = [
   delegationOverhead,
@@ -18,4 +19,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   timeoutPrecision,
   handoffState,
   bindings,
+  skillRouting,
 ];

@@ -25,6 +25,7 @@ import { StreamRouter, type RouterEvent } from "../orchestration/stream-router.j
 import { DelegationStrategy, HandoffState } from "../orchestration/types.js";
 import { Database } from "../storage/database.js";
 import { ErrorCode } from "../errors.js";
+import { citationVerdict, citedSources, DEMO_QUESTIONS, isExpectedSource } from "./demo-citations.js";
 
 export interface DemoConfig {
   /** Database URL. Default: a SQLite file in `workDir`. */
@@ -206,7 +207,7 @@ async function setUpDemo(
 /** 1. The orchestrator asks two agents in parallel and merges their answers. */
 async function delegate(demo: Demo): Promise<void> {
   const { threadId, out, conversationRepo, orchestrator } = demo;
-  const question = "How do agents recover their state after a crash?";
+  const { question, cites } = DEMO_QUESTIONS.delegation;
   out(`\n── 1. Delegation (parallel) ──\nuser> ${question}\n`);
   await conversationRepo.addMessage({
     conversationId: threadId,
@@ -242,6 +243,12 @@ async function delegate(demo: Demo): Promise<void> {
       synthesis.includes("From research-agent:"),
     `${results.filter((r) => r.success).length}/2 agents answered with cited sources`,
   );
+  checkCitations(
+    demo,
+    "delegation cites the relevant sources",
+    cites,
+    new Map(results.map((r) => [r.agentId, r.response])),
+  );
 }
 
 /**
@@ -251,7 +258,7 @@ async function delegate(demo: Demo): Promise<void> {
  */
 async function raceForAnAnswer(demo: Demo): Promise<void> {
   const { threadId, out, orchestrator } = demo;
-  const question = "How does a token bucket rate limit work?";
+  const { question, cites } = DEMO_QUESTIONS.firstSuccess;
   out(`\n── 1b. Delegation (first success) ──\nuser> ${question}\n`);
   const [winner] = await orchestrator.delegateToAgents({
     threadId,
@@ -276,10 +283,11 @@ async function raceForAnAnswer(demo: Demo): Promise<void> {
     "first success skips a non-answer",
     winner?.success === true &&
       winner.agentId === demo.research.card.identity.id &&
-      winner.response?.includes("Source: rate-limiting.md") === true &&
+      isExpectedSource(citedSources(winner.response ?? "")[0], cites["research-agent"]) &&
       knowledge !== undefined &&
       !knowledge.success,
-    `${winner?.agentId ?? "nobody"} won; knowledge-agent ${knowledge ? outcomeLabel(knowledge) : "not called"}`,
+    `${winner?.agentId ?? "nobody"} won citing ${citedSources(winner?.response ?? "")[0] ?? "nothing"}; ` +
+      `knowledge-agent ${knowledge ? outcomeLabel(knowledge) : "not called"}`,
   );
 }
 
@@ -368,13 +376,19 @@ async function checkCompletion(
 /** 5. Control is back: the next message goes to the orchestrator's default agent. */
 async function routeBackToOrchestrator(demo: Demo): Promise<void> {
   demo.out(`\n── 5. Back to the orchestrator ──\n`);
-  const back = "Which roles can cancel a handoff?";
+  const { question: back, cites } = DEMO_QUESTIONS.backToOrchestrator;
   demo.out(`user> ${back}\n`);
   const turn = await routeTurn(demo, back);
   demo.check(
     "routing returned to the orchestrator",
     turn.target === "orchestrator" && turn.agentId === demo.knowledge.card.identity.id && !turn.error,
     `answered by ${turn.agentId}`,
+  );
+  checkCitations(
+    demo,
+    "the answer cites the relevant source",
+    cites,
+    new Map([[turn.agentId ?? "", turn.text]]),
   );
 }
 
@@ -399,13 +413,15 @@ type HandoffReturnedEvent = Extract<RouterEvent, { type: "handoff_returned" }>;
 interface TurnSummary {
   target?: "handoff" | "orchestrator";
   agentId?: string;
+  /** The reply's text, as streamed. */
+  text: string;
   returned?: HandoffReturnedEvent;
   error?: string;
 }
 
 async function routeTurn(demo: Demo, message: string): Promise<TurnSummary> {
   const { router, threadId, out, signal } = demo;
-  const summary: TurnSummary = {};
+  const summary: TurnSummary = { text: "" };
   let started = false;
   for await (const event of router.routeEvents({
     threadId,
@@ -422,6 +438,7 @@ async function routeTurn(demo: Demo, message: string): Promise<TurnSummary> {
       case "chunk":
         if (!started) out(`${event.agentId}> `);
         started = true;
+        summary.text += event.text;
         out(event.text.replaceAll("\n", "\n    "));
         break;
       case "handoff_returned":
@@ -437,6 +454,17 @@ async function routeTurn(demo: Demo, message: string): Promise<TurnSummary> {
   }
   out("\n");
   return summary;
+}
+
+/** Records whether each agent's answer cites its expected passage first. */
+function checkCitations(
+  demo: Pick<Demo, "check">,
+  name: string,
+  expected: Readonly<Record<string, string>>,
+  answers: ReadonlyMap<string, string | undefined>,
+): void {
+  const verdict = citationVerdict(expected, answers);
+  demo.check(name, verdict.ok, verdict.detail);
 }
 
 function indent(text: string): string {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { outcomeLabel, runDemo } from "../../src/demo/run-demo.js";
+import { citationVerdict, citedSources, DEMO_QUESTIONS } from "../../src/demo/demo-citations.js";
 import { Database } from "../../src/storage/database.js";
 import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 
@@ -28,17 +29,27 @@ describe("the demo", () => {
     expect(result.ok).toBe(true);
     expect(result.steps.map((s) => s.name)).toEqual([
       "delegation",
+      "delegation cites the relevant sources",
       "first success skips a non-answer",
       "handoff accepted",
       "messages routed to the specialist",
       "handoff completed from the stream",
       "skill file written",
       "routing returned to the orchestrator",
+      "the answer cites the relevant source",
       "thread stored",
     ]);
     expect(readFileSync(result.skillFile!, "utf8")).toContain("# Slack CPU Alerts");
     expect(transcript).toContain("↩ skill-creation-agent returned control (completed)");
     expect(transcript).toContain("Demo complete: every step did what it should.");
+    // The crash question is answered from the notes on crash recovery, not from "What a handoff is".
+    expect(transcript).toMatch(
+      /✔ delegation cites the relevant sources: knowledge-agent cites handoffs\.md § Durability; research-agent cites durability-and-crash-recovery\.md § /,
+    );
+    expect(transcript).toContain("research-agent won citing rate-limiting.md § Token bucket");
+    expect(transcript).toContain(
+      "✔ the answer cites the relevant source: knowledge-agent cites tenants-and-rbac.md § Permissions per role",
+    );
     // The knowledge agent has nothing on rate limits: it declined, or was cancelled once research won.
     expect(transcript).toMatch(/· knowledge-agent: \((declined|cancelled)\) in /);
     expect(transcript).not.toContain("(failed");
@@ -67,6 +78,49 @@ describe("the demo", () => {
     expect(failed.ok).toBe(false);
     expect(failed.removedWorkDir).toBe(true);
     expect(existsSync(failed.workDir)).toBe(false);
+  });
+
+  it("a citation of the wrong passage fails the check, naming what was cited and what was expected", () => {
+    const answer = (...sources: string[]) =>
+      `From the research notes (2 findings):\n\n${sources.map((s, i) => `${i + 1}. "..."\n   Source: ${s}\n\n`).join("")}Sources: ${sources.join("; ")}`;
+    expect(citedSources(answer("a.md § One", "b.md § Two"))).toEqual(["a.md § One", "b.md § Two"]);
+    const { cites } = DEMO_QUESTIONS.delegation;
+    // What the newcomer saw: the knowledge agent quoting "What a handoff is", the research agent
+    // quoting the failure modes of multi-agent systems.
+    const before = citationVerdict(
+      cites,
+      new Map([
+        ["knowledge-agent", answer("handoffs.md § What a handoff is", "handoffs.md § Durability")],
+        ["research-agent", answer("multi-agent-systems.md § Typical failure modes")],
+      ]),
+    );
+    expect(before).toEqual({
+      ok: false,
+      detail:
+        "knowledge-agent cites handoffs.md § What a handoff is (expected handoffs.md § Durability); " +
+        "research-agent cites multi-agent-systems.md § Typical failure modes (expected durability-and-crash-recovery.md)",
+    });
+    // A declined (or missing) answer cites nothing, which is no citation either.
+    expect(
+      citationVerdict(cites, new Map([["knowledge-agent", answer("handoffs.md § Durability")]])),
+    ).toEqual({
+      ok: false,
+      detail:
+        "knowledge-agent cites handoffs.md § Durability; research-agent cites nothing (expected durability-and-crash-recovery.md)",
+    });
+    // Any section of an expected file will do; a section is matched exactly, not by prefix.
+    expect(
+      citationVerdict(
+        {
+          "research-agent": "durability-and-crash-recovery.md",
+          "knowledge-agent": "handoffs.md § Durability",
+        },
+        new Map([
+          ["research-agent", answer("durability-and-crash-recovery.md § Write-ahead logging")],
+          ["knowledge-agent", answer("handoffs.md § Durability and more")],
+        ]),
+      ).ok,
+    ).toBe(false);
   });
 
   it("prints how each agent's call ended: ok, declined, cancelled (never 'failed') or failed with its code", () => {

@@ -1,7 +1,7 @@
 /** What the stream router yields, and how a failed turn becomes its `error` event. */
 import { ErrorCode, OrchestrationError, isOrchestrationError } from "../errors.js";
 import type { DelegationResult, InputRequiredState } from "./orchestration-manager.js";
-import type { RouteCandidate } from "./router-routing.js";
+import type { RouteCandidate } from "./router-routing-plan.js";
 import type { CompletionStatus } from "./types.js";
 
 /** The orchestrator's own id in events and stored replies. */

@@ -3,159 +3,49 @@
  * ranks the tenant's agents for the message (and the turns before it) and the router sends the
  * message to the best ones; when none fits it falls back to the default agents or asks the user.
  * A selector that fails or is slow never fails the turn. The same decision explains a route
- * without calling any agent (`StreamRouter.explainRoute`).
+ * without calling any agent (`StreamRouter.explainRoute`). The option itself: `router-routing-plan.ts`.
  */
 import { z } from "zod";
-import { parseAgentCard, type AgentCard } from "../a2a/agent-card.js";
+import type { AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
 import { ConfigurationError, isOrchestrationError } from "../errors.js";
-import { defaultLogger, linkSignals, type Logger } from "../observability.js";
-import { ContextSanitizer } from "../security/sanitizer/index.js";
-import { parseConfig } from "../validation.js";
-import type { AgentSelector, RankedAgent, SelectorTurn } from "./agent-selector.js";
-import { ORCHESTRATOR_AGENT_ID } from "./router-events.js";
+import { linkSignals } from "../observability.js";
+import { LIMITS, boundedText, identifierSchema, uuidSchema } from "../validation.js";
+import type { RankedAgent, SelectorTurn } from "./agent-selector.js";
+import { ORCHESTRATOR_AGENT_ID, type RouterEvent } from "./router-events.js";
+import type { RouterReplies, ThreadRef } from "./router-replies.js";
+import {
+  DEFAULT_ROUTING,
+  routingPlan,
+  withAgents,
+  type RouteCandidate,
+  type RouteDecision,
+  type RoutingOptions,
+  type RoutingPlan,
+  type RoutingRef,
+  type RoutingResolver,
+} from "./router-routing-plan.js";
+import { TransferWatch, type TransferTurn } from "./router-transfers.js";
 
-/** When no candidate reaches `minScore`: answer with the default agents, or ask the user to choose. */
-export type RoutingFallback = "defaults" | "ask";
+export * from "./router-routing-plan.js";
 
-/** One ranked candidate, as the `route` event and the explanation show it. */
-export interface RouteCandidate {
-  agentId: string;
-  score: number;
-  skillId?: string;
-  reason: string;
-}
-
-/** StreamRouter's `routing` option. */
-export interface RoutingOptions {
-  selector: AgentSelector;
-  /** At most this many agents answer (several are delegated to and synthesized). Default 1. */
-  maxAgents?: number;
-  /** A candidate below this score does not answer (0..1). Default 0: the selector's own threshold. */
-  minScore?: number;
-  fallback: RoutingFallback;
-  /**
-   * The agents the selector chooses among, with their credentials (ids as the selector returns
-   * them). Default: the router's default agents.
-   */
-  agents?: readonly AgentCard[];
-  /** The callable card of a chosen agent, when `agents` carry no credentials. Default: from `agents`. */
-  cardFor?: (agentId: string) => Promise<AgentCard | undefined>;
-  /** Earlier messages of the thread the selector sees. Default 10. */
-  historyMessages?: number;
-  /** How long the selector may take; past it the fallback applies. Default 5 000. */
-  selectorTimeoutMs?: number;
-  /**
-   * Agent-requested transfers (`handoffSuggest`): how many times in a row a thread may move between
-   * the same two agents (see README). Default 2; 0 turns transfers off.
-   */
-  maxBounces?: number;
-  /**
-   * How a transfer names its target to the handoff manager: `"directory"` by id (the manager's
-   * agentDirectory resolves it on every turn, on every replica), `"card"` with the card from
-   * `agents`. Default `"card"`.
-   */
-  transferBy?: "card" | "directory";
-  /** Applied to what the selector sees and to a transfer's summary and reason. Default: a new ContextSanitizer. */
-  sanitizer?: ContextSanitizer;
-  logger?: Logger;
-}
-
-/** Who a routing decision is for. */
-export interface RoutingRef {
+/** Input of `StreamRouter.explainRoute`. */
+export interface ExplainRouteOptions {
   tenantId: string;
   userId: string;
+  message: string;
+  /** Omitted: as for a new thread (no history, no handoff). */
   threadId?: string;
+  signal?: AbortSignal;
 }
 
-/** Routing looked up per turn (e.g. the tenant's setting); undefined: this turn is not routed. */
-export type RoutingResolver = (
-  ref: RoutingRef,
-) => Promise<RoutingOptions | undefined> | RoutingOptions | undefined;
-
-/** Routing for one turn, checked and with its defaults filled in. */
-export interface RoutingPlan {
-  selector: AgentSelector;
-  maxAgents: number;
-  minScore: number;
-  fallback: RoutingFallback;
-  agents: readonly AgentCard[];
-  cardFor: (agentId: string) => Promise<AgentCard | undefined>;
-  historyMessages: number;
-  selectorTimeoutMs: number;
-  maxBounces: number;
-  transferBy: "card" | "directory";
-  sanitizer: ContextSanitizer;
-  logger: Logger;
-}
-
-/** What routing decided for a message. */
-export interface RouteDecision {
-  /** `selected`: `agents` answer; `defaults`: the default agents answer; `ask`: the user is asked. */
-  outcome: "selected" | "defaults" | "ask";
-  /** The chosen agents (callable cards), best first; empty unless `selected`. */
-  agents: AgentCard[];
-  candidates: RouteCandidate[];
-  reason: string;
-}
-
-export const DEFAULT_ROUTING = Object.freeze({
-  maxAgents: 1,
-  minScore: 0,
-  historyMessages: 10,
-  selectorTimeoutMs: 5_000,
-  maxBounces: 2,
-  /** The most candidates a decision shows. */
-  candidates: 5,
+export const explainSchema = z.object({
+  tenantId: identifierSchema,
+  userId: identifierSchema,
+  message: boundedText(LIMITS.messageBytes),
+  threadId: uuidSchema.optional(),
 });
-
-const routingSchema = z.object({
-  selector: z.custom<AgentSelector>(
-    (value) => typeof (value as AgentSelector | undefined)?.select === "function",
-    "must have a select({ message, history }) method",
-  ),
-  maxAgents: z.number().int().min(1).max(20).optional(),
-  minScore: z.number().min(0).max(1).optional(),
-  fallback: z.enum(["defaults", "ask"], { error: 'must be "defaults" or "ask"' }),
-  agents: z.array(z.unknown()).max(10_000).optional(),
-  cardFor: z.custom<RoutingOptions["cardFor"]>((value) => typeof value === "function").optional(),
-  historyMessages: z.number().int().min(0).max(100).optional(),
-  selectorTimeoutMs: z.number().int().positive().max(120_000).optional(),
-  maxBounces: z.number().int().min(0).max(100).optional(),
-  transferBy: z.enum(["card", "directory"]).optional(),
-  sanitizer: z.instanceof(ContextSanitizer).optional(),
-  logger: z.custom<Logger>((value) => typeof (value as Logger | undefined)?.warn === "function").optional(),
-});
-
-/** Checks `options` (a ConfigurationError naming `routing.<field>`) and fills in the defaults. */
-export function routingPlan(options: RoutingOptions, defaults: readonly AgentCard[]): RoutingPlan {
-  const checked = parseConfig(routingSchema, options, "routing");
-  let agents: AgentCard[];
-  try {
-    agents = (checked.agents ?? defaults).map((card, i) => parseAgentCard(card, `routing.agents[${i}]`));
-  } catch (error) {
-    throw new ConfigurationError((error as Error).message, {
-      cause: error,
-      context: { field: "routing.agents" },
-    });
-  }
-  const byId = new Map(agents.map((card) => [card.identity.id, card]));
-  return {
-    selector: checked.selector,
-    maxAgents: checked.maxAgents ?? DEFAULT_ROUTING.maxAgents,
-    minScore: checked.minScore ?? DEFAULT_ROUTING.minScore,
-    fallback: checked.fallback,
-    agents,
-    cardFor: checked.cardFor ?? (async (agentId) => byId.get(agentId)),
-    historyMessages: checked.historyMessages ?? DEFAULT_ROUTING.historyMessages,
-    selectorTimeoutMs: checked.selectorTimeoutMs ?? DEFAULT_ROUTING.selectorTimeoutMs,
-    maxBounces: checked.maxBounces ?? DEFAULT_ROUTING.maxBounces,
-    transferBy: checked.transferBy ?? "card",
-    sanitizer: checked.sanitizer ?? new ContextSanitizer(),
-    logger: (checked.logger ?? defaultLogger()).child({ component: "routing" }),
-  };
-}
 
 /**
  * The thread's last `limit` user messages and replies, oldest first, as the selector sees them:
@@ -304,4 +194,170 @@ function fallback(plan: RoutingPlan, candidates: RouteCandidate[], why: string):
   return plan.fallback === "ask"
     ? { outcome: "ask", agents: [], candidates, reason: `${why}; asking the user to choose` }
     : { outcome: "defaults", agents: [], candidates, reason: `${why}; the default agents answer` };
+}
+
+/** A routed turn: the plan it ran under and what it decided. */
+export interface RoutedTurn {
+  plan: RoutingPlan;
+  decision: RouteDecision;
+}
+
+/** What `StreamRouter.explainRoute` answers: who would answer the message, and why. */
+export interface RouteExplanation {
+  /** True when a handoff holds the thread: its specialist answers, whatever the message. */
+  held: boolean;
+  handoff?: { handoffId: string; agentId: string };
+  /** True when routing by skills applied (the router has `routing` and it is on for the tenant). */
+  routing: boolean;
+  outcome: "handoff" | "selected" | "defaults" | "ask";
+  /** Who would answer: the specialist, the chosen agents or the default agents; none when asking. */
+  agentIds: string[];
+  candidates: RouteCandidate[];
+  reason: string;
+}
+
+/** The `route` event's routing fields for a routed turn (none for a turn without routing). */
+export function routeFields(routed: RoutedTurn | undefined): {
+  candidates?: RouteCandidate[];
+  reason?: string;
+} {
+  return routed ? { candidates: routed.decision.candidates, reason: routed.decision.reason } : {};
+}
+
+/** The router's default agents, looked up for a turn. */
+type DefaultsLookup = (
+  ref: RoutingRef & { threadId: string },
+) => Promise<readonly AgentCard[]> | readonly AgentCard[];
+
+/** The router's routing: the option (or resolver), looked up and applied per turn. */
+export class RouterRouting {
+  readonly #resolve: RoutingResolver;
+  readonly #static: RoutingPlan | undefined;
+  readonly #staticAgents: boolean = false;
+  readonly #staticCardFor: RoutingPlan["cardFor"] | undefined;
+  readonly #defaults: DefaultsLookup;
+  readonly #repo: ConversationRepository;
+
+  constructor(config: {
+    routing: RoutingOptions | RoutingResolver;
+    defaults: DefaultsLookup;
+    repo: ConversationRepository;
+  }) {
+    const { routing } = config;
+    if (typeof routing === "function") this.#resolve = routing;
+    else if (routing !== null && typeof routing === "object") {
+      // Checked now: a bad option is the constructor's ConfigurationError, not a failed turn.
+      this.#static = routingPlan(routing, []);
+      this.#staticAgents = routing.agents !== undefined;
+      this.#staticCardFor = routing.cardFor;
+      this.#resolve = () => routing;
+    } else {
+      throw new ConfigurationError("routing must be an object ({ selector, fallback, ... }) or a function", {
+        context: { field: "routing" },
+      });
+    }
+    this.#defaults = config.defaults;
+    this.#repo = config.repo;
+  }
+
+  /** The turn's plan, or undefined when routing is off for it. */
+  async plan(ref: RoutingRef & { threadId: string }): Promise<RoutingPlan | undefined> {
+    if (this.#static) {
+      if (this.#staticAgents) return this.#static;
+      return withAgents(this.#static, await this.#defaults(ref), this.#staticCardFor);
+    }
+    const options = await this.#resolve(ref);
+    if (options === undefined) return undefined;
+    const defaults = options.agents === undefined ? await this.#defaults(ref) : [];
+    return routingPlan(options, defaults);
+  }
+
+  /** Routes a turn: its plan (none: not routed) and decision, once the user message is stored. */
+  async route(
+    input: { tenantId: string; threadId: string; userId: string; message: string },
+    state: { stored: Promise<void>; turn: { signal: AbortSignal } },
+  ): Promise<RoutedTurn | undefined> {
+    const plan = await this.plan(input);
+    if (!plan) return undefined;
+    await state.stored;
+    return this.decide(plan, input, state.turn.signal, true);
+  }
+
+  /** The `ask` fallback: the orchestrator asks the user to rephrase or choose, and no agent is called. */
+  async *ask(input: ThreadRef, routed: RoutedTurn, replies: RouterReplies): AsyncGenerator<RouterEvent> {
+    const agentId = ORCHESTRATOR_AGENT_ID;
+    yield { type: "route", target: "orchestrator", agentId, agentIds: [], ...routeFields(routed) };
+    const text = askReply(routed.plan);
+    yield { type: "chunk", agentId, text };
+    yield* replies.finish({ thread: input, agentId, text, metadata: { routing: "ask" } });
+  }
+
+  /** Watches a routed agent's reply for a transfer request (see {@link TransferWatch}). */
+  watch(routed: RoutedTurn, turn: Omit<TransferTurn, "plan" | "repo">): TransferWatch {
+    return new TransferWatch({ ...turn, plan: routed.plan, repo: turn.handoffs.conversationRepo });
+  }
+
+  /** Decides who answers the turn's message (the thread's earlier messages as history). */
+  async decide(
+    plan: RoutingPlan,
+    input: { tenantId: string; threadId: string; message: string },
+    signal: AbortSignal | undefined,
+    current: boolean,
+  ): Promise<RoutedTurn> {
+    // No thread yet (an explanation for a new one): no history.
+    const history =
+      input.threadId === ""
+        ? []
+        : await selectorHistory(this.#repo, input, plan.historyMessages, current ? input.message : undefined);
+    const decision = await decideRoute(plan, { message: input.message, history, signal }, input);
+    return { plan, decision };
+  }
+
+  /**
+   * What a turn would decide now for `message` (no agent called, nothing stored): the specialist of
+   * the handoff holding the thread, else routing's choice, else the default agents.
+   */
+  async explain(
+    ref: RoutingRef & { threadId: string; message: string; signal?: AbortSignal | undefined },
+    held: { handoffId: string; targetAgentId: string } | null,
+  ): Promise<RouteExplanation> {
+    if (held) {
+      return {
+        held: true,
+        handoff: { handoffId: held.handoffId, agentId: held.targetAgentId },
+        routing: false,
+        outcome: "handoff",
+        agentIds: [held.targetAgentId],
+        candidates: [],
+        reason: `a handoff holds the thread: ${held.targetAgentId} answers every message until it ends`,
+      };
+    }
+    const plan = await this.plan(ref);
+    if (!plan) {
+      const defaults = await this.#defaults(ref);
+      return {
+        held: false,
+        routing: false,
+        outcome: "defaults",
+        agentIds: defaults.map((card) => card.identity.id),
+        candidates: [],
+        reason: "routing is off: the default agents answer",
+      };
+    }
+    const { decision } = await this.decide(plan, ref, ref.signal, false);
+    const agentIds =
+      decision.outcome === "selected"
+        ? decision.agents.map((card) => card.identity.id)
+        : decision.outcome === "defaults"
+          ? (await this.#defaults(ref)).map((card) => card.identity.id)
+          : [];
+    return {
+      held: false,
+      routing: true,
+      outcome: decision.outcome,
+      agentIds,
+      candidates: decision.candidates,
+      reason: decision.reason,
+    };
+  }
 }

@@ -14,7 +14,7 @@ import { LIMITS } from "../validation.js";
 import type { HandoffManager, HandoffSession } from "./handoff-manager.js";
 import type { RouterEvent } from "./router-events.js";
 import type { AgentStream } from "./router-open-tasks.js";
-import type { RoutingPlan } from "./router-routing.js";
+import type { RoutingPlan } from "./router-routing-plan.js";
 
 /** What one turn's transfer needs. */
 export interface TransferTurn {

@@ -26,6 +26,16 @@ import { ExitWords } from "./router-exit-words.js";
 import { RouterOpenTasks } from "./router-open-tasks.js";
 import { relayReply, type Relay, type Turn } from "./router-relay.js";
 import { RouterReplies } from "./router-replies.js";
+import {
+  RouterRouting,
+  explainSchema,
+  routeFields,
+  type ExplainRouteOptions,
+  type RouteExplanation,
+  type RoutedTurn,
+  type RoutingOptions,
+  type RoutingResolver,
+} from "./router-routing.js";
 import { storesOf } from "./stores.js";
 import { ThreadManager } from "./thread-manager.js";
 import { TurnRecorder, TurnTrigger, type TurnLog, type TurnTimelineStore } from "./turn-timeline.js";
@@ -68,6 +78,12 @@ export interface StreamRouterConfig {
    * `SqlConversationRepository#turnTimelineStore()` gives the SQL one.
    */
   timeline?: TurnTimelineStore;
+  /**
+   * Routing by skills: on a turn no handoff holds, `selector` picks who answers among the agents
+   * (default: `defaultAgents`), and agents may ask for a transfer (`handoffSuggest`). A function is
+   * looked up per turn (undefined: not routed). Without it the router behaves exactly as before.
+   */
+  routing?: RoutingOptions | RoutingResolver;
 }
 
 export interface RouteMessageOptions {
@@ -81,6 +97,11 @@ export interface RouteMessageOptions {
    * RBAC (`handoff:cancel`), or true without RBAC.
    */
   mayCancelHandoff?: boolean;
+  /**
+   * Whether the sender may start handoffs, and so whether an agent's `handoffSuggest` is acted on.
+   * Default: the handoff manager's RBAC (`handoff:initiate`), or true without RBAC.
+   */
+  mayStartHandoff?: boolean;
   signal?: AbortSignal;
 }
 
@@ -103,6 +124,8 @@ export class StreamRouter {
   readonly #replies: RouterReplies;
   readonly #openTasks: RouterOpenTasks;
   readonly #recorder: TurnRecorder | undefined;
+  readonly #routing: RouterRouting | undefined;
+  readonly #explainer: RouterRouting;
 
   constructor(config: StreamRouterConfig) {
     if (!config?.handoffManager)
@@ -123,6 +146,12 @@ export class StreamRouter {
     this.#replies = new RouterReplies(repo);
     this.#openTasks = new RouterOpenTasks(config.openTasks ?? storesOf(repo)?.openTaskStore());
     this.#recorder = config.timeline ? new TurnRecorder({ store: config.timeline }) : undefined;
+    this.#routing =
+      config.routing === undefined
+        ? undefined
+        : new RouterRouting({ routing: config.routing, defaults: this.#defaultAgents, repo });
+    this.#explainer =
+      this.#routing ?? new RouterRouting({ routing: () => undefined, defaults: this.#defaultAgents, repo });
   }
 
   /**
@@ -131,6 +160,26 @@ export class StreamRouter {
    */
   async forgetAgent(ref: { tenantId: string; agentId: string }): Promise<void> {
     await this.#openTasks.forgetAgent(ref);
+  }
+
+  /**
+   * Who would answer `message` now, and why: the specialist of a handoff holding the thread, else
+   * routing's choice with its candidates, else the default agents. No agent is called and nothing
+   * is stored. Without `threadId`: as for a new thread. Checks the thread is the tenant's; who may
+   * read it is the caller's to check.
+   */
+  async explainRoute(options: ExplainRouteOptions): Promise<RouteExplanation> {
+    const input = parseInput(explainSchema, options);
+    const ref = { ...input, threadId: input.threadId ?? "", signal: options.signal };
+    let held: HandoffSession | null = null;
+    if (input.threadId !== undefined) {
+      const thread = { threadId: input.threadId, tenantId: input.tenantId };
+      [, held] = await Promise.all([
+        this.#threads.requireThread(thread),
+        this.#handoffs.getActiveHandoff(thread),
+      ]);
+    }
+    return this.#explainer.explain(ref, held);
   }
 
   /** True when a handoff holds the thread. */
@@ -200,7 +249,8 @@ export class StreamRouter {
       } else if (session) {
         yield* this.#routeToSpecialist(input, session, { turn, stored });
       } else {
-        yield* this.#routeToOrchestrator(input, { turn, stored, log });
+        const mayStartHandoff = options.mayStartHandoff;
+        yield* this.#routeToOrchestrator(input, { turn, stored, log, mayStartHandoff });
       }
       settled = true;
     } catch (error) {
@@ -252,7 +302,14 @@ export class StreamRouter {
   }
 
   async *#routeToOrchestrator(input: RouteInput, state: TurnState): AsyncGenerator<RouterEvent> {
-    const agents = await this.#defaultAgents(input);
+    const routed = await this.#routing?.route(input, state);
+    if (routed?.decision.outcome === "ask") {
+      yield* this.#routing!.ask(input, routed, this.#replies);
+      return;
+    }
+    state.routed = routed;
+    const agents =
+      routed?.decision.outcome === "selected" ? routed.decision.agents : await this.#defaultAgents(input);
     if (agents.length === 0) {
       throw new OrchestrationError(
         ErrorCode.NO_AGENT_AVAILABLE,
@@ -265,7 +322,13 @@ export class StreamRouter {
       yield* this.#routeToDefaultAgent(input, agents[0]!, state);
       return;
     }
-    yield { type: "route", target: "orchestrator", agentId: ORCHESTRATOR_AGENT_ID, agentIds };
+    yield {
+      type: "route",
+      target: "orchestrator",
+      agentId: ORCHESTRATOR_AGENT_ID,
+      agentIds,
+      ...routeFields(state.routed),
+    };
     const results = await this.#orchestrator.delegateToAgents({
       ...input,
       targetAgentCards: [...agents],
@@ -297,10 +360,10 @@ export class StreamRouter {
   async *#routeToDefaultAgent(
     input: RouteInput,
     card: AgentCard,
-    { turn, stored }: TurnState,
+    { turn, stored, routed, mayStartHandoff }: TurnState,
   ): AsyncGenerator<RouterEvent> {
     const agentId = card.identity.id;
-    yield { type: "route", target: "orchestrator", agentId, agentIds: [agentId] };
+    yield { type: "route", target: "orchestrator", agentId, agentIds: [agentId], ...routeFields(routed) };
     const open = await this.#openTasks.find(input, { agentId, handoffId: undefined });
     const stream = this.#openTasks.continuing(open, (taskId) =>
       this.#orchestrator.streamAgent({
@@ -311,7 +374,26 @@ export class StreamRouter {
         ...(taskId ? { taskId } : {}),
       }),
     );
-    yield* this.#relay({ input, agentId, stream, stored, turn, metadata: {}, open });
+    // A routed agent may ask for a transfer (handoffSuggest): acted on once its reply is stored.
+    const watch =
+      routed &&
+      this.#routing!.watch(routed, {
+        handoffs: this.#handoffs,
+        input,
+        agentId,
+        mayStartHandoff,
+        signal: turn.signal,
+      });
+    const relayed = this.#relay({
+      input,
+      agentId,
+      stream: watch ? watch.tap(stream) : stream,
+      stored,
+      turn,
+      metadata: {},
+      open,
+    });
+    yield* watch ? watch.around(relayed) : relayed;
   }
 
   #relay(relay: Relay): AsyncGenerator<RouterEvent> {
@@ -353,6 +435,9 @@ interface TurnState {
   stored: Promise<void>;
   /** The turn's timeline, when one is recorded. */
   log?: TurnLog;
+  /** What routing decided, when the turn was routed. */
+  routed?: RoutedTurn;
+  mayStartHandoff?: boolean | undefined;
 }
 
 function defaultAgentsResolver(value: StreamRouterConfig["defaultAgents"]): DefaultAgentsResolver {

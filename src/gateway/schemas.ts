@@ -7,13 +7,13 @@ import { agentCardSchema, agentIdSchema, httpUrlSchema } from "../a2a/agent-card
 import { ConversationType, MessageRole } from "../conversation/models.js";
 import { MAX_DELEGATION_AGENTS, MAX_DELEGATION_TIMEOUT_MS } from "../defaults.js";
 import { AgentCallKind, AgentCallOutcome } from "../orchestration/agent-call-audit.js";
-import { TurnEventKind, TurnTrigger } from "../orchestration/turn-timeline.js";
 import { CompletionStatus, DelegationStrategy, HandoffState } from "../orchestration/types.js";
 import { Role } from "../security/rbac.js";
 import { LIMITS, boundedText, enumSchema, uuidSchema } from "../validation.js";
-import { MAX_PAGE_LIMIT, MAX_TIMELINE_TURNS } from "./defaults.js";
+import { MAX_PAGE_LIMIT } from "./defaults.js";
 
-const isoDate = z.string().meta({ format: "date-time" });
+/** An ISO-8601 date-time in a response. */
+export const isoDate = z.string().meta({ format: "date-time" });
 
 // ---------------------------------------------------------------- request parts
 
@@ -23,7 +23,7 @@ export const threadParamsSchema = z.object({ threadId: uuidSchema.meta({ format:
 export const agentParamsSchema = z.object({ agentId: agentIdSchema });
 
 /** A whole number in a query string: digits only (no `1e2`, `0x10`, `1.5` or blank). */
-function queryInteger(min: number, max?: number) {
+export function queryInteger(min: number, max?: number) {
   const bounded = z
     .number()
     .int()
@@ -454,88 +454,3 @@ export const agentViewSchema = z
 export const agentListSchema = z
   .object({ agents: z.array(agentViewSchema), page: pageSchema })
   .meta({ id: "AgentList" });
-
-// ---------------------------------------------------------------- the console's additions (#13)
-
-/** A thread title as a rename gives it: trimmed, 1-200 characters, no control characters. */
-const THREAD_TITLE_MAX = 200;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Body of `PATCH /v1/threads/:threadId`. */
-export const renameThreadBodySchema = z
-  .strictObject({
-    title: z
-      .string({ error: "must be a string" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(THREAD_TITLE_MAX, `must be at most ${THREAD_TITLE_MAX} characters`)
-      .refine((title) => !CONTROL_CHARACTERS.test(title), "must not contain control characters")
-      .meta({
-        description: `The new title: trimmed, 1-${THREAD_TITLE_MAX} characters, no control characters.`,
-      }),
-  })
-  .meta({ id: "RenameThreadRequest" });
-
-/** `GET /v1/threads/:threadId/timeline` query. */
-export const timelineQuerySchema = z.object({
-  limit: queryInteger(1, MAX_TIMELINE_TURNS)
-    .optional()
-    .meta({ description: `The newest this many turns, 1-${MAX_TIMELINE_TURNS}. Default 20.` }),
-});
-
-/** One event of a turn: ids, kinds, timings, outcomes and codes, never message text. */
-export const turnEventSchema = z
-  .object({
-    kind: enumSchema(Object.values(TurnEventKind)),
-    atMs: z.number().meta({ description: "Milliseconds from the turn's start." }),
-    agentId: z.string().optional(),
-    durationMs: z.number().optional(),
-    outcome: enumSchema(Object.values(AgentCallOutcome)).optional(),
-    errorCode: z.string().optional(),
-    detail: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .meta({
-        description:
-          "route: { target, agentIds, handoffId?, candidates?, reason? }; delegation: { agentId, outcome, " +
-          "latencyMs, errorCode?, strategy }; input_required: { taskId, state, handoffId? }; " +
-          "handoff_*: { handoffId, ... }; done: { messageId? }.",
-      }),
-  })
-  .meta({ id: "TurnEvent" });
-
-/** One turn of a thread. */
-export const turnSchema = z
-  .object({
-    turnId: z.string(),
-    trigger: enumSchema(Object.values(TurnTrigger)).meta({ description: "What started the turn." }),
-    startedAt: isoDate,
-    durationMs: z.number().nullable(),
-    events: z.array(turnEventSchema),
-  })
-  .meta({ id: "Turn" });
-
-/** `GET /v1/threads/:threadId/timeline`. */
-export const timelineSchema = z
-  .object({ turns: z.array(turnSchema) })
-  .meta({ id: "Timeline", description: "The newest turns, oldest first (newest last)." });
-
-const protocolSchema = z.object({ version: z.string(), binding: z.string() });
-
-/** `GET /v1/agents/:agentId/health`. */
-export const agentHealthSchema = z
-  .object({
-    agentId: z.string(),
-    status: enumSchema(["ok", "unreachable", "refused"]).meta({
-      description: "refused: the outbound network policy refuses the agent's address.",
-    }),
-    latencyMs: z.number().nullable().meta({ description: "How long the card took to read; null unless ok." }),
-    checkedAt: isoDate,
-    protocol: protocolSchema
-      .nullable()
-      .meta({ description: "The interface calls go through; null unless ok." }),
-    interfaces: z.array(protocolSchema).optional().meta({ description: "Every interface the agent offers." }),
-    errorCode: z.string().optional(),
-  })
-  .meta({ id: "AgentHealth" });

@@ -13,16 +13,15 @@ import { withoutCredentials } from "../a2a/agent-credentials.js";
 import type { AgentDirectoryEntry } from "../storage/sql/sql-agent-directory.js";
 import { toHttpFailure } from "./http-errors.js";
 import { allowedOperations, readsEveryThread } from "./route-policy.js";
+import type { agentHealthSchema, turnSchema } from "./console-schemas.js";
 import type {
   agentCallRecordSchema,
-  agentHealthSchema,
   agentViewSchema,
   handoffSessionViewSchema,
   messageViewSchema,
   routerEventSchema,
   threadDetailSchema,
   threadViewSchema,
-  turnSchema,
 } from "./schemas.js";
 
 /** A thread in API responses. */

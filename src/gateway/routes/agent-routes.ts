@@ -1,8 +1,8 @@
 /** The tenant's agents: list, read one, check its health, register, remove. */
 import type { GatewayService } from "../gateway-service.js";
+import { agentHealthSchema } from "../console-schemas.js";
 import { defineRoute, presentFields } from "../route.js";
 import {
-  agentHealthSchema,
   agentListSchema,
   agentParamsSchema,
   agentViewSchema,

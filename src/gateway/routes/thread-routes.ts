@@ -1,10 +1,10 @@
 /** Threads: create, list, read, rename. */
 import type { GatewayService } from "../gateway-service.js";
+import { renameThreadBodySchema } from "../console-schemas.js";
 import { defineRoute, presentFields } from "../route.js";
 import {
   createThreadBodySchema,
   listThreadsQuerySchema,
-  renameThreadBodySchema,
   threadDetailSchema,
   threadListSchema,
   threadParamsSchema,

@@ -1,7 +1,8 @@
 /** A thread's turn timeline: route, agent calls, timings and outcomes of its turns (never text). */
 import type { GatewayService } from "../gateway-service.js";
 import { defineRoute, presentFields } from "../route.js";
-import { threadParamsSchema, timelineQuerySchema, timelineSchema } from "../schemas.js";
+import { timelineQuerySchema, timelineSchema } from "../console-schemas.js";
+import { threadParamsSchema } from "../schemas.js";
 import { THREAD } from "./thread-routes.js";
 
 export function timelineRoutes(service: GatewayService) {

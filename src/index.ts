@@ -162,6 +162,13 @@ export {
   type RouteMessageOptions,
   type RouterEvent,
 } from "./orchestration/stream-router.js";
+export type {
+  TurnEvent,
+  TurnEventKind,
+  TurnRecord,
+  TurnTimelineStore,
+  TurnTrigger,
+} from "./orchestration/turn-timeline.js";
 export {
   SkillRouter,
   type SkillRouterConfig,

@@ -6,17 +6,19 @@ import { AGENT_SETTINGS } from "../config/settings.js";
 import { RUNNABLE_AGENT_NAMES, startExampleAgent } from "../example-agents.js";
 import { llmSettings } from "../llm-settings.js";
 
+/** An agent beside a gateway takes any free port unless told otherwise. */
+const AGENT_DEFAULTS = { port: 0 } as const;
+
 export function addAgentCommand(program: Command, io: CliIo): void {
   const command = program
     .command("agent <name>")
     .description(
       `Run one example agent until interrupted (${RUNNABLE_AGENT_NAMES.join(", ")}); ` +
-        "llm needs OMNIFORGE_LLM_BASE_URL and OMNIFORGE_LLM_MODEL. Port default: 0 (any free port).",
+        "llm needs OMNIFORGE_LLM_BASE_URL and OMNIFORGE_LLM_MODEL",
     );
-  addSettingOptions(command, AGENT_SETTINGS).action(
+  addSettingOptions(command, AGENT_SETTINGS, AGENT_DEFAULTS).action(
     async (name: string, _options: unknown, self: Command) => {
-      // An agent beside a gateway takes any free port unless told otherwise.
-      const { values } = commandConfig(self, AGENT_SETTINGS, io, { port: 0 });
+      const { values } = commandConfig(self, AGENT_SETTINGS, io, AGENT_DEFAULTS);
       const llm = llmSettings(values);
       const agent = await startExampleAgent(name, {
         port: values.port!,

@@ -156,7 +156,7 @@ export const SETTINGS = {
     schema: integerIn(0, 65_535, "an integer in 0..65535"),
     fromText: integer,
     defaultValue: () => DEFAULT_PORT,
-    defaultText: `${DEFAULT_PORT} (agent: 0)`,
+    defaultText: String(DEFAULT_PORT),
     description: "the gateway's port (for `agent`, the agent's)",
   }),
   host: setting({
@@ -184,7 +184,7 @@ export const SETTINGS = {
   logFormat: setting({
     fileKey: "logFormat",
     flags: ["--log-format <format>"],
-    help: ["logs as pretty (human-readable) or json lines; default: pretty on a terminal, else json"],
+    help: ["logs as pretty (human-readable) or json lines"],
     env: "LOG_FORMAT",
     schema: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(", ")}` }),
     fromText: (raw) => (typeof raw === "string" ? raw.trim().toLowerCase() : raw),
@@ -251,7 +251,7 @@ export const SETTINGS = {
   defaultAgents: setting({
     fileKey: "defaultAgents",
     flags: ["--default-agent <id...>"],
-    help: ["agent id that answers threads no handoff holds (repeatable; default: every non-handoff agent)"],
+    help: ["agent id that answers threads no handoff holds (repeatable)"],
     env: "OMNIFORGE_DEFAULT_AGENTS",
     schema: listOf(identifierSchema, "agent id"),
     fromText: list,

@@ -170,6 +170,11 @@ function llmConfig(): SkillRouterConfig["llm"] | undefined {
 }
 
 async function main(): Promise<void> {
+  // `... | head` closes the pipe early: stop quietly.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   const { values } = parseArgs({
     options: {
       split: { type: "string", default: "heldout" },

@@ -83,11 +83,11 @@ export async function openConsole(
   return { page, problems, close: () => context.close() };
 }
 
-/** Signs in with `key` and waits for the thread list. */
+/** Signs in with `key` and waits for the console and the header naming the user. */
 export async function signIn(page: Page, key: string): Promise<void> {
   await page.getByTestId("key-input").fill(key);
   await page.getByTestId("connect").click();
-  await page.getByTestId("new-thread").waitFor();
+  await page.locator("#app").waitFor();
   await page.getByTestId("who-user").filter({ hasText: /\S/ }).waitFor();
 }
 

@@ -21,8 +21,10 @@ const marked = new Marked({
   gfm: true,
   breaks: true,
   async: false,
-  // Raw HTML (blocks and inline tags) comes out escaped: visible, inert.
-  renderer: { html: ({ text, block }) => (block ? `<p>${escapeHtml(text)}</p>` : escapeHtml(text)) },
+  // Raw HTML comes out escaped, visible and inert: a block as code (its lines kept), a tag as text.
+  renderer: {
+    html: ({ text, block }) => (block ? `<pre><code>${escapeHtml(text)}</code></pre>` : escapeHtml(text)),
+  },
 });
 
 const SAFE_LINK = /^(?:https?:|mailto:|#)/i;

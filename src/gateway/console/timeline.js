@@ -94,7 +94,9 @@ function turnNode(turn, number) {
   node.append(head);
   const total = Math.max(1, turn.durationMs ?? 0, ...turn.events.map((e) => e.atMs + (e.durationMs ?? 0)));
   const list = el("ol", "events");
-  for (const event of turn.events) list.append(eventNode(event, total));
+  // In the order they began (a call is recorded when it ends, but began before its first chunk).
+  const events = [...turn.events].sort((a, b) => a.atMs - b.atMs);
+  for (const event of events) list.append(eventNode(event, total));
   node.append(list);
   return node;
 }

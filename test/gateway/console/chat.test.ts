@@ -163,7 +163,7 @@ describe.skipIf(skipBrowser)("console conversation", () => {
       expect(await reply.locator("h1").textContent()).toBe("Deploy checklist");
       expect(await reply.locator("li").allTextContents()).toEqual(["build with npm run build", "then ship"]);
       expect(await reply.locator("li code").textContent()).toBe("npm run build");
-      expect(await reply.locator("pre code").textContent()).toBe("npm test\n");
+      expect(await reply.locator("pre code").first().textContent()).toBe("npm test\n");
       expect(await reply.locator("strong").textContent()).toBe("ship");
       const docs = reply.locator("a", { hasText: "docs" });
       expect(await docs.getAttribute("href")).toBe("https://example.com/docs");

@@ -84,7 +84,7 @@ describe.skipIf(skipBrowser)("console panels", () => {
     const { page, problems, close } = await openConsole(browser, gateway.url);
     try {
       await startThread(page);
-      expect(await page.getByTestId("timeline").textContent()).toContain("No turns yet");
+      await expect.poll(() => page.getByTestId("timeline").textContent()).toContain("No turns yet");
       for (const [index, text] of ["how do alerts work?", "and escalation?"].entries()) {
         await page.getByTestId("message-input").fill(text);
         await page.getByTestId("message-input").press("Enter");
@@ -101,7 +101,9 @@ describe.skipIf(skipBrowser)("console panels", () => {
         order.every((position) => position >= 0),
         JSON.stringify(kinds),
       ).toBe(true);
-      expect(kinds.indexOf("route")).toBeLessThan(kinds.indexOf("first_chunk"));
+      // Shown in the order they began: route chosen -> agent called -> first chunk -> done.
+      expect(kinds.indexOf("route")).toBeLessThan(kinds.indexOf("agent_call"));
+      expect(kinds.indexOf("agent_call")).toBeLessThan(kinds.indexOf("first_chunk"));
       expect(kinds.indexOf("first_chunk")).toBeLessThan(kinds.indexOf("done"));
       const call = newest.locator('.event[data-kind="agent_call"]');
       expect(await call.getAttribute("data-agent-id")).toBe("docs-agent");
@@ -182,6 +184,11 @@ describe.skipIf(skipBrowser)("console panels", () => {
     const { page, problems, close } = await openConsole(browser, gateway.url);
     try {
       await signIn(page, gateway.alice.viewer);
+      // A viewer reads: no New thread, no Delegate, and the composer says why it is off.
+      await expect.poll(() => page.getByTestId("new-thread").isVisible()).toBe(false);
+      expect(await page.getByTestId("composer-reason").textContent()).toBe(
+        "Your role (viewer) can read threads but not send messages.",
+      );
       await page.getByTestId("tab-agents").click();
       const docs = page.locator('.agent-card[data-agent-id="docs-agent"]');
       await docs.waitFor();

@@ -309,7 +309,14 @@ export class RouterRouting {
       input.threadId === ""
         ? []
         : await selectorHistory(this.#repo, input, plan.historyMessages, current ? input.message : undefined);
-    const decision = await decideRoute(plan, { message: input.message, history, signal }, input);
+    const decision = await decideRoute(
+      plan,
+      { message: input.message, history, signal },
+      {
+        tenantId: input.tenantId,
+        ...(input.threadId !== "" ? { threadId: input.threadId } : {}),
+      },
+    );
     return { plan, decision };
   }
 

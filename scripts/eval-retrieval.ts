@@ -233,15 +233,15 @@ const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
   const { splits, showHeldoutMisses } = parseArgs(process.argv.slice(2));
   const report = await evaluateRetrieval();
-  process.stdout.write(`${formatFigures(report, splits)}\n`);
+  const parts = [formatFigures(report, splits)];
   for (const split of splits) {
     if (split === "heldout" && !showHeldoutMisses) {
-      process.stdout.write(
-        `\nHeld-out misses are not shown (they would become tuning data); --show-heldout-misses lists them.\n`,
+      parts.push(
+        "Held-out misses are not shown (they would become tuning data); --show-heldout-misses lists them.",
       );
       continue;
     }
-    process.stdout.write(`\nMisses (${split}):\n`);
-    process.stdout.write(`${formatMisses(report.outcomes.filter((o) => o.split === split))}\n`);
+    parts.push(`Misses (${split}):\n${formatMisses(report.outcomes.filter((o) => o.split === split))}`);
   }
+  process.stdout.write(`${parts.join("\n\n")}\n`);
 }

@@ -8,16 +8,20 @@ import type { CliIo } from "../cli-support.js";
 import { loadConfig, type FlagValues, type LoadedConfig } from "./load-config.js";
 import { CONFIG_ENV, CONFIG_FILE_NAME, SETTINGS, type CliConfig, type SettingKey } from "./settings.js";
 
-/** Adds the flags of `keys`, and `--config <path>`, to `command`. No Commander defaults: see {@link commandConfig}. */
-export function addSettingOptions(command: Command, keys: readonly SettingKey[]): Command {
+/**
+ * Adds the flags of `keys`, and `--config <path>`, to `command`. No Commander defaults: see
+ * {@link commandConfig}. `defaults`: this command's own defaults (as given to commandConfig), for the help.
+ */
+export function addSettingOptions(
+  command: Command,
+  keys: readonly SettingKey[],
+  defaults: Partial<CliConfig> = {},
+): Command {
   for (const key of keys) {
     const spec = SETTINGS[key];
+    const defaultText = key in defaults ? String(defaults[key]) : spec.defaultText;
     spec.flags.forEach((flags, index) => {
-      const where = [
-        spec.env ? `env ${spec.env}` : "",
-        `file ${spec.fileKey}`,
-        `default ${spec.defaultText}`,
-      ];
+      const where = [spec.env ? `env ${spec.env}` : "", `file ${spec.fileKey}`, `default ${defaultText}`];
       const help = spec.help[index] ?? "";
       command.option(flags, index === 0 ? `${help} [${where.filter(Boolean).join("; ")}]` : help);
     });

@@ -200,7 +200,7 @@ export const SETTINGS = {
     schema: secretKey,
     fromText: text,
     defaultValue: () => undefined,
-    defaultText: "a key file in dir, created on first use",
+    defaultText: "not set: serve then uses dir/secret.key, created on first use",
     secret: "value",
     description: "encrypts agent credentials at rest: `[id:]key` entries, newest first, comma-separated",
   }),

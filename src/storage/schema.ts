@@ -188,6 +188,20 @@ export interface TurnEventsTable {
   detail: string | null;
 }
 
+/** A tenant's routing setting (migration 0006); no row: routing is off. */
+export interface TenantRoutingTable {
+  tenant_id: string;
+  /** 1: the router picks the agent for the tenant's messages. */
+  enabled: number;
+  max_agents: number;
+  min_score: number;
+  /** defaults | ask */
+  fallback: string;
+  updated_at: string;
+  /** The user who last changed it. */
+  updated_by: string;
+}
+
 export interface OmniForgeSchema {
   conversations: ConversationsTable;
   messages: MessagesTable;
@@ -201,4 +215,5 @@ export interface OmniForgeSchema {
   open_tasks: OpenTasksTable;
   a2a_tasks: A2ATasksTable;
   turn_events: TurnEventsTable;
+  tenant_routing: TenantRoutingTable;
 }

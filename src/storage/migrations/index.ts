@@ -4,6 +4,7 @@
 import { sql, type Kysely, type Migration } from "kysely";
 import type { StorageBackend } from "../storage-backend.js";
 import { turnTimeline } from "./0005-turn-timeline.js";
+import { tenantRouting } from "./0006-tenant-routing.js";
 
 type MigrationFactory = (backend: StorageBackend) => Migration;
 
@@ -334,4 +335,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: Migratio
   ["0003_sealed_tenants", sealedTenants],
   ["0004_open_tasks", openTasks],
   ["0005_turn_timeline", turnTimeline],
+  ["0006_tenant_routing", tenantRouting],
 ];

@@ -184,6 +184,12 @@ export function showRun({ strategy, results, totalMs }) {
   box.prepend(node);
 }
 
+/** Forgets the runs shown (they belong to the thread that was selected). */
+export function clearRuns() {
+  byId("delegate-results").replaceChildren();
+  showError("delegate-error", null);
+}
+
 /** Back to the signed-out state. */
 export function resetDelegation() {
   byId("delegate-results").replaceChildren();

@@ -4,7 +4,7 @@
  * holder and timeline), and rename the selected one (PATCH /v1/threads/:id).
  */
 import { loadMessages, resetChat, updateComposer } from "./chat.js";
-import { updateDelegateForm } from "./delegation.js";
+import { clearRuns, updateDelegateForm } from "./delegation.js";
 import { byId, byIdAs, el, showError } from "./dom.js";
 import { setHolder } from "./handoff.js";
 import { isAbort, isCurrent, may, session } from "./session.js";
@@ -74,6 +74,7 @@ export async function newThread() {
 export async function selectThread(threadId) {
   const s = session();
   if (!s) return;
+  if (s.threadId !== threadId) clearRuns();
   s.threadId = threadId;
   s.thread = s.threads.find((thread) => thread.id === threadId) ?? null;
   s.asking = null;

@@ -174,6 +174,9 @@ describe.skipIf(skipBrowser)("console panels", () => {
       expect(await cancelled.locator(".status").textContent()).toBe("cancelled");
       await page.getByTestId("tab-delegate").click();
       await screenshot(page, "panel-delegation");
+      // The runs belong to their thread: another thread starts with none.
+      await page.getByTestId("new-thread").click();
+      await expect.poll(() => page.locator("#delegate-results .run").count()).toBe(0);
       expect(problems).toEqual([]);
     } finally {
       await close();

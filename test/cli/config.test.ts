@@ -5,11 +5,12 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli, type CliIo } from "../../src/cli/program.js";
+import { SETTINGS } from "../../src/cli/config/settings.js";
 import { SecretKeyring } from "../../src/security/secret-keyring.js";
 import { tempSqlitePath } from "../helpers/databases.js";
 
@@ -329,6 +330,31 @@ describe("configuration precedence: flag > env > file > default", () => {
     expect(inFile.out).toBe("No API keys for tenant acme.\n");
     expect((await run(["migrate"], { env: { DATABASE_URL: fromEnv }, cwd })).out).toContain(
       "Database ready (sqlite)",
+    );
+  });
+});
+
+describe("the README's configuration table", () => {
+  it("lists every setting with its real flags, variable and file key, and nothing else", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("### Configuration"));
+    const table = section.slice(
+      section.indexOf("| setting | flag |"),
+      section.indexOf("\n\n", section.indexOf("| setting |")),
+    );
+    const rows = table
+      .split("\n")
+      .slice(2)
+      .map((row) => row.split(" | ").map((cell) => cell.replace(/^\| |\s\|$/g, "")));
+    const code = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    expect(
+      rows.map((row) => ({ flags: code(row[1]!), env: code(row[2]!)[0], fileKey: code(row[3]!)[0] })),
+    ).toEqual(
+      Object.values(SETTINGS).map((spec) => ({
+        flags: [...spec.flags],
+        env: spec.env,
+        fileKey: spec.fileKey,
+      })),
     );
   });
 });

@@ -1,11 +1,16 @@
 /**
- * The lexical model of the skill router: one BM25 document per skill (its name and id, tags,
- * description and examples, with the agent's name and description), held in MiniSearch. An agent's
- * evidence for a message is its best skill's score.
+ * The lexical model of the skill router: BM25F over one document per skill (its name and id, tags,
+ * description and examples, with the agent's name and description). Terms are weighted per field
+ * and length-normalized per field before one saturation (BM25F), so a word said in a tag and in an
+ * example counts more than once but never without bound. An agent's evidence for a message is its
+ * best skill's score plus a share of what its other skills add.
+ *
+ * The index is plain arrays and maps, built when the agents change; a query walks the postings of
+ * its few terms into reused buffers, so a call allocates little whatever the number of agents.
  */
-import MiniSearch from "minisearch";
 import type { AgentCard } from "../../a2a/agent-card.js";
-import { analyze, termOf, wordsOf } from "./text-analysis.js";
+import { analyze, type AnalyzedText } from "./text-analysis.js";
+import { RELATED_TERMS } from "./vocabulary.js";
 
 /** How much a matched term counts in each field of a skill document. */
 export interface FieldWeights {
@@ -26,111 +31,144 @@ export const DEFAULT_FIELD_WEIGHTS: Readonly<FieldWeights> = Object.freeze({
   agentDescription: 1,
 });
 
-/** BM25+ parameters: term-frequency saturation `k`, length normalization `b`, lower bound `d`. */
-export const DEFAULT_BM25 = Object.freeze({ k: 1.2, b: 0.7, d: 0.5 });
-
-interface SkillDocument {
-  id: string;
-  agentId: string;
-  skillId: string | undefined;
-  skillName: string;
-  tags: string;
-  description: string;
-  examples: string;
-  agentName: string;
-  agentDescription: string;
+/** BM25 parameters: term-frequency saturation `k`, length normalization `b` (0: none, 1: full). */
+export interface Bm25Parameters {
+  k: number;
+  b: number;
+  /** Share of each further skill's score added to the best one's (0: best skill only). */
+  otherSkills: number;
+  /** What a word related to a message's word (see vocabulary.ts) counts, the word itself counting 1. */
+  related: number;
 }
 
-/** One agent's best evidence for a message. */
+export const DEFAULT_BM25: Readonly<Bm25Parameters> = Object.freeze({
+  k: 1.2,
+  b: 0.7,
+  otherSkills: 0,
+  related: 0.5,
+});
+
+const FIELDS = ["skillName", "tags", "description", "examples", "agentName", "agentDescription"] as const;
+
+/** One agent's evidence for a message. */
 export interface SkillMatch {
   agentId: string;
   /** Undefined when the agent lists no skills and matched on its own name or description. */
   skillId: string | undefined;
   skillName: string | undefined;
-  /** BM25 score of the best skill document (unbounded). */
+  /** BM25F evidence: the best skill's score plus a share of the others' (unbounded). */
   raw: number;
-  /** The message's words that matched, as the user wrote them. */
+  /** The message's words that matched the best skill, as the user wrote them. */
   words: string[];
 }
 
-const FIELDS = ["skillName", "tags", "description", "examples", "agentName", "agentDescription"] as const;
+interface SkillDocument {
+  agent: number;
+  skillId: string | undefined;
+  skillName: string | undefined;
+  /** term -> its count in each field (index as in FIELDS) */
+  counts: Map<string, number[]>;
+  lengths: number[];
+}
+
+interface AgentEntry {
+  id: string;
+  slot: number;
+  documents: number[];
+}
+
+interface Posting {
+  documents: Int32Array;
+  /** Saturated BM25F term weight in each document, idf not included. */
+  weights: Float64Array;
+}
 
 /** The skill documents of one card; an agent without skills is one document of its name and description. */
-function documentsOf(card: AgentCard): SkillDocument[] {
-  const agent = {
-    agentId: card.identity.id,
-    agentName: card.identity.name,
-    agentDescription: card.identity.description ?? "",
-  };
+function documentsOf(card: AgentCard, agent: number): SkillDocument[] {
+  const name = card.identity.name;
+  const description = card.identity.description ?? "";
   const skills = card.skills ?? [];
-  if (skills.length === 0)
-    return [
-      {
-        id: `${agent.agentId}\u0000`,
-        ...agent,
-        skillId: undefined,
-        skillName: "",
-        tags: "",
-        description: "",
-        examples: "",
-      },
-    ];
-  return skills.map((skill, index) => ({
-    id: `${agent.agentId}\u0000${index}`,
-    ...agent,
-    skillId: skill.id,
-    // The id is often the skill's most precise name ("chargeback-dispute").
-    skillName: `${skill.name} ${skill.id.replace(/[-_.:]+/g, " ")}`,
-    tags: (skill.tags ?? []).join(" ; "),
-    description: skill.description ?? "",
-    examples: (skill.examples ?? []).join(" ; "),
-  }));
+  const texts =
+    skills.length === 0
+      ? [{ skillId: undefined, skillName: undefined, fields: ["", "", "", "", name, description] }]
+      : skills.map((skill) => ({
+          skillId: skill.id,
+          skillName: skill.name,
+          fields: [
+            // The id is often the skill's most precise name ("chargeback-dispute").
+            `${skill.name} ${skill.id.replace(/[-_.:]+/g, " ")}`,
+            (skill.tags ?? []).join(" ; "),
+            skill.description ?? "",
+            (skill.examples ?? []).join(" ; "),
+            name,
+            description,
+          ],
+        }));
+  return texts.map(({ skillId, skillName, fields }) => {
+    const counts = new Map<string, number[]>();
+    const lengths = fields.map((text, field) => {
+      const { terms } = analyze(text);
+      for (const term of terms) {
+        let perField = counts.get(term);
+        if (perField === undefined) counts.set(term, (perField = FIELDS.map(() => 0)));
+        perField[field]!++;
+      }
+      return terms.length;
+    });
+    return { agent, skillId, skillName, counts, lengths };
+  });
 }
 
 export class SkillIndex {
-  readonly #search: MiniSearch<SkillDocument>;
-  readonly #documents = new Map<string, string[]>();
-  /** agentId -> skillId -> skill name, for reasons. */
-  readonly #skillNames = new Map<string, Map<string, string>>();
+  readonly #weights: readonly number[];
+  readonly #bm25: Readonly<Bm25Parameters>;
+  readonly #agents = new Map<string, AgentEntry>();
+  /** Slot -> agent; a removed agent leaves a free slot. */
+  readonly #agentSlots: Array<AgentEntry | undefined> = [];
+  readonly #documents: Array<SkillDocument | undefined> = [];
+  #postings = new Map<string, Posting>();
+  #documentCount = 0;
+  #dirty = false;
+  // Buffers reused by every query, sized to the slots.
+  #docScores = new Float64Array(0);
+  #touched = new Int32Array(0);
+  #agentBest = new Float64Array(0);
+  #agentSum = new Float64Array(0);
+  #agentBestDoc = new Int32Array(0);
 
-  constructor(
-    weights: FieldWeights = DEFAULT_FIELD_WEIGHTS,
-    bm25: { k: number; b: number; d: number } = DEFAULT_BM25,
-  ) {
-    this.#search = new MiniSearch<SkillDocument>({
-      fields: [...FIELDS],
-      storeFields: ["agentId", "skillId"],
-      tokenize: wordsOf,
-      processTerm: (word) => termOf(word) ?? null,
-      searchOptions: { boost: { ...weights }, combineWith: "OR", bm25 },
-    });
+  constructor(weights: FieldWeights = DEFAULT_FIELD_WEIGHTS, bm25: Bm25Parameters = DEFAULT_BM25) {
+    this.#weights = FIELDS.map((field) => weights[field]);
+    this.#bm25 = Object.freeze({ ...bm25 });
   }
 
   get size(): number {
-    return this.#documents.size;
+    return this.#agents.size;
   }
 
   /** Adds the card's skills, replacing what the index held for the same agent id. */
   put(card: AgentCard): void {
     this.remove(card.identity.id);
-    const documents = documentsOf(card);
-    this.#search.addAll(documents);
-    this.#documents.set(
-      card.identity.id,
-      documents.map((document) => document.id),
-    );
-    this.#skillNames.set(
-      card.identity.id,
-      new Map((card.skills ?? []).map((skill) => [skill.id, skill.name])),
-    );
+    let slot = this.#agentSlots.indexOf(undefined);
+    if (slot === -1) slot = this.#agentSlots.length;
+    const entry: AgentEntry = { id: card.identity.id, slot, documents: [] };
+    for (const document of documentsOf(card, slot)) {
+      let index = this.#documents.indexOf(undefined);
+      if (index === -1) index = this.#documents.length;
+      this.#documents[index] = document;
+      entry.documents.push(index);
+    }
+    this.#agentSlots[slot] = entry;
+    this.#agents.set(entry.id, entry);
+    this.#dirty = true;
   }
 
   remove(agentId: string): boolean {
-    const ids = this.#documents.get(agentId);
-    if (ids === undefined) return false;
-    for (const id of ids) this.#search.discard(id);
-    this.#documents.delete(agentId);
-    this.#skillNames.delete(agentId);
+    const entry = this.#agents.get(agentId);
+    if (entry === undefined) return false;
+    for (const index of entry.documents) this.#documents[index] = undefined;
+    this.#agentSlots[entry.slot] = undefined;
+    this.#agents.delete(agentId);
+    this.#dirty = true;
     return true;
   }
 
@@ -138,25 +176,118 @@ export class SkillIndex {
   match(message: string): SkillMatch[] {
     const analyzed = analyze(message);
     if (analyzed.terms.length === 0) return [];
-    const query = [...new Set(analyzed.terms)].join(" ");
-    // The query is already analyzed: keep its terms as they are.
-    const results = this.#search.search(query, {
-      tokenize: (text) => text.split(" "),
-      processTerm: (t) => t,
-    });
-    const best = new Map<string, SkillMatch>();
-    for (const result of results) {
-      const agentId = result["agentId"] as string;
-      if (best.has(agentId)) continue; // results are best first: the agent's first result is its best skill
-      const skillId = result["skillId"] as string | undefined;
-      best.set(agentId, {
-        agentId,
-        skillId,
-        skillName: skillId === undefined ? undefined : this.#skillNames.get(agentId)?.get(skillId),
-        raw: result.score,
-        words: result.queryTerms.map((term) => analyzed.words.get(term) ?? term),
-      });
+    if (this.#dirty) this.#rebuild();
+    const terms = [...new Set(analyzed.terms)];
+    // The message's own terms, then the related terms it does not say itself, at a lower weight.
+    const weights = new Map<string, number>(terms.map((term) => [term, 1]));
+    for (const term of terms)
+      for (const other of RELATED_TERMS.get(term) ?? [])
+        if (!weights.has(other)) weights.set(other, this.#bm25.related);
+    const docScores = this.#docScores;
+    const touched = this.#touched;
+    let touchedCount = 0;
+    for (const [term, weight] of weights) {
+      const posting = this.#postings.get(term);
+      if (posting === undefined) continue;
+      const idf = weight * this.#idf(posting.documents.length);
+      const { documents, weights: termWeights } = posting;
+      for (let i = 0; i < documents.length; i++) {
+        const document = documents[i]!;
+        if (docScores[document] === 0) touched[touchedCount++] = document;
+        docScores[document]! += idf * termWeights[i]!;
+      }
     }
-    return [...best.values()];
+    // Per agent: the best skill and the sum of all.
+    const agentBest = this.#agentBest;
+    const agentSum = this.#agentSum;
+    const agentBestDoc = this.#agentBestDoc;
+    const agents: number[] = [];
+    for (let i = 0; i < touchedCount; i++) {
+      const document = touched[i]!;
+      const score = docScores[document]!;
+      docScores[document] = 0;
+      const agent = this.#documents[document]!.agent;
+      if (agentSum[agent] === 0) agents.push(agent);
+      agentSum[agent]! += score;
+      if (score > agentBest[agent]!) {
+        agentBest[agent] = score;
+        agentBestDoc[agent] = document;
+      }
+    }
+    const matches = agents.map((agent) => {
+      const best = agentBest[agent]!;
+      const raw = best + this.#bm25.otherSkills * (agentSum[agent]! - best);
+      const document = this.#documents[agentBestDoc[agent]!]!;
+      agentBest[agent] = 0;
+      agentSum[agent] = 0;
+      const entry = this.#agentSlots[agent]!;
+      return { entry, document, raw };
+    });
+    matches.sort((a, b) => b.raw - a.raw || (a.entry.id < b.entry.id ? -1 : 1));
+    return matches.map(({ entry, document, raw }) => this.#describe(entry, document, raw, terms, analyzed));
+  }
+
+  #describe(
+    entry: AgentEntry,
+    document: SkillDocument,
+    raw: number,
+    terms: readonly string[],
+    analyzed: AnalyzedText,
+  ): SkillMatch {
+    return {
+      agentId: entry.id,
+      skillId: document.skillId,
+      skillName: document.skillName,
+      raw,
+      words: terms
+        .filter((term) => document.counts.has(term))
+        .map((term) => analyzed.words.get(term) ?? term),
+    };
+  }
+
+  #idf(documentFrequency: number): number {
+    const n = this.#documentCount;
+    return Math.log(1 + (n - documentFrequency + 0.5) / (documentFrequency + 0.5));
+  }
+
+  /** Recomputes the postings: average field lengths (hence every weight) change with the documents. */
+  #rebuild(): void {
+    const { k, b } = this.#bm25;
+    const live = this.#documents.filter((document) => document !== undefined);
+    this.#documentCount = live.length;
+    const average = FIELDS.map(
+      (_, field) => live.reduce((sum, document) => sum + document.lengths[field]!, 0) / (live.length || 1),
+    );
+    const lists = new Map<string, { documents: number[]; weights: number[] }>();
+    this.#documents.forEach((document, index) => {
+      if (document === undefined) return;
+      for (const [term, counts] of document.counts) {
+        let tf = 0;
+        for (let field = 0; field < counts.length; field++) {
+          if (counts[field] === 0) continue;
+          const norm = 1 - b + (b * document.lengths[field]!) / (average[field] || 1);
+          tf += (this.#weights[field]! * counts[field]!) / norm;
+        }
+        if (tf === 0) continue;
+        let list = lists.get(term);
+        if (list === undefined) lists.set(term, (list = { documents: [], weights: [] }));
+        list.documents.push(index);
+        list.weights.push((tf * (k + 1)) / (tf + k));
+      }
+    });
+    this.#postings = new Map(
+      [...lists].map(([term, list]) => [
+        term,
+        { documents: Int32Array.from(list.documents), weights: Float64Array.from(list.weights) },
+      ]),
+    );
+    const documents = this.#documents.length;
+    const agents = this.#agentSlots.length;
+    this.#docScores = new Float64Array(documents);
+    this.#touched = new Int32Array(documents);
+    this.#agentBest = new Float64Array(agents);
+    this.#agentSum = new Float64Array(agents);
+    this.#agentBestDoc = new Int32Array(agents);
+    this.#dirty = false;
   }
 }

@@ -40,20 +40,26 @@ export interface SkillRouterCalibration {
   switchScore: number;
   /** ...whose raw score is at least this multiple of the previous agent's. */
   switchRatio: number;
-  /** BM25+ term-frequency saturation. */
+  /** BM25 term-frequency saturation. */
   bm25K: number;
-  /** BM25+ length normalization (0: none, 1: full). */
+  /** BM25 length normalization (0: none, 1: full). */
   bm25B: number;
+  /** Share of each further skill's evidence added to the best skill's (0: the best skill only). */
+  otherSkills: number;
+  /** What a related word (vocabulary.ts) counts beside the message's own words (0..1). */
+  related: number;
 }
 
 /** Calibrated on the tuning half of `data/routing-eval` (see `scripts/eval-routing.ts`). */
 export const SKILL_ROUTER_CALIBRATION: Readonly<SkillRouterCalibration> = Object.freeze({
-  rawPivot: 10,
-  runnerUpShare: 0.4,
-  switchScore: 0.85,
+  rawPivot: 5,
+  runnerUpShare: 0.5,
+  switchScore: 0.6,
   switchRatio: 1,
   bm25K: 1.2,
   bm25B: 0.7,
+  otherSkills: 0,
+  related: 0.5,
 });
 
 export const DEFAULT_MIN_SCORE = 0.5;
@@ -95,6 +101,8 @@ const configSchema = z.object({
       switchRatio: z.number().min(1).finite(),
       bm25K: z.number().gt(0).max(10),
       bm25B: z.number().min(0).max(1),
+      otherSkills: z.number().min(0).max(1),
+      related: z.number().min(0).max(1),
     })
     .partial()
     .strict()
@@ -148,7 +156,12 @@ export class SkillRouter implements AgentSelector {
     this.#calibration = Object.freeze({ ...SKILL_ROUTER_CALIBRATION, ...parsed.calibration });
     this.#index = new SkillIndex(
       { ...DEFAULT_FIELD_WEIGHTS, ...parsed.weights },
-      { k: this.#calibration.bm25K, b: this.#calibration.bm25B, d: 0.5 },
+      {
+        k: this.#calibration.bm25K,
+        b: this.#calibration.bm25B,
+        otherSkills: this.#calibration.otherSkills,
+        related: this.#calibration.related,
+      },
     );
     this.#llm = parsed.llm ? new LlmSelector(parsed.llm) : undefined;
     for (const card of parseCards(parsed.agents, "config.agents")) this.#put(card);

@@ -37,6 +37,12 @@ export const AccessPolicies = Object.freeze({
     name: "gateway:agents:write",
     roles: Object.freeze([Role.OPERATOR, Role.DEVELOPER, Role.ADMIN]),
   },
+  /** Reading and changing the tenant's routing setting. */
+  routingAdmin: {
+    kind: "roles",
+    name: "gateway:routing:admin",
+    roles: Object.freeze([Role.ADMIN]),
+  },
   /** Reading the tenant's audit trail of agent calls. */
   auditRead: {
     kind: "roles",
@@ -73,6 +79,9 @@ export const OPERATION_POLICIES = Object.freeze({
   registerAgent: AccessPolicies.agentsWrite,
   removeAgent: AccessPolicies.agentsWrite,
   listAgentCalls: AccessPolicies.auditRead,
+  getRouting: AccessPolicies.routingAdmin,
+  updateRouting: AccessPolicies.routingAdmin,
+  explainRoute: AccessPolicies.read,
 } as const satisfies Record<string, AccessPolicy>);
 
 /**

@@ -43,7 +43,7 @@ export interface RouteSpec<
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
 > {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Fastify path syntax, e.g. `/v1/threads/:threadId`. */
   url: string;
   /** The operationId; also selects the access policy. */

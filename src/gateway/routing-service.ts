@@ -1,0 +1,159 @@
+/**
+ * Routing by skills in the gateway: each tenant's setting (stored in the database), the selector
+ * its router uses — one per tenant, built from the tenant's directory agents' cards and cached by
+ * tenant and directory version, so a registered agent is seen at once and two replicas decide
+ * alike — and the explanation of a route. Admins change the setting; any reader of a thread may ask
+ * how a message to it would be routed.
+ */
+import type { AgentCard } from "../a2a/agent-card.js";
+import type { Logger } from "../observability.js";
+import type { AgentSelector } from "../orchestration/agent-selector.js";
+import type { RouteExplanation, RoutingOptions } from "../orchestration/router-routing.js";
+import type { StreamRouter } from "../orchestration/stream-router.js";
+import type { ThreadManager } from "../orchestration/thread-manager.js";
+import { ContextSanitizer } from "../security/sanitizer/index.js";
+import type { Database } from "../storage/database.js";
+import type { SqlAgentDirectory } from "../storage/sql/sql-agent-directory.js";
+import { SqlTenantRouting, type TenantRoutingSetting } from "../storage/sql/sql-tenant-routing.js";
+import { authorize } from "./route-policy.js";
+import type { PrincipalOptions } from "./gateway-service.js";
+import { requireThreadAccess } from "./thread-access.js";
+
+/** Builds the selector for one tenant's agents (e.g. `(agents) => new SkillRouter({ agents, llm })`). */
+export type SelectorFactory = (agents: readonly AgentCard[]) => AgentSelector;
+
+/** Construction input of {@link RoutingService}. */
+export interface RoutingServiceConfig {
+  database: Database;
+  directory: SqlAgentDirectory;
+  threads: ThreadManager;
+  createSelector: SelectorFactory;
+  logger: Logger;
+}
+
+/** How many tenants' selectors one process keeps (least recently used out first). */
+const SELECTOR_CACHE_SIZE = 256;
+
+interface TenantSelector {
+  selector: AgentSelector;
+  agents: AgentCard[];
+}
+
+export class RoutingService {
+  readonly store: SqlTenantRouting;
+  readonly #directory: SqlAgentDirectory;
+  readonly #threads: ThreadManager;
+  readonly #createSelector: SelectorFactory;
+  readonly #logger: Logger;
+  readonly #sanitizer = new ContextSanitizer();
+  /** Keyed by tenant and directory version: never by agent id alone. */
+  readonly #selectors = new Map<string, Promise<TenantSelector>>();
+  #router: StreamRouter | undefined;
+
+  constructor(config: RoutingServiceConfig) {
+    this.store = new SqlTenantRouting(config.database);
+    this.#directory = config.directory;
+    this.#threads = config.threads;
+    this.#createSelector = config.createSelector;
+    this.#logger = config.logger;
+  }
+
+  /** The router whose routes are explained (set once it is built). */
+  attach(router: StreamRouter): void {
+    this.#router = router;
+  }
+
+  /** The router's `routing` option: the tenant's routing for this turn, or undefined when it is off. */
+  readonly resolver = async ({ tenantId }: { tenantId: string }): Promise<RoutingOptions | undefined> => {
+    const [setting, version] = await Promise.all([
+      this.store.get(tenantId),
+      this.store.directoryVersion(tenantId),
+    ]);
+    if (!setting.enabled) return undefined;
+    const { selector, agents } = await this.#selectorFor(tenantId, version);
+    return {
+      selector,
+      agents,
+      cardFor: (agentId) => this.#directory.get(tenantId, agentId),
+      maxAgents: setting.maxAgents,
+      minScore: setting.minScore,
+      fallback: setting.fallback,
+      transferBy: "directory",
+      sanitizer: this.#sanitizer,
+      logger: this.#logger,
+    };
+  };
+
+  /** The tenant's routing setting (admin). */
+  async getRouting(options: PrincipalOptions): Promise<TenantRoutingSetting> {
+    authorize(options.principal, "getRouting");
+    return this.store.get(options.principal.tenantId);
+  }
+
+  /** Replaces the tenant's routing setting (admin); omitted numbers take their defaults. */
+  async updateRouting(
+    options: PrincipalOptions & {
+      enabled: boolean;
+      maxAgents?: number;
+      minScore?: number;
+      fallback?: "defaults" | "ask";
+    },
+  ): Promise<TenantRoutingSetting> {
+    const { principal } = options;
+    authorize(principal, "updateRouting");
+    return this.store.put(
+      principal.tenantId,
+      {
+        enabled: options.enabled,
+        maxAgents: options.maxAgents ?? 1,
+        minScore: options.minScore ?? 0,
+        fallback: options.fallback ?? "defaults",
+      },
+      principal.userId,
+    );
+  }
+
+  /** Who would answer `message` (in `threadId`, which the caller must be able to read), and why. */
+  async explain(
+    options: PrincipalOptions & { message: string; threadId?: string; signal?: AbortSignal },
+  ): Promise<RouteExplanation> {
+    const { principal } = options;
+    authorize(principal, "explainRoute");
+    if (!this.#router) throw new Error("RoutingService: no router attached");
+    const thread =
+      options.threadId === undefined
+        ? undefined
+        : await requireThreadAccess(this.#threads, { principal, threadId: options.threadId }, "read");
+    return this.#router.explainRoute({
+      tenantId: principal.tenantId,
+      userId: principal.userId,
+      message: options.message,
+      ...(thread ? { threadId: thread.id } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  #selectorFor(tenantId: string, version: string): Promise<TenantSelector> {
+    const key = `${tenantId}\u0000${version}`;
+    let entry = this.#selectors.get(key);
+    if (entry) {
+      // Most recently used last.
+      this.#selectors.delete(key);
+      this.#selectors.set(key, entry);
+      return entry;
+    }
+    entry = this.#build(tenantId);
+    entry.catch(() => this.#selectors.delete(key));
+    this.#selectors.set(key, entry);
+    for (const old of this.#selectors.keys()) {
+      if (this.#selectors.size <= SELECTOR_CACHE_SIZE) break;
+      this.#selectors.delete(old);
+    }
+    return entry;
+  }
+
+  async #build(tenantId: string): Promise<TenantSelector> {
+    const agents = (await this.#directory.list(tenantId)).map((entry) => entry.card);
+    return { selector: this.#createSelector(agents), agents };
+  }
+}

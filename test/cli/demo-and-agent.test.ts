@@ -9,6 +9,9 @@ import { outcomeLabel, runDemo } from "../../src/demo/run-demo.js";
 import { citationVerdict, citedSources, DEMO_QUESTIONS } from "../../src/demo/demo-citations.js";
 import { Database } from "../../src/storage/database.js";
 import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
+import { LLM_AGENT_ID } from "../../src/agents/examples/index.js";
+import { LLM_TEST_MODEL } from "../helpers/llm-agent.js";
+import { startOpenAICompatibleServer, streamTokens } from "../helpers/openai-compatible-server.js";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -147,6 +150,42 @@ describe("the demo", () => {
     expect(code).toBe(1);
     expect(failing.join("")).toContain("Demo FAILED");
     expect(err.join("")).toContain("the demo did not complete every step");
+  });
+});
+
+describe("the demo with an LLM endpoint configured", () => {
+  it("runs the LLM agent as the orchestrator's default agent, configured from the environment", async () => {
+    await using model = await startOpenAICompatibleServer({
+      defaultScript: streamTokens([
+        "Admins and operators ",
+        "may cancel a handoff ",
+        "[tenants-and-rbac.md].",
+      ]),
+    });
+    const out: string[] = [];
+    const env = { OMNIFORGE_LLM_BASE_URL: model.baseUrl, OMNIFORGE_LLM_MODEL: LLM_TEST_MODEL };
+    const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t), env };
+    expect(await runCli(["demo", "--dir", tempDir()], io)).toBe(0);
+    const transcript = out.join("");
+    expect(transcript).toContain(`agent ${LLM_AGENT_ID}`);
+    expect(transcript).toContain(`✔ routing returned to the orchestrator: answered by ${LLM_AGENT_ID}`);
+    expect(transcript).toContain(`${LLM_AGENT_ID}> Admins and operators may cancel a handoff`);
+    // The BM25 agents still answer steps 1 and 1b; the model was asked exactly once, in step 5,
+    // with the bundled docs' passages as context.
+    expect(transcript).toContain("✔ delegation cites the relevant sources");
+    expect(model.requests).toHaveLength(1);
+    const prompt = model.requests[0]!.body.messages!.map((m) => m.content).join("\n");
+    expect(model.requests[0]!.body.model).toBe(LLM_TEST_MODEL);
+    expect(prompt).toContain(DEMO_QUESTIONS.backToOrchestrator.question);
+    expect(prompt).toContain("Source: tenants-and-rbac.md");
+  });
+
+  it("says what is missing when only half of the endpoint is configured", async () => {
+    const err: string[] = [];
+    const env = { OMNIFORGE_LLM_BASE_URL: "http://127.0.0.1:9/v1" };
+    const io = { stdout: () => undefined, stderr: (t: string) => void err.push(t), env };
+    expect(await runCli(["demo", "--dir", tempDir()], io)).toBe(1);
+    expect(err.join("")).toMatch(/OMNIFORGE_LLM_MODEL/);
   });
 });
 

@@ -83,6 +83,25 @@ interface Posting {
   weights: Float64Array;
 }
 
+/** Which agents {@link SkillIndex.match} returns. */
+export interface MatchOptions {
+  /** At most this many agents, the strongest. */
+  limit: number;
+  /** An agent id whose evidence is wanted even outside the strongest (the one that answered before). */
+  include?: string | undefined;
+}
+
+/** Per-query scratch arrays, indexed by document or agent slot. */
+function buffers(documents: number, agents: number) {
+  return {
+    documentAgent: new Int32Array(documents),
+    agentBest: new Float64Array(agents),
+    agentSum: new Float64Array(agents),
+    agentBestDoc: new Int32Array(agents),
+    touchedAgents: new Int32Array(agents),
+  };
+}
+
 /** The skill documents of one card; an agent without skills is one document of its name and description. */
 function documentsOf(card: AgentCard, agent: number): SkillDocument[] {
   const name = card.identity.name;
@@ -129,12 +148,12 @@ export class SkillIndex {
   #postings = new Map<string, Posting>();
   #documentCount = 0;
   #dirty = false;
+  readonly #freeAgentSlots: number[] = [];
+  readonly #freeDocumentSlots: number[] = [];
   // Buffers reused by every query, sized to the slots.
   #docScores = new Float64Array(0);
   #touched = new Int32Array(0);
-  #agentBest = new Float64Array(0);
-  #agentSum = new Float64Array(0);
-  #agentBestDoc = new Int32Array(0);
+  #buffers = buffers(0, 0);
 
   constructor(weights: FieldWeights = DEFAULT_FIELD_WEIGHTS, bm25: Bm25Parameters = DEFAULT_BM25) {
     this.#weights = FIELDS.map((field) => weights[field]);
@@ -148,12 +167,10 @@ export class SkillIndex {
   /** Adds the card's skills, replacing what the index held for the same agent id. */
   put(card: AgentCard): void {
     this.remove(card.identity.id);
-    let slot = this.#agentSlots.indexOf(undefined);
-    if (slot === -1) slot = this.#agentSlots.length;
+    const slot = this.#freeAgentSlots.pop() ?? this.#agentSlots.length;
     const entry: AgentEntry = { id: card.identity.id, slot, documents: [] };
     for (const document of documentsOf(card, slot)) {
-      let index = this.#documents.indexOf(undefined);
-      if (index === -1) index = this.#documents.length;
+      const index = this.#freeDocumentSlots.pop() ?? this.#documents.length;
       this.#documents[index] = document;
       entry.documents.push(index);
     }
@@ -166,20 +183,26 @@ export class SkillIndex {
     const entry = this.#agents.get(agentId);
     if (entry === undefined) return false;
     for (const index of entry.documents) this.#documents[index] = undefined;
+    this.#freeDocumentSlots.push(...entry.documents);
     this.#agentSlots[entry.slot] = undefined;
+    this.#freeAgentSlots.push(entry.slot);
     this.#agents.delete(agentId);
     this.#dirty = true;
     return true;
   }
 
-  /** Every agent with evidence for `message`, the strongest first. */
-  match(message: string): SkillMatch[] {
+  /**
+   * The `limit` agents with the most evidence for `message`, the strongest first, and the agent
+   * `include` names when it has evidence but is not among them (last).
+   */
+  match(message: string, options: MatchOptions): SkillMatch[] {
     const analyzed = analyze(message);
     if (analyzed.terms.length === 0) return [];
     if (this.#dirty) this.#rebuild();
     const terms = [...new Set(analyzed.terms)];
     // The message's own terms, then the related terms it does not say itself, at a lower weight.
-    const weights = new Map<string, number>(terms.map((term) => [term, 1]));
+    const weights = new Map<string, number>();
+    for (const term of terms) weights.set(term, 1);
     for (const term of terms)
       for (const other of RELATED_TERMS.get(term) ?? [])
         if (!weights.has(other)) weights.set(other, this.#bm25.related);
@@ -198,42 +221,57 @@ export class SkillIndex {
       }
     }
     // Per agent: the best skill and the sum of all.
-    const agentBest = this.#agentBest;
-    const agentSum = this.#agentSum;
-    const agentBestDoc = this.#agentBestDoc;
-    const agents: number[] = [];
+    const { agentBest, agentSum, agentBestDoc, touchedAgents, documentAgent } = this.#buffers;
+    let agentCount = 0;
     for (let i = 0; i < touchedCount; i++) {
       const document = touched[i]!;
       const score = docScores[document]!;
       docScores[document] = 0;
-      const agent = this.#documents[document]!.agent;
-      if (agentSum[agent] === 0) agents.push(agent);
+      const agent = documentAgent[document]!;
+      if (agentSum[agent] === 0) touchedAgents[agentCount++] = agent;
       agentSum[agent]! += score;
       if (score > agentBest[agent]!) {
         agentBest[agent] = score;
         agentBestDoc[agent] = document;
       }
     }
-    const matches = agents.map((agent) => {
+    // The strongest `limit` agents, kept sorted in a small array: no object per agent.
+    const top: number[] = [];
+    const raws: number[] = [];
+    const included = options.include === undefined ? -1 : (this.#agents.get(options.include)?.slot ?? -1);
+    let includedRaw = 0;
+    for (let i = 0; i < agentCount; i++) {
+      const agent = touchedAgents[i]!;
       const best = agentBest[agent]!;
       const raw = best + this.#bm25.otherSkills * (agentSum[agent]! - best);
-      const document = this.#documents[agentBestDoc[agent]!]!;
       agentBest[agent] = 0;
       agentSum[agent] = 0;
-      const entry = this.#agentSlots[agent]!;
-      return { entry, document, raw };
-    });
-    matches.sort((a, b) => b.raw - a.raw || (a.entry.id < b.entry.id ? -1 : 1));
-    return matches.map(({ entry, document, raw }) => this.#describe(entry, document, raw, terms, analyzed));
+      if (agent === included) includedRaw = raw;
+      let at = top.length;
+      while (at > 0 && this.#before(agent, raw, top[at - 1]!, raws[at - 1]!)) at--;
+      if (at >= options.limit) continue;
+      top.splice(at, 0, agent);
+      raws.splice(at, 0, raw);
+      if (top.length > options.limit) {
+        top.pop();
+        raws.pop();
+      }
+    }
+    if (includedRaw > 0 && !top.includes(included)) {
+      top.push(included);
+      raws.push(includedRaw);
+    }
+    return top.map((agent, i) => this.#describe(agent, raws[i]!, terms, analyzed));
   }
 
-  #describe(
-    entry: AgentEntry,
-    document: SkillDocument,
-    raw: number,
-    terms: readonly string[],
-    analyzed: AnalyzedText,
-  ): SkillMatch {
+  /** Whether agent `a` with `rawA` ranks before agent `b` with `rawB`: more evidence, then id order. */
+  #before(a: number, rawA: number, b: number, rawB: number): boolean {
+    return rawA > rawB || (rawA === rawB && this.#agentSlots[a]!.id < this.#agentSlots[b]!.id);
+  }
+
+  #describe(agent: number, raw: number, terms: readonly string[], analyzed: AnalyzedText): SkillMatch {
+    const entry = this.#agentSlots[agent]!;
+    const document = this.#documents[this.#buffers.agentBestDoc[agent]!]!;
     return {
       agentId: entry.id,
       skillId: document.skillId,
@@ -281,13 +319,12 @@ export class SkillIndex {
         { documents: Int32Array.from(list.documents), weights: Float64Array.from(list.weights) },
       ]),
     );
-    const documents = this.#documents.length;
-    const agents = this.#agentSlots.length;
-    this.#docScores = new Float64Array(documents);
-    this.#touched = new Int32Array(documents);
-    this.#agentBest = new Float64Array(agents);
-    this.#agentSum = new Float64Array(agents);
-    this.#agentBestDoc = new Int32Array(agents);
+    this.#docScores = new Float64Array(this.#documents.length);
+    this.#touched = new Int32Array(this.#documents.length);
+    this.#buffers = buffers(this.#documents.length, this.#agentSlots.length);
+    this.#documents.forEach((document, index) => {
+      if (document !== undefined) this.#buffers.documentAgent[index] = document.agent;
+    });
     this.#dirty = false;
   }
 }

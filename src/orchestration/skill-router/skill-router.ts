@@ -195,8 +195,13 @@ export class SkillRouter implements AgentSelector {
   async select(input: SelectInput): Promise<RankedAgent[]> {
     const { message, history, limit, signal } = parseInput(selectSchema, input, "input");
     throwIfAborted(signal);
-    const matches = this.#index.match(message);
-    const lexical = this.#rank(message, matches, history).slice(0, limit ?? this.#limit);
+    const wanted = limit ?? this.#limit;
+    // The ranking needs one agent beyond `limit` (the rival of a follow-up), the LLM its candidates.
+    const matches = this.#index.match(message, {
+      limit: Math.max(wanted + 1, this.#llm?.candidates ?? 0),
+      include: previousAgent(history),
+    });
+    const lexical = this.#rank(message, matches, history).slice(0, wanted);
     if (this.#llm === undefined) return lexical;
     return this.#askLlm(
       this.#llm,

@@ -10,7 +10,7 @@
  */
 import type { AgentCard } from "../../a2a/agent-card.js";
 import { analyze, type AnalyzedText } from "./text-analysis.js";
-import { RELATED_TERMS } from "./vocabulary.js";
+import { phraseTerms, RELATED_TERMS } from "./vocabulary.js";
 
 /** How much a matched term counts in each field of a skill document. */
 export interface FieldWeights {
@@ -206,6 +206,7 @@ export class SkillIndex {
     for (const term of terms)
       for (const other of RELATED_TERMS.get(term) ?? [])
         if (!weights.has(other)) weights.set(other, this.#bm25.related);
+    for (const term of phraseTerms(message)) if (!weights.has(term)) weights.set(term, this.#bm25.related);
     const docScores = this.#docScores;
     const touched = this.#touched;
     let touchedCount = 0;

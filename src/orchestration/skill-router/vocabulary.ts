@@ -34,7 +34,7 @@ const SYNONYMS: readonly string[] = [
   "sick ill illness",
   "salary pay payslip paycheck wage wages payroll",
   "meeting call sync standup",
-  "reschedule postpone move",
+  "reschedule postpone",
   "book reserve reservation booking",
   "flight flights plane airline fly",
   "hotel accommodation lodging",
@@ -67,6 +67,24 @@ const HYPERNYMS: readonly string[] = [
   "ddos breach intrusion hacked malware ransomware: security",
 ];
 
+/**
+ * Phrases whose words alone say little ("how", "many" are stop words): what they stand for. A `*`
+ * stands for up to four words ("push the review back").
+ */
+const PHRASES: readonly string[] = [
+  "how many|number of: count metrics",
+  "push * back|pushed * back|move * back|moved * back: postpone reschedule",
+  "log in|logged in|sign in|signed in|log on: login",
+  "money back: refund",
+  "time off|day off|days off: leave",
+  "sign up|signed up|sign ups: signup",
+  "send back|sent back|send it back: return",
+  "look over|go over|go through: review",
+  "personal data|personal information|right to be forgotten: privacy gdpr",
+  "on call|on-call: on-call page",
+  "data warehouse: warehouse sql",
+];
+
 function stems(words: string): string[] {
   return [...new Set(words.split(/\s+/).flatMap((word) => termOf(word) ?? []))];
 }
@@ -92,3 +110,21 @@ function build(): ReadonlyMap<string, readonly string[]> {
 
 /** term (stem) -> the stems it also stands for. */
 export const RELATED_TERMS: ReadonlyMap<string, readonly string[]> = build();
+
+const PHRASE_RULES: ReadonlyArray<{ pattern: RegExp; terms: readonly string[] }> = PHRASES.map((line) => {
+  const [phrases = "", meaning = ""] = line.split(":");
+  const alternatives = phrases.split("|").map((phrase) =>
+    phrase
+      .trim()
+      .replace(/\s*\*\s*/g, "(?:\\s+\\S+){0,4}\\s+")
+      .replace(/[ -]+/g, "[\\s-]+"),
+  );
+  return { pattern: new RegExp(`\\b(?:${alternatives.join("|")})\\b`, "i"), terms: stems(meaning) };
+});
+
+/** The stems that the phrases of `text` stand for. */
+export function phraseTerms(text: string): string[] {
+  const terms: string[] = [];
+  for (const rule of PHRASE_RULES) if (rule.pattern.test(text)) terms.push(...rule.terms);
+  return terms;
+}

@@ -21,7 +21,7 @@ import { defaultLogger, type Logger } from "../observability.js";
 import type { AgentCallKind } from "../orchestration/agent-call-audit.js";
 import { HandoffManager, type HandoffAcceptance } from "../orchestration/handoff-manager.js";
 import { OrchestrationManager, type DelegationResult } from "../orchestration/orchestration-manager.js";
-import { StreamRouter, type RouterEvent } from "../orchestration/stream-router.js";
+import type { RouterEvent, StreamRouter } from "../orchestration/stream-router.js";
 import type { ThreadManager } from "../orchestration/thread-manager.js";
 import { TurnTrigger } from "../orchestration/turn-timeline.js";
 import { DelegationStrategy, type CompletionStatus } from "../orchestration/types.js";
@@ -32,6 +32,7 @@ import type { Database } from "../storage/database.js";
 import { SqlAgentCallAudit } from "../storage/sql/sql-agent-call-audit.js";
 import { SqlAgentDirectory, type AgentDirectoryEntry } from "../storage/sql/sql-agent-directory.js";
 import { registrationCard } from "./agent-registry.js";
+import { RoutingService, type GatewayRoutingConfig } from "./routing-service.js";
 import { ConsoleService } from "./console-service.js";
 import { DefaultAgents } from "./default-agents.js";
 import {
@@ -62,7 +63,7 @@ import {
 } from "./views.js";
 
 /** Construction input of {@link GatewayService}. */
-export interface GatewayServiceConfig {
+export interface GatewayServiceConfig extends GatewayRoutingConfig {
   database: Database;
   a2aClient: A2AClient;
   /** Agents every tenant can use (operator configuration; every replica must share it). */
@@ -100,6 +101,8 @@ export class GatewayService {
   readonly directory: SqlAgentDirectory;
   /** Rename, turn timeline, one agent and its health; records the gateway's own turns. */
   readonly consoleApi: ConsoleService;
+  /** Routing by skills: the tenants' settings and selectors, route explanations; it builds the router. */
+  readonly routing: RoutingService;
   readonly #client: A2AClient;
   readonly #audit: SqlAgentCallAudit;
   readonly #defaults: DefaultAgents;
@@ -148,14 +151,9 @@ export class GatewayService {
       logger,
     });
     // One router for every request; who answers a thread no handoff holds is looked up per turn,
-    // and only then (a thread in a handoff needs no default agent).
-    this.router = new StreamRouter({
-      handoffManager: this.handoffs,
-      orchestrationManager: this.orchestrator,
-      conversationRepo: this.conversationRepo,
-      defaultAgents: ({ tenantId }) => this.#defaults.forTenant(tenantId),
-      timeline: this.consoleApi.turns.store,
-    });
+    // and only then (a thread in a handoff needs no default agent), by skills when the tenant says so.
+    this.routing = new RoutingService({ gateway: this, defaults: this.#defaults, logger, ...config });
+    this.router = this.routing.router;
   }
 
   /**
@@ -270,6 +268,7 @@ export class GatewayService {
       userId: principal.userId,
       message: options.message,
       mayCancelHandoff: checkPermission(principal.role, Permission.HANDOFF_CANCEL),
+      mayStartHandoff: checkPermission(principal.role, Permission.HANDOFF_INITIATE),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }

@@ -29,6 +29,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from "./defaults.js";
 import { GatewayService } from "./gateway-service.js";
+import type { GatewayRoutingConfig } from "./routing-service.js";
 import { GatewayErrorCode, GatewayHttpError, errorBody, toHttpFailure } from "./http-errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { isProtected, registerRoute, type RouteSpec } from "./route.js";
@@ -43,7 +44,7 @@ export interface GatewayRateLimit {
 }
 
 /** Construction input of {@link createGateway}. */
-export interface GatewayConfig {
+export interface GatewayConfig extends GatewayRoutingConfig {
   /** Threads, handoffs, keys and registered agents live here. Migrated on startup. */
   database: Database;
   /**
@@ -159,6 +160,7 @@ function createService(config: GatewayConfig, a2aClient: A2AClient, logger: Logg
     ...(config.handoffIdleTimeoutSeconds !== undefined
       ? { handoffIdleTimeoutSeconds: config.handoffIdleTimeoutSeconds }
       : {}),
+    ...(config.routingSelector ? { routingSelector: config.routingSelector } : {}),
   });
 }
 

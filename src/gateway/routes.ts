@@ -12,6 +12,7 @@ import { handoffRoutes } from "./routes/handoff-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { messageRoutes } from "./routes/message-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
+import { routeRoutes } from "./routes/route-routes.js";
 import { threadRoutes } from "./routes/thread-routes.js";
 import { timelineRoutes } from "./routes/timeline-routes.js";
 
@@ -36,6 +37,7 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
   const handoffs = handoffRoutes(service);
   const agents = agentRoutes(service);
   const audit = auditRoutes(service);
+  const routing = routeRoutes(service);
   return [
     health.healthz,
     health.readyz,
@@ -63,5 +65,8 @@ export function gatewayRoutes(config: GatewayRoutesConfig): RouteSpec[] {
     agents.registerAgent,
     audit.listAgentCalls,
     agents.removeAgent,
+    routing.getRouting,
+    routing.updateRouting,
+    routing.explainRoute,
   ];
 }

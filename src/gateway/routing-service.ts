@@ -9,25 +9,34 @@ import type { AgentCard } from "../a2a/agent-card.js";
 import type { Logger } from "../observability.js";
 import type { AgentSelector } from "../orchestration/agent-selector.js";
 import type { RouteExplanation, RoutingOptions } from "../orchestration/router-routing.js";
-import type { StreamRouter } from "../orchestration/stream-router.js";
+import { SkillRouter } from "../orchestration/skill-router/skill-router.js";
+import { StreamRouter } from "../orchestration/stream-router.js";
 import type { ThreadManager } from "../orchestration/thread-manager.js";
 import { ContextSanitizer } from "../security/sanitizer/index.js";
-import type { Database } from "../storage/database.js";
 import type { SqlAgentDirectory } from "../storage/sql/sql-agent-directory.js";
 import { SqlTenantRouting, type TenantRoutingSetting } from "../storage/sql/sql-tenant-routing.js";
 import { authorize } from "./route-policy.js";
-import type { PrincipalOptions } from "./gateway-service.js";
+import type { DefaultAgents } from "./default-agents.js";
+import type { GatewayService, PrincipalOptions } from "./gateway-service.js";
 import { requireThreadAccess } from "./thread-access.js";
 
 /** Builds the selector for one tenant's agents (e.g. `(agents) => new SkillRouter({ agents, llm })`). */
 export type SelectorFactory = (agents: readonly AgentCard[]) => AgentSelector;
 
+/** The gateway's routing options (part of `GatewayServiceConfig`). */
+export interface GatewayRoutingConfig {
+  /**
+   * Builds a tenant's agent selector from its agents when the tenant turns routing on
+   * (`PUT /v1/routing`). Default: `new SkillRouter({ agents })`; give one with `llm` for an LLM selector.
+   */
+  routingSelector?: SelectorFactory | undefined;
+}
+
 /** Construction input of {@link RoutingService}. */
-export interface RoutingServiceConfig {
-  database: Database;
-  directory: SqlAgentDirectory;
-  threads: ThreadManager;
-  createSelector: SelectorFactory;
+export interface RoutingServiceConfig extends GatewayRoutingConfig {
+  /** The service whose managers, directory and timeline the router uses. */
+  gateway: GatewayService;
+  defaults: DefaultAgents;
   logger: Logger;
 }
 
@@ -41,6 +50,8 @@ interface TenantSelector {
 
 export class RoutingService {
   readonly store: SqlTenantRouting;
+  /** The gateway's one router: every request's turns, routed by skills for tenants that turned it on. */
+  readonly router: StreamRouter;
   readonly #directory: SqlAgentDirectory;
   readonly #threads: ThreadManager;
   readonly #createSelector: SelectorFactory;
@@ -48,19 +59,22 @@ export class RoutingService {
   readonly #sanitizer = new ContextSanitizer();
   /** Keyed by tenant and directory version: never by agent id alone. */
   readonly #selectors = new Map<string, Promise<TenantSelector>>();
-  #router: StreamRouter | undefined;
 
   constructor(config: RoutingServiceConfig) {
-    this.store = new SqlTenantRouting(config.database);
-    this.#directory = config.directory;
-    this.#threads = config.threads;
-    this.#createSelector = config.createSelector;
+    const { gateway, defaults } = config;
+    this.store = new SqlTenantRouting(gateway.database);
+    this.#directory = gateway.directory;
+    this.#threads = gateway.threads;
+    this.#createSelector = config.routingSelector ?? ((agents) => new SkillRouter({ agents }));
     this.#logger = config.logger;
-  }
-
-  /** The router whose routes are explained (set once it is built). */
-  attach(router: StreamRouter): void {
-    this.#router = router;
+    this.router = new StreamRouter({
+      handoffManager: gateway.handoffs,
+      orchestrationManager: gateway.orchestrator,
+      conversationRepo: gateway.conversationRepo,
+      defaultAgents: ({ tenantId }) => defaults.forTenant(tenantId),
+      timeline: gateway.consoleApi.turns.store,
+      routing: this.resolver,
+    });
   }
 
   /** The router's `routing` option: the tenant's routing for this turn, or undefined when it is off. */
@@ -119,12 +133,11 @@ export class RoutingService {
   ): Promise<RouteExplanation> {
     const { principal } = options;
     authorize(principal, "explainRoute");
-    if (!this.#router) throw new Error("RoutingService: no router attached");
     const thread =
       options.threadId === undefined
         ? undefined
         : await requireThreadAccess(this.#threads, { principal, threadId: options.threadId }, "read");
-    return this.#router.explainRoute({
+    return this.router.explainRoute({
       tenantId: principal.tenantId,
       userId: principal.userId,
       message: options.message,

@@ -48,6 +48,9 @@ const EXPECTED_OPERATIONS = [
   ["post", "/v1/agents"],
   ["delete", "/v1/agents/{agentId}"],
   ["get", "/v1/audit/agent-calls"],
+  ["get", "/v1/routing"],
+  ["put", "/v1/routing"],
+  ["post", "/v1/route/explain"],
 ] as const;
 const PUBLIC = new Set(["/healthz", "/readyz", "/", "/console/{asset}", "/openapi.json"]);
 

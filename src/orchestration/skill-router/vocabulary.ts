@@ -50,6 +50,20 @@ const SYNONYMS: readonly string[] = [
   "subscription plan tier membership",
   "lead prospect",
   "tax vat gst",
+  "annual yearly",
+  "arrive deliver",
+  "prod production",
+  "alarm alert alerts alerting",
+  "slow sluggish timeout timeouts latency",
+  "postmortem retrospective retro",
+  "hacked compromised breach leaked",
+  "malware virus trojan spyware ransomware",
+  "maternity paternity parental",
+  "invite invitation",
+  "rail railway train",
+  "graph plot chart",
+  "competitor competitors competition",
+  "indemnity indemnification warranty liability",
 ];
 
 /** A word and the more general words it is a kind of (one way: "hardware" does not mean "charger"). */
@@ -65,6 +79,28 @@ const HYPERNYMS: readonly string[] = [
   "sso saml oauth okta: single sign-on",
   "macbook iphone android ipad phone: device",
   "ddos breach intrusion hacked malware ransomware: security",
+  "wire ach sepa: bank transfer",
+  "visa mastercard amex debit: card",
+  "unauthorized unrecognized: fraudulent dispute",
+  "dhl ups fedex usps courier: carrier shipping",
+  "salesforce hubspot pipedrive: crm",
+  "webhook webhooks header headers pagination paginate payload curl: api",
+  "python java javascript typescript ruby golang: sdk",
+  "401 403 404 409 422 429: error code",
+  "papers journal journals arxiv publications published: literature studies",
+  "canary: rollout",
+  "jenkins circleci buildkite: ci pipeline",
+  "toggle: feature flag",
+  "pentest: vulnerability",
+  "offboard offboarding: revoke access",
+  "slack zoom outlook excel photoshop chrome: software",
+  "airport layover: flight",
+  "mrr arr arpu nps dau mau: metrics revenue",
+  "hipaa soc2 iso: compliance",
+  "tos eula: terms",
+  "gpt claude llm llama gemini mistral: model",
+  "copilot: assistant agent",
+  "swedish danish norwegian finnish greek czech hungarian romanian ukrainian vietnamese thai indonesian hebrew: language",
 ];
 
 /**
@@ -83,6 +119,11 @@ const PHRASES: readonly string[] = [
   "personal data|personal information|right to be forgotten: privacy gdpr",
   "on call|on-call: on-call page",
   "data warehouse: warehouse sql",
+  "work from home|wfh: remote work",
+  "one on one|1:1: meeting",
+  "car rental|rental car|rent a car: trip booking",
+  "terms of service|terms and conditions: terms",
+  "soc 2: compliance",
 ];
 
 function stems(words: string): string[] {

@@ -203,10 +203,12 @@ export class SkillIndex {
     // The message's own terms, then the related terms it does not say itself, at a lower weight.
     const weights = new Map<string, number>();
     for (const term of terms) weights.set(term, 1);
-    for (const term of terms)
-      for (const other of RELATED_TERMS.get(term) ?? [])
-        if (!weights.has(other)) weights.set(other, this.#bm25.related);
-    for (const term of phraseTerms(message)) if (!weights.has(term)) weights.set(term, this.#bm25.related);
+    // Several words pointing at the same related term add up, to at most a word of the message.
+    const relate = (other: string): void => {
+      weights.set(other, Math.min(1, (weights.get(other) ?? 0) + this.#bm25.related));
+    };
+    for (const term of terms) for (const other of RELATED_TERMS.get(term) ?? []) relate(other);
+    for (const other of phraseTerms(message)) relate(other);
     const docScores = this.#docScores;
     const touched = this.#touched;
     let touchedCount = 0;

@@ -40,7 +40,7 @@ export function bearer(key: string): Record<string, string> {
 export function call(
   app: FastifyInstance,
   options: {
-    method: "GET" | "POST" | "DELETE";
+    method: "GET" | "POST" | "PUT" | "DELETE";
     url: string;
     key?: string;
     body?: unknown;

@@ -76,6 +76,9 @@ export {
   findHandoffAccept,
   findHandoffReturn,
   findHandoffCancel,
+  findHandoffSuggest,
+  handoffSuggestSchema,
+  type HandoffSuggestPayload,
   findPreviousResults,
   readOmniforgeMetadata,
   withOmniforgeMetadata,
@@ -162,6 +165,14 @@ export {
   type RouteMessageOptions,
   type RouterEvent,
 } from "./orchestration/stream-router.js";
+export type {
+  ExplainRouteOptions,
+  RouteCandidate,
+  RouteExplanation,
+  RoutingFallback,
+  RoutingOptions,
+  RoutingResolver,
+} from "./orchestration/router-routing.js";
 export type {
   TurnEvent,
   TurnEventKind,

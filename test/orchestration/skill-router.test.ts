@@ -61,6 +61,16 @@ describe("SkillRouter ranking", () => {
     ).toHaveLength(1);
   });
 
+  it("a message in other words than the skills reaches them through the related-word vocabulary", async () => {
+    // "headset" is hardware (the device-support skill's tag), "how many" asks for metrics.
+    expect(await firstOf(router(), "My headset crackles on every call")).toMatchObject({
+      agentId: "it-helpdesk",
+      skillId: "device-support",
+      reason: expect.stringContaining('"headset"'),
+    });
+    expect((await firstOf(router(), "How many people signed up yesterday?"))?.agentId).toBe("analytics");
+  });
+
   it("minScore raises the bar for 'fits'", async () => {
     const message = "Is there a nonprofit discount?";
     expect(await router().select({ message })).not.toEqual([]);
@@ -195,9 +205,9 @@ describe("SkillRouter validation", () => {
 });
 
 describe("SkillRouter on the labelled routing set (data/routing-eval)", () => {
-  // Measured when the router was calibrated (tuning half only): held-out top-1 0.831 (143/172).
+  // Measured when the router was calibrated (tuning half only): held-out top-1 0.884 (152/172).
   // A change that lowers it fails here; a change that raises it should raise the floor.
-  const HELD_OUT_TOP1_FLOOR = 0.83;
+  const HELD_OUT_TOP1_FLOOR = 0.88;
 
   it(`held-out top-1 accuracy stays >= ${HELD_OUT_TOP1_FLOOR}`, async () => {
     const figures = await evaluateRouting({ split: "heldout" });

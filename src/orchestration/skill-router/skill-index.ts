@@ -9,8 +9,8 @@
  * its few terms into reused buffers, so a call allocates little whatever the number of agents.
  */
 import type { AgentCard } from "../../a2a/agent-card.js";
-import { analyze, type AnalyzedText } from "./text-analysis.js";
-import { phraseTerms, RELATED_TERMS } from "./vocabulary.js";
+import { analyze } from "./text-analysis.js";
+import { phrasesOf, RELATED_TERMS } from "./vocabulary.js";
 
 /** How much a matched term counts in each field of a skill document. */
 export interface FieldWeights {
@@ -58,12 +58,14 @@ export interface SkillMatch {
   skillName: string | undefined;
   /** BM25F evidence: the best skill's score plus a share of the others' (unbounded). */
   raw: number;
-  /** The message's words that matched the best skill, as the user wrote them. */
+  /** The message's words (or phrases) that matched the best skill, directly or by a related word. */
   words: string[];
 }
 
 interface SkillDocument {
   agent: number;
+  /** The skill's place on the card: of two skills with equal evidence, the first listed is the best. */
+  position: number;
   skillId: string | undefined;
   skillName: string | undefined;
   /** term -> its count in each field (index as in FIELDS) */
@@ -95,6 +97,7 @@ export interface MatchOptions {
 function buffers(documents: number, agents: number) {
   return {
     documentAgent: new Int32Array(documents),
+    documentPosition: new Int32Array(documents),
     agentBest: new Float64Array(agents),
     agentSum: new Float64Array(agents),
     agentBestDoc: new Int32Array(agents),
@@ -123,7 +126,7 @@ function documentsOf(card: AgentCard, agent: number): SkillDocument[] {
             description,
           ],
         }));
-  return texts.map(({ skillId, skillName, fields }) => {
+  return texts.map(({ skillId, skillName, fields }, position) => {
     const counts = new Map<string, number[]>();
     const lengths = fields.map((text, field) => {
       const { terms } = analyze(text);
@@ -134,7 +137,7 @@ function documentsOf(card: AgentCard, agent: number): SkillDocument[] {
       }
       return terms.length;
     });
-    return { agent, skillId, skillName, counts, lengths };
+    return { agent, position, skillId, skillName, counts, lengths };
   });
 }
 
@@ -197,18 +200,26 @@ export class SkillIndex {
    */
   match(message: string, options: MatchOptions): SkillMatch[] {
     const analyzed = analyze(message);
-    if (analyzed.terms.length === 0) return [];
+    const phrases = phrasesOf(message);
+    if (analyzed.terms.length === 0 && phrases.length === 0) return [];
     if (this.#dirty) this.#rebuild();
     const terms = [...new Set(analyzed.terms)];
     // The message's own terms, then the related terms it does not say itself, at a lower weight.
     const weights = new Map<string, number>();
-    for (const term of terms) weights.set(term, 1);
+    // term -> the message's words (or phrase) that brought it in, for reasons
+    const sources = new Map<string, string>();
+    for (const term of terms) {
+      weights.set(term, 1);
+      sources.set(term, analyzed.words.get(term) ?? term);
+    }
     // Several words pointing at the same related term add up, to at most a word of the message.
-    const relate = (other: string): void => {
+    const relate = (other: string, source: string): void => {
       weights.set(other, Math.min(1, (weights.get(other) ?? 0) + this.#bm25.related));
+      if (!sources.has(other)) sources.set(other, source);
     };
-    for (const term of terms) for (const other of RELATED_TERMS.get(term) ?? []) relate(other);
-    for (const other of phraseTerms(message)) relate(other);
+    for (const term of terms)
+      for (const other of RELATED_TERMS.get(term) ?? []) relate(other, sources.get(term)!);
+    for (const { phrase, terms: meant } of phrases) for (const other of meant) relate(other, phrase);
     const docScores = this.#docScores;
     const touched = this.#touched;
     let touchedCount = 0;
@@ -224,7 +235,8 @@ export class SkillIndex {
       }
     }
     // Per agent: the best skill and the sum of all.
-    const { agentBest, agentSum, agentBestDoc, touchedAgents, documentAgent } = this.#buffers;
+    const { agentBest, agentSum, agentBestDoc, touchedAgents, documentAgent, documentPosition } =
+      this.#buffers;
     let agentCount = 0;
     for (let i = 0; i < touchedCount; i++) {
       const document = touched[i]!;
@@ -233,7 +245,11 @@ export class SkillIndex {
       const agent = documentAgent[document]!;
       if (agentSum[agent] === 0) touchedAgents[agentCount++] = agent;
       agentSum[agent]! += score;
-      if (score > agentBest[agent]!) {
+      const best = agentBest[agent]!;
+      if (
+        score > best ||
+        (score === best && documentPosition[document]! < documentPosition[agentBestDoc[agent]!]!)
+      ) {
         agentBest[agent] = score;
         agentBestDoc[agent] = document;
       }
@@ -264,7 +280,7 @@ export class SkillIndex {
       top.push(included);
       raws.push(includedRaw);
     }
-    return top.map((agent, i) => this.#describe(agent, raws[i]!, terms, analyzed));
+    return top.map((agent, i) => this.#describe(agent, raws[i]!, sources));
   }
 
   /** Whether agent `a` with `rawA` ranks before agent `b` with `rawB`: more evidence, then id order. */
@@ -272,17 +288,17 @@ export class SkillIndex {
     return rawA > rawB || (rawA === rawB && this.#agentSlots[a]!.id < this.#agentSlots[b]!.id);
   }
 
-  #describe(agent: number, raw: number, terms: readonly string[], analyzed: AnalyzedText): SkillMatch {
+  #describe(agent: number, raw: number, sources: ReadonlyMap<string, string>): SkillMatch {
     const entry = this.#agentSlots[agent]!;
     const document = this.#documents[this.#buffers.agentBestDoc[agent]!]!;
+    const words = new Set<string>();
+    for (const [term, source] of sources) if (document.counts.has(term)) words.add(source);
     return {
       agentId: entry.id,
       skillId: document.skillId,
       skillName: document.skillName,
       raw,
-      words: terms
-        .filter((term) => document.counts.has(term))
-        .map((term) => analyzed.words.get(term) ?? term),
+      words: [...words],
     };
   }
 
@@ -326,7 +342,9 @@ export class SkillIndex {
     this.#touched = new Int32Array(this.#documents.length);
     this.#buffers = buffers(this.#documents.length, this.#agentSlots.length);
     this.#documents.forEach((document, index) => {
-      if (document !== undefined) this.#buffers.documentAgent[index] = document.agent;
+      if (document === undefined) return;
+      this.#buffers.documentAgent[index] = document.agent;
+      this.#buffers.documentPosition[index] = document.position;
     });
     this.#dirty = false;
   }

@@ -163,9 +163,12 @@ const PHRASE_RULES: ReadonlyArray<{ pattern: RegExp; terms: readonly string[] }>
   return { pattern: new RegExp(`\\b(?:${alternatives.join("|")})\\b`, "i"), terms: stems(meaning) };
 });
 
-/** The stems that the phrases of `text` stand for. */
-export function phraseTerms(text: string): string[] {
-  const terms: string[] = [];
-  for (const rule of PHRASE_RULES) if (rule.pattern.test(text)) terms.push(...rule.terms);
-  return terms;
+/** The phrases of `text` (as written, lower-cased) with the stems each stands for. */
+export function phrasesOf(text: string): Array<{ phrase: string; terms: readonly string[] }> {
+  const found: Array<{ phrase: string; terms: readonly string[] }> = [];
+  for (const rule of PHRASE_RULES) {
+    const match = rule.pattern.exec(text);
+    if (match !== null) found.push({ phrase: match[0].toLowerCase(), terms: rule.terms });
+  }
+  return found;
 }

@@ -123,11 +123,22 @@ const routingSchema = z.object({
 });
 
 /** Checks `options` (a ConfigurationError naming `routing.<field>`) and fills in the defaults. */
-export function routingPlan(options: RoutingOptions, defaults: readonly AgentCard[]): RoutingPlan {
+export function routingPlan(
+  options: RoutingOptions,
+  defaults: readonly AgentCard[],
+  /** Lists of cards already checked (a resolver that returns the same list each turn is checked once). */
+  checkedLists?: WeakMap<readonly unknown[], AgentCard[]>,
+): RoutingPlan {
   const checked = parseConfig(routingSchema, options, "routing");
   let agents: AgentCard[];
   try {
-    agents = (checked.agents ?? defaults).map((card, i) => parseAgentCard(card, `routing.agents[${i}]`));
+    // The default agents are checked where they are looked up.
+    const given = options.agents;
+    agents =
+      given === undefined
+        ? [...defaults]
+        : (checkedLists?.get(given) ?? given.map((card, i) => parseAgentCard(card, `routing.agents[${i}]`)));
+    if (given !== undefined) checkedLists?.set(given, agents);
   } catch (error) {
     throw new ConfigurationError((error as Error).message, {
       cause: error,

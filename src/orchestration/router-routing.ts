@@ -237,6 +237,7 @@ export class RouterRouting {
   readonly #staticCardFor: RoutingPlan["cardFor"] | undefined;
   readonly #defaults: DefaultsLookup;
   readonly #repo: ConversationRepository;
+  readonly #checkedLists = new WeakMap<readonly unknown[], AgentCard[]>();
 
   constructor(config: {
     routing: RoutingOptions | RoutingResolver;
@@ -269,7 +270,7 @@ export class RouterRouting {
     const options = await this.#resolve(ref);
     if (options === undefined) return undefined;
     const defaults = options.agents === undefined ? await this.#defaults(ref) : [];
-    return routingPlan(options, defaults);
+    return routingPlan(options, defaults, this.#checkedLists);
   }
 
   /** Routes a turn: its plan (none: not routed) and decision, once the user message is stored. */

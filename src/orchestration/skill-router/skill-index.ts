@@ -68,8 +68,10 @@ interface SkillDocument {
   position: number;
   skillId: string | undefined;
   skillName: string | undefined;
-  /** term -> its count in each field (index as in FIELDS) */
-  counts: Map<string, number[]>;
+  /** The document's distinct terms (after a rebuild, the postings' own strings: one copy each). */
+  terms: string[];
+  /** The count of `terms[i]` in field `f` (index as in FIELDS) is `counts[i * FIELDS.length + f]`. */
+  counts: Uint16Array;
   lengths: number[];
 }
 
@@ -127,17 +129,18 @@ function documentsOf(card: AgentCard, agent: number): SkillDocument[] {
           ],
         }));
   return texts.map(({ skillId, skillName, fields }, position) => {
-    const counts = new Map<string, number[]>();
+    const perTerm = new Map<string, number[]>();
     const lengths = fields.map((text, field) => {
       const { terms } = analyze(text);
       for (const term of terms) {
-        let perField = counts.get(term);
-        if (perField === undefined) counts.set(term, (perField = FIELDS.map(() => 0)));
-        perField[field]!++;
+        let perField = perTerm.get(term);
+        if (perField === undefined) perTerm.set(term, (perField = FIELDS.map(() => 0)));
+        perField[field] = Math.min(perField[field]! + 1, 0xffff);
       }
       return terms.length;
     });
-    return { agent, position, skillId, skillName, counts, lengths };
+    const counts = Uint16Array.from([...perTerm.values()].flat());
+    return { agent, position, skillId, skillName, terms: [...perTerm.keys()], counts, lengths };
   });
 }
 
@@ -292,7 +295,7 @@ export class SkillIndex {
     const entry = this.#agentSlots[agent]!;
     const document = this.#documents[this.#buffers.agentBestDoc[agent]!]!;
     const words = new Set<string>();
-    for (const [term, source] of sources) if (document.counts.has(term)) words.add(source);
+    for (const [term, source] of sources) if (document.terms.includes(term)) words.add(source);
     return {
       agentId: entry.id,
       skillId: document.skillId,
@@ -315,28 +318,34 @@ export class SkillIndex {
     const average = FIELDS.map(
       (_, field) => live.reduce((sum, document) => sum + document.lengths[field]!, 0) / (live.length || 1),
     );
-    const lists = new Map<string, { documents: number[]; weights: number[] }>();
+    const lists = new Map<string, { term: string; documents: number[]; weights: number[] }>();
     this.#documents.forEach((document, index) => {
       if (document === undefined) return;
-      for (const [term, counts] of document.counts) {
+      const { terms, counts } = document;
+      for (let t = 0; t < terms.length; t++) {
         let tf = 0;
-        for (let field = 0; field < counts.length; field++) {
-          if (counts[field] === 0) continue;
+        for (let field = 0; field < FIELDS.length; field++) {
+          const count = counts[t * FIELDS.length + field]!;
+          if (count === 0) continue;
           const norm = 1 - b + (b * document.lengths[field]!) / (average[field] || 1);
-          tf += (this.#weights[field]! * counts[field]!) / norm;
+          tf += (this.#weights[field]! * count) / norm;
         }
+        let list = lists.get(terms[t]!);
+        if (list === undefined)
+          lists.set(terms[t]!, (list = { term: terms[t]!, documents: [], weights: [] }));
+        terms[t] = list.term; // one string per term across documents
         if (tf === 0) continue;
-        let list = lists.get(term);
-        if (list === undefined) lists.set(term, (list = { documents: [], weights: [] }));
         list.documents.push(index);
         list.weights.push((tf * (k + 1)) / (tf + k));
       }
     });
     this.#postings = new Map(
-      [...lists].map(([term, list]) => [
-        term,
-        { documents: Int32Array.from(list.documents), weights: Float64Array.from(list.weights) },
-      ]),
+      [...lists]
+        .filter(([, list]) => list.documents.length > 0)
+        .map(([term, list]) => [
+          term,
+          { documents: Int32Array.from(list.documents), weights: Float64Array.from(list.weights) },
+        ]),
     );
     this.#docScores = new Float64Array(this.#documents.length);
     this.#touched = new Int32Array(this.#documents.length);

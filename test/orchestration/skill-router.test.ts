@@ -71,6 +71,15 @@ describe("SkillRouter ranking", () => {
     expect((await firstOf(router(), "How many people signed up yesterday?"))?.agentId).toBe("analytics");
   });
 
+  it("related words can be switched off (calibration.related 0): then only the message's own words count", async () => {
+    const message = "My headset crackles on every call";
+    expect(await router({ calibration: { related: 0 } }).select({ message })).toEqual([]);
+    const ranked = await router({ calibration: { related: 0 } }).select({
+      message: "My laptop and second monitor are not detected",
+    });
+    expect(ranked.map((r) => r.agentId)).toEqual(["it-helpdesk"]);
+  });
+
   it("minScore raises the bar for 'fits'", async () => {
     const message = "Is there a nonprofit discount?";
     expect(await router().select({ message })).not.toEqual([]);

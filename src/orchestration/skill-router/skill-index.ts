@@ -228,7 +228,7 @@ export class SkillIndex {
     let touchedCount = 0;
     for (const [term, weight] of weights) {
       const posting = this.#postings.get(term);
-      if (posting === undefined) continue;
+      if (posting === undefined || weight === 0) continue; // a zero would not mark its documents touched
       const idf = weight * this.#idf(posting.documents.length);
       const { documents, weights: termWeights } = posting;
       for (let i = 0; i < documents.length; i++) {

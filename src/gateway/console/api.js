@@ -12,19 +12,21 @@ export class ApiError extends Error {
    * @param {number} status
    * @param {string} code
    * @param {string} message
+   * @param {string} [field] The request field at fault (validation errors).
    */
-  constructor(status, code, message) {
+  constructor(status, code, message, field) {
     super(`${code}: ${message}`);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
 /**
  * @typedef {object} Api
  * @property {<T>(path: string) => Promise<T>} get
- * @property {<T>(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown) => Promise<T>} send
+ * @property {<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown) => Promise<T>} send
  * @property {(path: string, body: unknown, onFrame: (frame: RouterFrame) => void) => Promise<void>} stream
  */
 
@@ -38,12 +40,12 @@ export function createApi({ key, signal, onUnauthorized }) {
 
   /** @param {Response} res */
   async function fail(res) {
-    /** @type {{ error?: { code?: string, message?: string } } | null} */
+    /** @type {{ error?: { code?: string, message?: string, field?: string } } | null} */
     const data = await res.json().catch(() => null);
     const code = data?.error?.code ?? `HTTP_${res.status}`;
     const message = data?.error?.message ?? res.statusText;
     if (res.status === 401) onUnauthorized(message);
-    return new ApiError(res.status, code, message);
+    return new ApiError(res.status, code, message, data?.error?.field);
   }
 
   /**

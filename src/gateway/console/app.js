@@ -9,6 +9,16 @@ import { loadMessages, resetChat, send, updateComposer } from "./chat.js";
 import { renderDelegateAgents, resetDelegation, runDelegation } from "./delegation.js";
 import { byId, byIdAs, showError } from "./dom.js";
 import { cancelHandoff, renderHandoffAgents, resetHandoff, startHandoff } from "./handoff.js";
+import {
+  explain,
+  explainDraft,
+  loadRouting,
+  markEdited,
+  resetRouting,
+  saveRouting,
+  updateExplainButtons,
+  updateRoutingPanel,
+} from "./routing.js";
 import { KEY_STORAGE, endSession, isAbort, session, signIn } from "./session.js";
 import {
   loadThreads,
@@ -20,7 +30,7 @@ import {
   stopRename,
 } from "./threads.js";
 
-const TABS = ["timeline", "delegate", "agents", "handoff"];
+const TABS = ["timeline", "delegate", "agents", "handoff", "routing"];
 
 /**
  * @param {string} key
@@ -41,6 +51,7 @@ async function connect(key, { remembered }) {
     byId("app").hidden = false;
     renderHandoffAgents();
     renderDelegateAgents();
+    updateRoutingPanel();
     resetChat("Pick a thread on the left, or start a new one.");
     showTab("timeline");
     await loadThreads();
@@ -71,6 +82,7 @@ function signOut(reason) {
   resetDelegation();
   resetAgents();
   resetHandoff();
+  resetRouting();
   for (const node of document.querySelectorAll(".error")) node.textContent = "";
   showTab("timeline");
   updateComposer();
@@ -87,6 +99,10 @@ function showTab(name) {
     byId(`tab-${tab}`).hidden = tab !== name;
   }
   if (name === "agents" && session()) showAgents();
+  if (name === "routing" && session()) {
+    updateExplainButtons();
+    void loadRouting();
+  }
 }
 
 async function refreshAfterHandoff() {
@@ -119,6 +135,19 @@ function wire() {
       event.preventDefault();
       void send();
     }
+  });
+  byIdAs("composer-input", HTMLTextAreaElement).addEventListener("input", updateExplainButtons);
+  byId("explain-composer").addEventListener("click", () => void explainDraft(() => showTab("routing")));
+  byIdAs("explain-message", HTMLTextAreaElement).addEventListener("input", updateExplainButtons);
+  byIdAs("explain-form", HTMLFormElement).addEventListener("submit", (event) => {
+    event.preventDefault();
+    void explain();
+  });
+  byIdAs("routing-form", HTMLFormElement).addEventListener("input", markEdited);
+  byIdAs("routing-form", HTMLFormElement).addEventListener("change", markEdited);
+  byIdAs("routing-form", HTMLFormElement).addEventListener("submit", (event) => {
+    event.preventDefault();
+    void saveRouting();
   });
   byIdAs("delegate-form", HTMLFormElement).addEventListener("submit", (event) => {
     event.preventDefault();

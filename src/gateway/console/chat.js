@@ -7,6 +7,7 @@
 import { byId, byIdAs, el, showError } from "./dom.js";
 import { setHolder } from "./handoff.js";
 import { renderMarkdown } from "./markdown.js";
+import { updateExplainButtons } from "./routing.js";
 import { isAbort, isCurrent, may, session } from "./session.js";
 import { loadTimeline } from "./timeline.js";
 
@@ -124,6 +125,7 @@ export function updateComposer() {
   const line = byId("composer-reason");
   line.textContent = reason || hint;
   line.classList.toggle("blocked", reason !== "");
+  updateExplainButtons();
 }
 
 /** Sends the composer's text and streams the reply in. */

@@ -51,14 +51,84 @@ const PURIFY_OPTIONS = {
   RETURN_DOM_FRAGMENT: /** @type {const} */ (true),
 };
 
+/** Past this many characters a reply is shown as plain text: parsing it would hold the page too long. */
+export const MAX_MARKDOWN_CHARS = 256 * 1024;
+
+/** Deeper blockquotes and list indents than these are flattened: marked recurses once per level. */
+const MAX_QUOTE_DEPTH = 16;
+const MAX_INDENT = 48;
+
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+const QUOTES = new RegExp(`^(?:[ \\t]{0,3}>){${MAX_QUOTE_DEPTH + 1},}`);
+
 /**
- * `text` as sanitized HTML nodes.
+ * `text` with nesting bounded: at most {@link MAX_QUOTE_DEPTH} `>` markers and {@link MAX_INDENT}
+ * columns of indent a line (fenced code is left as written). A reply of 5,000 `>` would otherwise
+ * overflow the parser's stack.
+ * @param {string} text
+ */
+export function boundNesting(text) {
+  /** @type {string | null} */
+  let fence = null;
+  const lines = text.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    const line = /** @type {string} */ (lines[index]);
+    const open = FENCE.exec(line);
+    if (fence !== null) {
+      if (open && open[1]?.[0] === fence[0] && (open[1]?.length ?? 0) >= fence.length) fence = null;
+      continue;
+    }
+    if (open) {
+      fence = open[1] ?? null;
+      continue;
+    }
+    const quotes = QUOTES.exec(line);
+    if (quotes) {
+      lines[index] = ">".repeat(MAX_QUOTE_DEPTH) + " " + line.slice(quotes[0].length).trimStart();
+      continue;
+    }
+    const indent = /^[ \t]*/.exec(line)?.[0] ?? "";
+    if (indent.length > MAX_INDENT) lines[index] = " ".repeat(MAX_INDENT) + line.slice(indent.length);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * `text` shown as it is, with a note saying why it is not rendered.
+ * @param {string} text
+ * @param {string} why
+ * @returns {DocumentFragment}
+ */
+function plainText(text, why) {
+  const fragment = document.createDocumentFragment();
+  const note = document.createElement("p");
+  note.className = "render-note";
+  note.textContent = why;
+  const body = document.createElement("div");
+  body.className = "plain";
+  body.textContent = text;
+  fragment.append(note, body);
+  return fragment;
+}
+
+/**
+ * `text` as sanitized HTML nodes. A reply too long to parse quickly, or one the parser cannot
+ * handle, comes back as plain text (a `.plain` block after a `.render-note`), never as an error.
  * @param {string} text
  * @returns {DocumentFragment}
  */
 export function renderMarkdown(text) {
-  const html = /** @type {string} */ (marked.parse(text));
-  const fragment = DOMPurify.sanitize(html, PURIFY_OPTIONS);
+  if (text.length > MAX_MARKDOWN_CHARS) {
+    const kib = Math.round(text.length / 1024);
+    return plainText(text, `Shown as plain text: at ${kib} KiB this reply is too long to format.`);
+  }
+  let fragment;
+  try {
+    const html = /** @type {string} */ (marked.parse(boundNesting(text)));
+    fragment = DOMPurify.sanitize(html, PURIFY_OPTIONS);
+  } catch {
+    return plainText(text, "Shown as plain text: this reply could not be formatted.");
+  }
   for (const image of fragment.querySelectorAll("img")) {
     if (image.hasAttribute("src")) continue;
     const alt = image.getAttribute("alt");

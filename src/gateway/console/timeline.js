@@ -4,8 +4,11 @@
  * first: route chosen -> agents called -> first chunk -> done, or the handoff and delegation
  * events, each with when it happened in the turn and how long it took. A FIRST_SUCCESS loser
  * that was stopped shows as "cancelled", an agent with no answer as "declined"; neither is a failure.
+ * A turn routed by skills shows the choice under its route event (route-choice.js); a handoff an
+ * agent asked for says so, and one its target refused shows as rejected.
  */
 import { byId, el, formatMs } from "./dom.js";
+import { choiceNode, choiceOfRoute } from "./route-choice.js";
 import { isAbort, isCurrent, session } from "./session.js";
 
 /** @typedef {import("./types.js").TimelineTurn} TimelineTurn */
@@ -22,6 +25,7 @@ const LABELS = {
   delegation: "Delegated",
   input_required: "Asked for input",
   handoff_started: "Handoff started",
+  handoff_rejected: "Handoff rejected",
   handoff_returned: "Handoff returned",
   handoff_cancelled: "Handoff cancelled",
   error: "Error",
@@ -58,11 +62,23 @@ export async function loadTimeline() {
  * @returns {string | null}
  */
 export function outcomeOf(event) {
+  if (isRejectedHandoff(event)) return "rejected";
   if (event.errorCode === "AGENT_DECLINED" || event.outcome === "declined") return "declined";
   if (event.outcome === "cancelled" || event.errorCode === "ABORTED") return "cancelled";
   if (event.outcome === "failure") return "failed";
   if (event.outcome === "success") return "ok";
   return null;
+}
+
+/**
+ * A handoff its target refused: recorded as `handoff_started` with `accepted: false` (or as its own kind).
+ * @param {TimelineEvent} event
+ */
+function isRejectedHandoff(event) {
+  return (
+    event.kind === "handoff_rejected" ||
+    (event.kind === "handoff_started" && event.detail?.accepted === false)
+  );
 }
 
 /**
@@ -112,7 +128,9 @@ function eventNode(event, total) {
   if (outcome) row.dataset.outcome = outcome;
   if (event.agentId) row.dataset.agentId = event.agentId;
   const line = el("div", "event-line");
-  line.append(el("span", "event-kind", LABELS[event.kind] ?? event.kind));
+  const kind = isRejectedHandoff(event) ? "handoff_rejected" : event.kind;
+  if (kind !== event.kind) row.dataset.kind = kind;
+  line.append(el("span", "event-kind", LABELS[kind] ?? kind));
   line.append(el("span", "event-agent", describe(event)));
   line.append(el("span", "event-at", `+${formatMs(event.atMs)}`));
   if (event.durationMs !== undefined && event.durationMs !== null) {
@@ -128,6 +146,8 @@ function eventNode(event, total) {
     );
   }
   row.append(line);
+  const choice = event.kind === "route" ? choiceOfRoute(event.detail ?? {}) : null;
+  if (choice) row.append(choiceNode(choice));
   // A bar placed on the turn's time axis (CSSOM, not a style attribute: the CSP allows no inline styles).
   const bar = el("div", "event-bar");
   const fill = el("span");
@@ -146,6 +166,13 @@ function describe(event) {
   const detail = event.detail ?? {};
   const agent = event.agentId ?? "";
   if (event.kind === "route" && detail.target === "handoff") return `${agent} (handoff)`;
+  if (event.kind === "route" && Array.isArray(detail.agentIds) && detail.agentIds.length !== 1) {
+    return detail.agentIds.length === 0 ? "the user is asked" : detail.agentIds.join(", ");
+  }
+  if ((event.kind === "handoff_started" || event.kind === "handoff_rejected") && detail.by === "transfer") {
+    const from = typeof detail.sourceAgentId === "string" ? detail.sourceAgentId : "the agent";
+    return `${from} → ${agent} · requested by the agent`;
+  }
   if (event.kind === "delegation" && typeof detail.strategy === "string")
     return `${agent} · ${detail.strategy}`;
   if (event.kind === "handoff_returned" && typeof detail.completionStatus === "string") {

@@ -107,6 +107,35 @@ export interface TimelineTurn {
   events: TimelineEvent[];
 }
 
+/** One agent the routing selector ranked (a route event's `detail.candidates`, an explanation's). */
+export interface RouteCandidate {
+  agentId: string;
+  score?: number;
+  skillId?: string;
+  reason?: string;
+}
+
+/** `POST /v1/route/explain`. */
+export interface RouteExplanation {
+  held: boolean;
+  handoff?: { handoffId: string; agentId: string };
+  routing: boolean;
+  outcome: "handoff" | "selected" | "defaults" | "ask";
+  agentIds: string[];
+  candidates: RouteCandidate[];
+  reason: string;
+}
+
+/** `GET /v1/routing` (admin), and the answer of `PUT`. */
+export interface TenantRouting {
+  enabled: boolean;
+  maxAgents: number;
+  minScore: number;
+  fallback: "defaults" | "ask";
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
 /** An SSE frame of `POST /v1/threads/:id/messages`: the event name and its JSON data. */
 export interface RouterFrame {
   type: string;

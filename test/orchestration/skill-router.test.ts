@@ -169,6 +169,25 @@ describe("SkillRouter agents change", () => {
   });
 });
 
+describe("SkillRouter on a small directory", () => {
+  // A tenant with one, two or three agents: words are rare or common among 45 skills, not among 2.
+  const byId = (id: string) => agents.find((card) => card.identity.id === id)!;
+  const cases = agents.slice(0, 3).map((card) => ({ card, example: card.skills![0]!.examples![0]! }));
+
+  it.each([1, 2, 3])(
+    "with %i agent(s), each skill's own example reaches its agent; nothing fits stays []",
+    async (n) => {
+      const selector = new SkillRouter({
+        agents: cases.slice(0, n).map(({ card }) => byId(card.identity.id)),
+      });
+      for (const { card, example } of cases.slice(0, n)) {
+        expect((await selector.select({ message: example }))[0]?.agentId, example).toBe(card.identity.id);
+      }
+      expect(await selector.select({ message: "Will it rain in Lisbon tomorrow afternoon?" })).toEqual([]);
+    },
+  );
+});
+
 describe("SkillRouter validation", () => {
   it.each([
     [{ agents: "billing" }, "config.agents"],

@@ -12,6 +12,12 @@ import type { AgentCard } from "../../a2a/agent-card.js";
 import { analyze } from "./text-analysis.js";
 import { phrasesOf, RELATED_TERMS } from "./vocabulary.js";
 
+/**
+ * The fewest skills idf counts with. At or below the routing set's size (45 skills), so the
+ * evaluation is unchanged; a tenant with two agents scores on the same scale.
+ */
+const MIN_IDF_DOCUMENTS = 40;
+
 /** How much a matched term counts in each field of a skill document. */
 export interface FieldWeights {
   skillName: number;
@@ -306,7 +312,10 @@ export class SkillIndex {
   }
 
   #idf(documentFrequency: number): number {
-    const n = this.#documentCount;
+    // A small directory would make every word common (two skills: idf ln(4/3) for a word only one has),
+    // so scores there would never reach the threshold calibrated on the routing set's 45 skills:
+    // rarity is judged against at least MIN_IDF_DOCUMENTS skills, as if the rest matched nothing.
+    const n = Math.max(this.#documentCount, MIN_IDF_DOCUMENTS);
     return Math.log(1 + (n - documentFrequency + 0.5) / (documentFrequency + 0.5));
   }
 

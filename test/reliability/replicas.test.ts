@@ -31,6 +31,9 @@ describe.skipIf(postgresAdminUrl() === null)("two gateway replicas on one Postgr
   let dir: string;
   let specialist: RecordingAgent;
   let key: string;
+  let adminKey: string;
+  let billing: RecordingAgent;
+  let docs: RecordingAgent;
   const running = new Set<Child>();
 
   async function startReplica(): Promise<Replica> {
@@ -43,10 +46,15 @@ describe.skipIf(postgresAdminUrl() === null)("two gateway replicas on one Postgr
       "--no-examples",
       "--log-level",
       "silent",
+      // Human-readable output on stdout, where the test reads the URL (with JSON logs it is on stderr).
+      "--log-format",
+      "pretty",
       "--dir",
       dir,
       "--allow-network",
       new URL(specialist.url).host,
+      new URL(billing.url).host,
+      new URL(docs.url).host,
       "--rate-limit",
       String(RATE_LIMIT),
       "--rate-window",
@@ -64,11 +72,11 @@ describe.skipIf(postgresAdminUrl() === null)("two gateway replicas on one Postgr
     running.delete(replica.child);
   }
 
-  const api = async (replica: Replica, method: string, path: string, body?: unknown) => {
+  const api = async (replica: Replica, method: string, path: string, body?: unknown, as = key) => {
     const res = await fetch(`${replica.url}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${key}`,
+        authorization: `Bearer ${as}`,
         ...(body !== undefined ? { "content-type": "application/json" } : {}),
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -91,6 +99,16 @@ describe.skipIf(postgresAdminUrl() === null)("two gateway replicas on one Postgr
         yield `specialist: ${ctx.text}`;
       },
     });
+    billing = await startAgent({ id: "billing", reply: (ctx) => `billing: ${ctx.text}` });
+    docs = await startAgent({ id: "docs", reply: (ctx) => `docs: ${ctx.text}` });
+    adminKey = (
+      await new ApiKeyService(database).create({
+        tenantId: "acme",
+        userId: "root",
+        role: Role.ADMIN,
+        name: "replicas-admin",
+      })
+    ).key;
     key = (
       await new ApiKeyService(database).create({
         tenantId: "acme",
@@ -102,7 +120,7 @@ describe.skipIf(postgresAdminUrl() === null)("two gateway replicas on one Postgr
   });
   afterAll(async () => {
     for (const child of running) await child.kill9();
-    await specialist?.close();
+    await Promise.all([specialist?.close(), billing?.close(), docs?.close()]);
     await database?.close();
     delete process.env.OMNIFORGE_SECRET_KEY;
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -178,6 +196,83 @@ describe.skipIf(postgresAdminUrl() === null)("two gateway replicas on one Postgr
     process.stdout.write(
       `[reliability] replicas: ${admitted} of ${statuses.length} concurrent requests admitted across 2 replicas, limit ${RATE_LIMIT} per key\n`,
     );
+
+    await Promise.all([stop(one, "SIGTERM"), stop(two, "SIGTERM")]);
+  });
+  it("skill routing, its explanation and the turn timeline are the same on both replicas", async () => {
+    const [one, two] = await Promise.all([startReplica(), startReplica()]);
+    const skill = (id: string, name: string, description: string, tags: string[], examples: string[]) => ({
+      id,
+      name,
+      description,
+      tags,
+      examples,
+    });
+    for (const [agent, skills] of [
+      [
+        billing,
+        [
+          skill(
+            "invoices",
+            "Invoices and refunds",
+            "Explains charges on a bill and issues refunds",
+            ["invoice", "refund", "charge"],
+            ["Why was I charged twice?"],
+          ),
+        ],
+      ],
+      [
+        docs,
+        [
+          skill(
+            "docs-search",
+            "Documentation search",
+            "Searches the product documentation and guides",
+            ["documentation", "guide"],
+            ["Where is the guide for webhooks?"],
+          ),
+        ],
+      ],
+    ] as const) {
+      const res = await api(
+        one,
+        "POST",
+        "/v1/agents",
+        {
+          card: {
+            identity: { id: agent.card.identity.id, name: agent.card.identity.name },
+            service: { endpoint: agent.url },
+            skills,
+          },
+        },
+        adminKey,
+      );
+      expect(res.status, JSON.stringify(res.json)).toBe(201);
+    }
+    // The admin turns routing on through replica 2; replica 1 routes by it at once.
+    const setting = await api(two, "PUT", "/v1/routing", { enabled: true, fallback: "ask" }, adminKey);
+    expect(setting.status, JSON.stringify(setting.json)).toBe(200);
+    const thread = await api(one, "POST", "/v1/threads", { title: "routing" });
+    const threadId = thread.json.id as string;
+    const message = "I was charged twice on my last invoice";
+    const explained = await api(two, "POST", "/v1/route/explain", { message, threadId });
+    expect(explained.json).toMatchObject({ outcome: "selected", agentIds: ["billing"] });
+    const reply = await api(one, "POST", `/v1/threads/${threadId}/messages`, { message });
+    expect(reply.json.reply).toBe(`billing: ${message}`);
+
+    // Replica 2 renames the thread and reads the turn replica 1 recorded, with the same choice.
+    expect((await api(two, "PATCH", `/v1/threads/${threadId}`, { title: "Double charge" })).status).toBe(200);
+    expect(((await api(one, "GET", `/v1/threads/${threadId}`)).json.thread as { title: string }).title).toBe(
+      "Double charge",
+    );
+    const timeline = await api(two, "GET", `/v1/threads/${threadId}/timeline`);
+    const turns = timeline.json.turns as Array<{
+      events: Array<{ kind: string; detail?: Record<string, unknown> }>;
+    }>;
+    expect(turns).toHaveLength(1);
+    const route = turns[0]!.events.find((event) => event.kind === "route")!;
+    expect(route.detail).toMatchObject({ agentIds: ["billing"], candidates: explained.json.candidates });
+    expect(JSON.stringify(turns)).not.toContain("charged twice");
 
     await Promise.all([stop(one, "SIGTERM"), stop(two, "SIGTERM")]);
   });

@@ -46,11 +46,13 @@ function messageNode(role, content, agentId) {
   const node = el("article", `msg ${role}`);
   if (role !== "system") node.append(el("span", "who", role === "user" ? "You" : (agentId ?? "assistant")));
   const body = el("div", role === "assistant" ? "text md" : "text");
-  body.dataset.raw = "";
   setContent(body, role, content);
   node.append(body);
   return node;
 }
+
+/** A message body's text as written (a reply streaming in grows here between renders). */
+const raws = new WeakMap();
 
 /**
  * @param {HTMLElement} body
@@ -58,9 +60,72 @@ function messageNode(role, content, agentId) {
  * @param {string} content
  */
 function setContent(body, role, content) {
-  body.dataset.raw = content;
+  raws.set(body, content);
   if (role === "assistant") body.replaceChildren(renderMarkdown(content));
   else body.textContent = content;
+}
+
+/** The shortest pause between two renders of a reply streaming in. */
+const RENDER_EVERY_MS = 150;
+
+/**
+ * A reply's body rendered as its chunks arrive, but not on every chunk: the first chunk shows at
+ * once, later ones at most every {@link RENDER_EVERY_MS} (longer when a render itself takes long),
+ * and {@link flushReply} renders the last. Re-parsing a long reply per chunk held the page for
+ * seconds.
+ */
+class ReplyRenderer {
+  /** @param {HTMLElement} body */
+  constructor(body) {
+    this.body = body;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.timer = null;
+    this.last = 0;
+    this.cost = 0;
+  }
+
+  /** @param {string} text */
+  append(text) {
+    raws.set(this.body, (raws.get(this.body) ?? "") + text);
+    if (this.timer !== null) return;
+    const wait = Math.max(RENDER_EVERY_MS, this.cost * 4) - (performance.now() - this.last);
+    if (wait <= 0) this.render();
+    else this.timer = setTimeout(() => this.render(), wait);
+  }
+
+  render() {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const started = performance.now();
+    setContent(this.body, "assistant", raws.get(this.body) ?? "");
+    this.last = performance.now();
+    this.cost = this.last - started;
+    const box = this.body.closest(".messages");
+    if (box) box.scrollTop = box.scrollHeight;
+  }
+}
+
+/** @type {WeakMap<HTMLElement, ReplyRenderer>} */
+const renderers = new WeakMap();
+
+/**
+ * Adds a chunk to a reply streaming in.
+ * @param {HTMLElement} body
+ * @param {string} text
+ */
+function appendReply(body, text) {
+  let renderer = renderers.get(body);
+  if (!renderer) renderers.set(body, (renderer = new ReplyRenderer(body)));
+  renderer.append(text);
+}
+
+/**
+ * Renders what a reply has received and not yet shown.
+ * @param {HTMLElement} body
+ */
+function flushReply(body) {
+  const renderer = renderers.get(body);
+  if (renderer?.timer !== null) renderer?.render();
 }
 
 /**
@@ -156,7 +221,10 @@ export async function send() {
   } catch (error) {
     if (!isAbort(error) && isCurrent(s)) showError("chat-error", error);
   } finally {
-    /** @type {HTMLElement | null} */ (bubble)?.classList.remove("streaming");
+    const done = /** @type {HTMLElement | null} */ (bubble);
+    const body = done?.querySelector(".text");
+    if (body instanceof HTMLElement) flushReply(body);
+    done?.classList.remove("streaming");
     if (isCurrent(s)) {
       s.busy = false;
       updateComposer();
@@ -200,12 +268,12 @@ function handleFrame({ type, data }, ensureBubble) {
     const bubble = ensureBubble(agentId);
     const who = bubble.querySelector(".who");
     if (who && agentId) who.textContent = agentId;
-    const body = /** @type {HTMLElement} */ (bubble.querySelector(".text"));
-    setContent(body, "assistant", (body.dataset.raw ?? "") + str(data.text));
+    appendReply(/** @type {HTMLElement} */ (bubble.querySelector(".text")), str(data.text));
   } else if (type === "input_required") {
     const bubble = ensureBubble(agentId);
     const body = /** @type {HTMLElement} */ (bubble.querySelector(".text"));
-    if (!body.dataset.raw) setContent(body, "assistant", str(data.question));
+    flushReply(body);
+    if (!raws.get(body)) setContent(body, "assistant", str(data.question));
     markAsking(bubble, agentId);
     setAsking(agentId ?? "The agent");
   } else if (type === "handoff_returned") {

@@ -2,9 +2,11 @@
 /**
  * The delegation panel: ask several of the tenant's agents at once (POST
  * /v1/threads/:id/delegations) with a strategy and a per-agent timeout, and show each agent's
- * result: ok, declined (it had no answer), cancelled (a FIRST_SUCCESS loser), or failed with its code.
+ * result: ok, declined (it had no answer), cancelled (a FIRST_SUCCESS loser), or failed with its code,
+ * and what it said (one line that opens to the whole answer).
  */
 import { byId, byIdAs, el, formatMs, showError } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
 import { isAbort, isCurrent, may, session } from "./session.js";
 import { loadTimeline, outcomeOf } from "./timeline.js";
 
@@ -177,11 +179,27 @@ export function showRun({ strategy, results, totalMs }) {
     );
     row.append(el("span", "ms", formatMs(result.latencyMs)));
     const said = result.success ? result.response : result.error;
-    if (said) row.append(el("p", "said", said));
+    if (said) row.append(saidNode(said));
     table.append(row);
   }
   node.append(table);
   box.prepend(node);
+}
+
+/**
+ * What an agent said: one line, which opens to the whole answer (as safe Markdown) when clicked.
+ * @param {string} said
+ */
+function saidNode(said) {
+  const node = el("details", "said");
+  const line = el("summary", "said-line", said);
+  const whole = el("div", "said-whole md");
+  node.append(line, whole);
+  // Rendered the first time it is opened: most results are never opened.
+  node.addEventListener("toggle", () => {
+    if (node.open && !whole.hasChildNodes()) whole.append(renderMarkdown(said));
+  });
+  return node;
 }
 
 /** Forgets the runs shown (they belong to the thread that was selected). */

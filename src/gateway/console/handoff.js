@@ -20,12 +20,15 @@ export function setHolder(holder) {
   badge.className = "badge" + (holder?.kind === "handoff" ? " handoff" : "");
   badge.dataset.kind = holder ? holder.kind : "none";
   badge.dataset.agentId = holder ? holder.agentId : "";
-  badge.textContent = !holder
+  const text = !holder
     ? "No thread"
     : holder.kind === "handoff"
       ? `Held by ${holder.agentId} (handoff)`
       : "Held by the orchestrator";
-  line.textContent = holder ? badge.textContent : "Pick a thread to see who holds it.";
+  // In its own span, so a long agent id ends in an ellipsis (the whole text stays in the title).
+  badge.replaceChildren(el("span", "badge-text", text));
+  badge.title = text;
+  line.textContent = holder ? text : "Pick a thread to see who holds it.";
   updateHandoffControls();
 }
 

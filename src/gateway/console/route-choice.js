@@ -14,6 +14,7 @@ import { el } from "./dom.js";
  * @property {string[]} agentIds Who answers (none when the user is asked to choose).
  * @property {RouteCandidate[]} candidates Best first.
  * @property {string} reason
+ * @property {boolean} [routing] False when skill routing did not apply (no candidates to show).
  */
 
 /** The router's words for a fallback to the default agents (see router-routing.ts). */
@@ -76,7 +77,9 @@ export function verdictOf(choice) {
     case "selected":
       return `${who} ${choice.agentIds.length === 1 ? "answers" : "answer"}`;
     case "defaults":
-      return `Nothing fits: the default agents answer (${who})`;
+      return choice.routing === false
+        ? `The default agents answer (${who})`
+        : `Nothing fits: the default agents answer (${who})`;
     case "ask":
       return "Nothing fits: the user is asked to choose";
   }
@@ -104,7 +107,7 @@ export function choiceNode(choice) {
   node.dataset.testid = "route-choice";
   node.append(el("p", "route-verdict", verdictOf(choice)));
   if (choice.reason) node.append(el("p", "route-reason", choice.reason));
-  if (choice.outcome === "handoff") return node;
+  if (choice.outcome === "handoff" || choice.routing === false) return node;
   if (choice.candidates.length === 0) {
     node.append(el("p", "route-none", "No candidates: no agent's skills match the message."));
     return node;

@@ -95,6 +95,7 @@ export async function explain() {
         agentIds: answer.agentIds,
         candidates: answer.candidates,
         reason: answer.reason,
+        routing: answer.routing,
       }),
     );
   } catch (error) {

@@ -13,6 +13,7 @@ import type { AgentSkill } from "../../../src/a2a/agent-card.js";
 import { handoffData } from "../../../src/a2a/handoff-extension.js";
 import { serveAgent, type ServedAgent } from "../../../src/a2a/server/serve-agent.js";
 import {
+  clippedControls,
   launchBrowser,
   openConsole,
   screenshot,
@@ -198,7 +199,9 @@ describe.skipIf(skipBrowser)("console routing", () => {
       expect(await page.getByTestId("explain-result").textContent()).toContain("Skill routing is off");
       expect(await choiceIn(page.getByTestId("explain-result"))).toMatchObject({
         outcome: "defaults",
+        verdict: "The default agents answer (docs-agent)",
         reason: "routing is off: the default agents answer",
+        candidates: [],
       });
 
       await page.getByTestId("routing-max-agents").fill("1");
@@ -217,6 +220,8 @@ describe.skipIf(skipBrowser)("console routing", () => {
         fallback: "defaults",
         updatedBy: "alice",
       });
+      // The admin's panel (explain and the setting) fits at 1280x800: no control clipped or covered.
+      expect(await clippedControls(page)).toEqual([]);
       await screenshot(page, "routing-settings");
 
       // Who would answer the draft? billing-agent, and nothing was sent.

@@ -13,6 +13,7 @@ import { addMigrateCommand } from "./commands/migrate.js";
 import { addSecretsCommand } from "./commands/secrets.js";
 import { addServeCommand } from "./commands/serve.js";
 import { addThreadsCommand } from "./commands/threads.js";
+import { terminalSafe } from "./terminal-text.js";
 
 export { DEFAULT_DATABASE_URL, waitForShutdown, type CliIo } from "./cli-support.js";
 
@@ -53,14 +54,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    // A failure may quote an agent's or a tenant's text (an agent's error, a thread id typed).
     if (error instanceof CliFailure) {
-      io.stderr(`omniforge: ${error.message}\n`);
+      io.stderr(`omniforge: ${terminalSafe(error.message)}\n`);
       return 1;
     }
     const message = isOrchestrationError(error)
       ? `${error.code}: ${error.message}`
       : String((error as Error)?.message ?? error);
-    io.stderr(`omniforge: ${message}\n`);
+    io.stderr(`omniforge: ${terminalSafe(message)}\n`);
     return 1;
   }
 }

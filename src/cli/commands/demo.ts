@@ -5,6 +5,7 @@ import { CliFailure, type CliIo } from "../cli-support.js";
 import { addSettingOptions, commandConfig } from "../config/config-options.js";
 import type { SettingKey } from "../config/settings.js";
 import { llmSettings } from "../llm-settings.js";
+import { terminalSafeWriter } from "../terminal-text.js";
 
 /** The demo runs the LLM agent when an endpoint is configured (flag, env, config file). */
 const DEMO_SETTINGS: readonly SettingKey[] = ["llmBaseUrl", "llmApiKey", "llmModel"];
@@ -25,7 +26,8 @@ export function addDemoCommand(program: Command, io: CliIo): void {
     async (options: { db?: string; dir?: string }, self: Command) => {
       const llm = llmSettings(commandConfig(self, DEMO_SETTINGS, io).values);
       const result = await runDemo({
-        write: io.stdout,
+        // The transcript holds the agents' and the model's replies.
+        write: terminalSafeWriter(io.stdout),
         ...(options.db ? { databaseUrl: options.db } : {}),
         ...(options.dir ? { workDir: options.dir } : {}),
         ...(llm ? { llm } : {}),

@@ -16,6 +16,7 @@ import { EXAMPLE_AGENT_NAMES, startExampleAgent } from "../example-agents.js";
 import { llmSettings } from "../llm-settings.js";
 import { createCliLogger } from "../logger.js";
 import { loadSecretKeyring, secretKeySettings } from "../secrets.js";
+import { terminalSafe } from "../terminal-text.js";
 
 export function addServeCommand(program: Command, io: CliIo): void {
   const command = program
@@ -135,7 +136,9 @@ function listAgents(
   for (const card of cards) {
     const id = card.identity.id;
     const isDefault = defaultAgentIds ? defaultAgentIds.includes(id) : card.capabilities?.handoff !== true;
-    say(`  agent ${id.padEnd(22)} ${card.service?.endpoint ?? ""}${isDefault ? "  (default)" : ""}\n`);
+    // A discovered agent's card is the agent's text.
+    const endpoint = terminalSafe(card.service?.endpoint ?? "");
+    say(`  agent ${terminalSafe(id).padEnd(22)} ${endpoint}${isDefault ? "  (default)" : ""}\n`);
   }
 }
 

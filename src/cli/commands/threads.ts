@@ -6,6 +6,8 @@ import type { Database } from "../../storage/database.js";
 import { SqlConversationRepository } from "../../storage/sql/sql-conversation-repository.js";
 import { parsePositiveInt, withDatabase, type CliIo } from "../cli-support.js";
 import { commandDatabaseUrl, databaseCommand } from "../config/config-options.js";
+import { formatTable } from "../table.js";
+import { terminalSafe } from "../terminal-text.js";
 
 export function addThreadsCommand(program: Command, io: CliIo): void {
   const threads = program.command("threads").description("Inspect conversation threads");
@@ -22,12 +24,18 @@ export function addThreadsCommand(program: Command, io: CliIo): void {
           limit: options.limit,
           ...(options.user ? { userId: options.user } : {}),
         });
-        if (list.length === 0) io.stdout(`No threads for tenant ${options.tenant}.\n`);
-        for (const t of list) {
-          io.stdout(
-            `${t.id}  ${t.createdAt.toISOString()}  ${t.userId}  ${t.conversationType}  ${t.title || "(untitled)"}\n`,
-          );
+        if (list.length === 0) {
+          io.stdout(`No threads for tenant ${terminalSafe(options.tenant)}.\n`);
+          return;
         }
+        const rows = list.map((t) => [
+          t.id,
+          t.createdAt.toISOString(),
+          t.userId,
+          t.conversationType,
+          t.title || "(untitled)",
+        ]);
+        io.stdout(formatTable(["ID", "CREATED", "USER", "TYPE", "TITLE"], rows));
       });
     });
   databaseCommand(threads, "show <threadId>")
@@ -49,9 +57,11 @@ async function showThread(
   io: CliIo,
 ): Promise<void> {
   const repo = new SqlConversationRepository(database);
+  // Titles, messages and handoff reasons are the tenant's and the agents' text.
+  const say = (text: string) => io.stdout(terminalSafe(text));
   const thread = await repo.getConversation({ conversationId: threadId, tenantId: options.tenant });
   if (!thread) throw new ThreadAccessError(threadId);
-  io.stdout(`Thread ${thread.id} (${thread.conversationType}) "${thread.title}" — user ${thread.userId}\n\n`);
+  say(`Thread ${thread.id} (${thread.conversationType}) "${thread.title}" — user ${thread.userId}\n\n`);
   // The newest `limit` messages, in chronological order: the end of a thread is what one looks for.
   const messages = await repo.getRecentMessages({
     conversationId: threadId,
@@ -60,12 +70,12 @@ async function showThread(
   });
   for (const m of messages) {
     const who = m.role === "assistant" ? `assistant[${m.agentId ?? "?"}]` : m.role;
-    io.stdout(`${m.createdAt.toISOString()}  ${who}: ${m.content}\n`);
+    say(`${m.createdAt.toISOString()}  ${who}: ${m.content}\n`);
   }
   const sessions = await new SqlHandoffStore(database).list(threadId, options.tenant);
-  if (sessions.length > 0) io.stdout("\nHandoffs:\n");
+  if (sessions.length > 0) say("\nHandoffs:\n");
   for (const s of sessions) {
-    io.stdout(
+    say(
       `  ${s.handoffId}  ${s.state.padEnd(9)}  ${s.sourceAgentId} -> ${s.targetAgentId}  ${s.handoffReason}\n`,
     );
   }

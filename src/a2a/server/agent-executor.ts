@@ -95,6 +95,31 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typ
   });
 }
 
+/** A turn's handler: its iterator, and whether it is over (ran to its end, threw, or was released). */
+interface HandlerRun {
+  iterator: AsyncIterator<AgentOutput> | undefined;
+  ended: boolean;
+}
+
+/**
+ * Ends a handler whose turn ended without it (a failure, CancelTask, a client gone): aborts
+ * `ctx.signal` (listeners run now: an HTTP request to a model is cut) and calls the iterator's
+ * `return()` at once, so a generator paused at a `yield` runs its finally blocks right away; one
+ * still busy runs them when its current step ends.
+ */
+function releaseHandler(turn: AgentTurn, handler: HandlerRun, reason: unknown): void {
+  if (!turn.controller.signal.aborted) turn.controller.abort(reason);
+  if (handler.ended) return;
+  handler.ended = true;
+  const iterator = handler.iterator;
+  if (iterator?.return === undefined) return;
+  try {
+    Promise.resolve(iterator.return(undefined)).catch(noop);
+  } catch {
+    // A return() that throws at once has nothing more to release.
+  }
+}
+
 /**
  * AgentExecutor for agents built with serveAgent. Event sequence of a normal turn: task
  * (SUBMITTED) -> status WORKING -> artifact chunks (append after the first; an empty closing chunk
@@ -296,13 +321,23 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
       "agent turn started",
     );
 
-    let iterator: AsyncIterator<AgentOutput> | undefined;
+    const handler: HandlerRun = { iterator: undefined, ended: false };
     try {
-      iterator = this.#handlers.handleMessage(ctx)[Symbol.asyncIterator]();
+      const iterator = this.#handlers.handleMessage(ctx)[Symbol.asyncIterator]();
+      handler.iterator = iterator;
       for (;;) {
-        const step = await raceAbort(iterator.next(), turn.controller.signal);
+        const step = await raceAbort(
+          iterator.next().catch((error: unknown) => {
+            handler.ended = true; // a handler that threw is over: nothing to return()
+            throw error;
+          }),
+          turn.controller.signal,
+        );
         if (step === ABORTED || turn.settled) break;
-        if (step.done) break;
+        if (step.done) {
+          handler.ended = true;
+          break;
+        }
         turn.reply.push(step.value);
       }
       if (!turn.settled) {
@@ -315,19 +350,16 @@ export class OmniforgeAgentExecutor implements AgentExecutor {
       }
     } catch (error) {
       if (!turn.settled) {
+        // Released before the failure is published, so the handler's resources (a model request
+        // waiting on ctx.signal) go now, not when the handler notices on its own.
+        releaseHandler(turn, handler, error);
         this.#logger?.warn({ taskId, contextId, err: errorMessage(error) }, "agent handler failed");
         turn.settle(TaskState.TASK_STATE_FAILED, errorMessage(error));
       }
     } finally {
       requestSignal?.removeEventListener("abort", onRequestAbort);
       this.#running.delete(taskId);
-      if (turn.controller.signal.aborted && iterator?.return !== undefined) {
-        // The handler may still be busy; let its finally blocks run whenever it gets there.
-        const stopped = iterator;
-        Promise.resolve()
-          .then(() => stopped.return?.(undefined))
-          .catch(noop);
-      }
+      if (!handler.ended) releaseHandler(turn, handler, new Error("agent turn ended"));
     }
   }
 

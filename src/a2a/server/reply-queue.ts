@@ -5,6 +5,7 @@
 import type { Part } from "@a2a-js/sdk";
 import { AgentEvent } from "@a2a-js/sdk/server";
 import type { ExecutionEventBus } from "@a2a-js/sdk/server";
+import { AgentError, ErrorCode } from "../../errors.js";
 import { isObject } from "../wire.js";
 import type { AgentOutput } from "./agent-handlers.js";
 
@@ -81,7 +82,7 @@ export class ReplyQueue {
     this.#closed = true;
   }
 
-  /** Adds one yielded output to the reply; throws when it is not an output or passes the limit. */
+  /** Adds one yielded output to the reply; throws when it is not an output, or AGENT_RESPONSE_TOO_LARGE past the limit. */
   push(output: AgentOutput): void {
     let part: Part;
     let bytes: number;
@@ -98,7 +99,11 @@ export class ReplyQueue {
     this.#replyBytes += bytes;
     const limit = this.#config.maxReplyBytes;
     if (this.#replyBytes > limit) {
-      throw new RangeError(`the reply is larger than ${limit} bytes (serveAgent maxReplyBytes)`);
+      throw new AgentError(
+        ErrorCode.AGENT_RESPONSE_TOO_LARGE,
+        `${ErrorCode.AGENT_RESPONSE_TOO_LARGE}: the reply is larger than ${limit} bytes (serveAgent maxReplyBytes)`,
+        { context: { maxReplyBytes: limit } },
+      );
     }
     this.#queue(part, bytes);
   }

@@ -533,7 +533,40 @@ describe("serveAgent basics", () => {
     try {
       const error = await rejectionOf(client.sendMessage(agent.card, { text: "go" }));
       expect(error.code).toBe("AGENT_TASK_FAILED");
-      expect(error.message).toContain("the reply is larger than 10000 bytes (serveAgent maxReplyBytes)");
+      expect(error.context?.detail).toMatch(
+        /^AGENT_RESPONSE_TOO_LARGE: the reply is larger than 10000 bytes \(serveAgent maxReplyBytes\)/,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("a reply over maxReplyBytes releases the handler at once: ctx.signal aborted, its finally run, before the failure is seen", async () => {
+    const seen: string[] = [];
+    let yielded = 0;
+    await using agent = await serveAgent({
+      card: { identity: { id: "endless", name: "Endless" } },
+      maxReplyBytes: 10_000,
+      async *handleMessage(ctx) {
+        // Stands for a model stream: it would go on until its own idle timeout if nobody stopped it.
+        ctx.signal.addEventListener("abort", () => seen.push("signal aborted"), { once: true });
+        try {
+          for (;;) {
+            yielded += 1;
+            yield "z".repeat(1_000);
+          }
+        } finally {
+          seen.push(`finally after ${yielded} chunks`);
+        }
+      },
+    });
+    const client = new A2AClient({ network: LOOPBACK });
+    try {
+      const error = await rejectionOf(client.sendMessage(agent.card, { text: "go" }));
+      expect(error.context?.detail).toMatch(/^AGENT_RESPONSE_TOO_LARGE: /);
+      // The 11th chunk passed the limit; the handler was asked for no other one and was ended
+      // (signal first, then its finally) before the failed status reached the client.
+      expect(seen).toEqual(["signal aborted", "finally after 11 chunks"]);
     } finally {
       await client.close();
     }

@@ -7,25 +7,12 @@ import { AgentCallOutcome } from "../orchestration/agent-call-audit.js";
 import { TurnEventKind, TurnTrigger } from "../orchestration/turn-timeline.js";
 import { enumSchema } from "../validation.js";
 import { MAX_TIMELINE_TURNS } from "./defaults.js";
-import { isoDate, queryInteger } from "./schemas.js";
+import { isoDate, queryInteger, threadTitleSchema } from "./schemas.js";
 
-/** A thread title as a rename gives it: trimmed, 1-200 characters, no control characters. */
-const THREAD_TITLE_MAX = 200;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Body of `PATCH /v1/threads/:threadId`. */
+/** Body of `PATCH /v1/threads/:threadId`: the same rule as a title given at creation. */
 export const renameThreadBodySchema = z
   .strictObject({
-    title: z
-      .string({ error: "must be a string" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(THREAD_TITLE_MAX, `must be at most ${THREAD_TITLE_MAX} characters`)
-      .refine((title) => !CONTROL_CHARACTERS.test(title), "must not contain control characters")
-      .meta({
-        description: `The new title: trimmed, 1-${THREAD_TITLE_MAX} characters, no control characters.`,
-      }),
+    title: threadTitleSchema,
   })
   .meta({ id: "RenameThreadRequest" });
 

@@ -73,13 +73,37 @@ export const agentCallsQuerySchema = z.object({
     .meta({ description: "Only calls made before this instant (page backwards with the last `createdAt`)." }),
 });
 
+/** The longest thread title a client may set (titles stored before this rule are left as they are). */
+export const THREAD_TITLE_MAX = 200;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+/** Bidi embeddings, overrides and isolates: they reorder how the text after them is shown. */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A thread title as a client sets it, when it creates a thread and when it renames one: trimmed,
+ * 1-200 characters, no control characters, no bidi override or isolate.
+ */
+export const threadTitleSchema = z
+  .string({ error: "must be a string" })
+  .trim()
+  .min(1, "must not be empty")
+  .max(THREAD_TITLE_MAX, `must be at most ${THREAD_TITLE_MAX} characters`)
+  .refine((title) => !CONTROL_CHARACTERS.test(title), "must not contain control characters")
+  .refine(
+    (title) => !BIDI_CONTROLS.test(title),
+    "must not contain bidi override or isolate characters (U+202A-202E, U+2066-2069)",
+  )
+  .meta({
+    description:
+      `Trimmed, 1-${THREAD_TITLE_MAX} characters, no control characters, ` +
+      "no bidi override or isolate characters.",
+  });
+
 /** Body of `POST /v1/threads`. */
 export const createThreadBodySchema = z
   .strictObject({
-    title: z
-      .string({ error: "must be a string" })
-      .max(LIMITS.titleLength, `must be at most ${LIMITS.titleLength} characters`)
-      .optional(),
+    title: threadTitleSchema.optional().meta({ description: "Omitted: the thread is untitled." }),
     conversationType: enumSchema(Object.values(ConversationType)).optional(),
   })
   .meta({ id: "CreateThreadRequest" });

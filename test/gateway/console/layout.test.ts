@@ -2,11 +2,14 @@
  * The console's layout under load, at 1280x800 and 1920x1080: 30 threads, a thread with 30+
  * timeline turns and 60 messages, 30 delegation result rows. In every tab, every visible control
  * (button, input, select, textarea) can be scrolled into view inside its own panel, lies wholly
- * inside the viewport and its scroll containers, and is not covered by anything. Screenshots of
- * each size are written to test-output/console/.
+ * inside the viewport and its scroll containers, and is not covered by anything. An agent with a
+ * 60-character id, a long name and a 500-character description without spaces (which fails a
+ * delegation) is among them: no element of any tab reaches past its panel's right edge.
+ * Screenshots of each size are written to test-output/console/.
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveAgent, type ServedAgent } from "../../../src/a2a/server/serve-agent.js";
 import { startAgent, type RecordingAgent } from "../../helpers/agents.js";
 import {
   clippedControls,
@@ -26,11 +29,14 @@ const SIZES = [
   { width: 1920, height: 1080, role: "developer" },
 ] as const;
 const TABS = ["timeline", "delegate", "agents", "handoff", "routing"] as const;
+/** 60 characters, no spaces. */
+const LONG_ID = "specialist-for-escalation-policies-and-paging-rotations-0001";
 
 describe.skipIf(skipBrowser)("console layout", () => {
   let browser: Browser;
   let agents: TestAgents;
   let decliner: RecordingAgent;
+  let longAgent: ServedAgent;
   let gateway: ConsoleGateway;
   let busyThread: string;
 
@@ -53,8 +59,24 @@ describe.skipIf(skipBrowser)("console layout", () => {
         ctx.decline("Nothing matches");
       },
     });
+    longAgent = await serveAgent({
+      card: {
+        identity: {
+          id: LONG_ID,
+          name: "Specialist for escalation policies, paging rotations and on-call handovers",
+          description: "d".repeat(500),
+        },
+        skills: [{ id: "paging", name: "p".repeat(200), description: "s".repeat(500) }],
+      },
+      port: 0,
+      host: "127.0.0.1",
+      // eslint-disable-next-line require-yield
+      async *handleMessage() {
+        throw new Error("the pager is down");
+      },
+    });
     gateway = await startConsoleGateway({
-      agents: [agents.knowledge, agents.research, decliner, agents.skill],
+      agents: [agents.knowledge, agents.research, decliner, agents.skill, longAgent],
       defaultAgentIds: ["knowledge-agent"],
     });
     browser = await launchBrowser();
@@ -79,11 +101,16 @@ describe.skipIf(skipBrowser)("console layout", () => {
         strategy: "parallel",
       });
     }
+    await api("POST", `/v1/threads/${busyThread}/delegations`, {
+      message: "Page the on-call engineer",
+      agentIds: [LONG_ID, "knowledge-agent"],
+      strategy: "parallel",
+    });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await gateway?.close();
-    await Promise.all([agents?.close(), decliner?.close()]);
+    await Promise.all([agents?.close(), decliner?.close(), longAgent?.close()]);
   });
 
   /** Runs 10 three-agent delegations from the panel: 30 result rows. */
@@ -124,6 +151,7 @@ describe.skipIf(skipBrowser)("console layout", () => {
             await page.locator("#explain-result .route-choice").waitFor();
           }
           expect(await clippedControls(page), `${name} ${tab}`).toEqual([]);
+          expect(await pastPanel(page, `#tab-${tab}`), `${name} ${tab}`).toEqual([]);
           // Back at the top of every panel for the picture.
           await page.evaluate(() => {
             for (const node of document.querySelectorAll(".tab-panel, #threads")) node.scrollTop = 0;
@@ -173,3 +201,28 @@ describe.skipIf(skipBrowser)("console layout", () => {
     }, 120_000);
   }
 });
+
+/**
+ * The elements of `panel` that reach past its right edge (or make it scroll sideways), apart from
+ * those inside a box that clips or scrolls them; an empty list means long words wrap.
+ */
+async function pastPanel(page: Page, panel: string): Promise<string[]> {
+  return page.evaluate((panel) => {
+    const box = document.querySelector(panel)!;
+    const right = box.getBoundingClientRect().left + box.clientLeft + box.clientWidth;
+    const found: string[] = [];
+    if (box.scrollWidth > box.clientWidth + 1) found.push(`${panel} scrolls sideways`);
+    const clipped = (node: Element) => {
+      for (let parent = node.parentElement; parent && parent !== box; parent = parent.parentElement) {
+        if (getComputedStyle(parent).overflowX !== "visible") return true;
+      }
+      return false;
+    };
+    for (const node of box.querySelectorAll("*")) {
+      const rect = node.getBoundingClientRect();
+      if (rect.width === 0 || rect.right <= right + 0.5 || clipped(node)) continue;
+      found.push(`${node.tagName.toLowerCase()}.${node.className}: ${(node.textContent ?? "").slice(0, 30)}`);
+    }
+    return found.slice(0, 10);
+  }, panel);
+}

@@ -5,7 +5,8 @@
  * BM25 index as the knowledge agent), puts them in the prompt under their source names with the
  * thread's recent exchanges, asks the model to cite its sources, and streams the model's tokens as
  * A2A chunks as they arrive. Cancelling the task (or the client going away) aborts the model's
- * request; a model that fails ends the task FAILED with an OmniForge error code and no secret.
+ * request; a model that fails ends the task FAILED with an OmniForge error code, and neither the
+ * endpoint nor the server's words (those go to the operator's log).
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -21,7 +22,7 @@ import {
 import { PassageIndex, type SearchHit } from "./document-search.js";
 import { exampleAgentConfigShape, type ExampleAgentConfig } from "./example-agent.js";
 import { KNOWLEDGE_DOCS_DIR } from "./knowledge-agent.js";
-import { LlmChat } from "./llm-chat.js";
+import { ANSWER_LIMIT_REACHED, LlmChat } from "./llm-chat.js";
 import {
   DEFAULT_LLM_HISTORY_TURNS,
   DEFAULT_LLM_IDLE_TIMEOUT_MS,
@@ -29,7 +30,9 @@ import {
   DEFAULT_LLM_MAX_RETRIES,
   DEFAULT_LLM_MAX_TOKENS,
   DEFAULT_LLM_TIMEOUT_MS,
+  MAX_LLM_MAX_ANSWER_BYTES,
   MAX_LLM_RETRIES,
+  defaultMaxAnswerBytes,
 } from "./llm-defaults.js";
 import { ConversationMemory, DEFAULT_LLM_INSTRUCTIONS, buildChatMessages } from "./llm-prompt.js";
 
@@ -53,6 +56,12 @@ export interface LlmAgentConfig extends ExampleAgentConfig {
   maxPassages?: number;
   /** Most tokens of one answer (`max_tokens`). Default 1,024. */
   maxTokens?: number;
+  /**
+   * Most bytes (UTF-8) of one answer, whatever the model does with `max_tokens`: at the bound the
+   * request is aborted and the answer ends saying it was cut. Default the larger of 64 KiB and
+   * 16 bytes per token of `maxTokens`; at most 4 MiB.
+   */
+  maxAnswerBytes?: number;
   /** Sampling temperature (0-2). Default: the model's own. */
   temperature?: number;
   /** How long the model may take to start answering, per attempt (ms). Default 120,000. */
@@ -77,6 +86,7 @@ const llmAgentConfigSchema = z.object({
   docsDir: z.union([z.string().min(1), z.instanceof(URL)]).optional(),
   maxPassages: z.number().int().min(0).max(10).optional(),
   maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+  maxAnswerBytes: z.number().int().min(1).max(MAX_LLM_MAX_ANSWER_BYTES).optional(),
   temperature: z.number().min(0).max(2).optional(),
   timeoutMs: z.number().int().min(1).optional(),
   idleTimeoutMs: z.number().int().min(1).optional(),
@@ -123,6 +133,7 @@ interface LlmAgentParts {
   readonly instructions: string;
   readonly maxPassages: number;
   readonly maxTokens: number;
+  readonly maxAnswerBytes: number;
   readonly logger: ExampleAgentConfig["logger"];
 }
 
@@ -143,7 +154,7 @@ async function* answer(
     yield `Ask me a question about OmniForge, for example: "${LLM_AGENT_SKILLS[0]?.examples?.[0] ?? ""}"`;
     return;
   }
-  const thread = { tenantId: ctx.tenantId, threadId: ctx.threadId };
+  const thread = { tenantId: ctx.tenantId, userId: ctx.userId, threadId: ctx.threadId };
   const history = parts.memory.history(thread);
   const hits = retrieve(parts, question, history.at(-1)?.question);
   const messages = buildChatMessages({
@@ -182,11 +193,16 @@ async function* answer(
       "llm answer streamed",
     );
     if (text.trim() === "") {
-      ctx.decline(`The model (${parts.chat.endpoint}) returned an empty answer.`);
+      ctx.decline("The model returned an empty answer.");
       return;
     }
-    if (end.finishReason === "length") {
-      const cut = `\n\n(The answer was cut at the ${parts.maxTokens}-token limit.)`;
+    const cut =
+      end.finishReason === "length"
+        ? `\n\n(The answer was cut at the ${parts.maxTokens}-token limit.)`
+        : end.finishReason === ANSWER_LIMIT_REACHED
+          ? `\n\n(The answer was cut at the ${parts.maxAnswerBytes}-byte limit.)`
+          : "";
+    if (cut !== "") {
       text += cut;
       yield cut;
     }
@@ -198,10 +214,14 @@ async function* answer(
         pieces,
         code: isOrchestrationError(error) ? error.code : undefined,
         httpStatus: isOrchestrationError(error) ? error.context.httpStatus : undefined,
+        endpoint: parts.chat.endpoint,
         latencyMs: Math.round(performance.now() - started),
       },
       "llm request failed",
     );
+    const detail = parts.chat.failureDetail(error);
+    if (detail !== undefined)
+      parts.logger?.debug({ ...log, endpoint: parts.chat.endpoint, detail }, "llm server said");
     throw error;
   } finally {
     // A consumer that stops early (the turn was stopped) ends the model's request too.
@@ -230,6 +250,7 @@ export async function startLlmAgent(config: LlmAgentConfig): Promise<ServedAgent
   const index = await PassageIndex.fromDirectory({ dir: docsDir });
   const timeoutMs = parsed.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS;
   const maxTokens = parsed.maxTokens ?? DEFAULT_LLM_MAX_TOKENS;
+  const maxAnswerBytes = parsed.maxAnswerBytes ?? defaultMaxAnswerBytes(maxTokens);
   const chat = new LlmChat({
     baseUrl: parsed.baseUrl.replace(/\/+$/, ""),
     apiKey: parsed.apiKey,
@@ -239,6 +260,7 @@ export async function startLlmAgent(config: LlmAgentConfig): Promise<ServedAgent
     timeoutMs,
     idleTimeoutMs: parsed.idleTimeoutMs ?? DEFAULT_LLM_IDLE_TIMEOUT_MS,
     maxRetries: parsed.maxRetries ?? DEFAULT_LLM_MAX_RETRIES,
+    maxAnswerBytes,
     agentId: LLM_AGENT_ID,
   });
   const logger = parsed.logger;
@@ -249,6 +271,7 @@ export async function startLlmAgent(config: LlmAgentConfig): Promise<ServedAgent
     instructions: parsed.instructions ?? DEFAULT_LLM_INSTRUCTIONS,
     maxPassages: parsed.maxPassages ?? DEFAULT_LLM_MAX_PASSAGES,
     maxTokens,
+    maxAnswerBytes,
     logger,
   };
   logger?.info(

@@ -3,11 +3,23 @@
  * the `openai` SDK: `stream()` yields the answer's text as the model produces it, honours the
  * caller's AbortSignal (the HTTP request is aborted, so the server stops generating), bounds the
  * wait for the first byte (`timeoutMs`, the SDK's) and every silence after it (`idleTimeoutMs`,
- * ours: the SDK's timeout ends once the headers arrive), and throws typed errors (llm-errors.ts).
+ * ours: the SDK's timeout ends once the headers arrive), stops reading (and aborts the request) once
+ * the answer reaches `maxAnswerBytes`, and throws typed errors (llm-errors.ts). Its `fetch` refuses
+ * redirects, caps `retry-after` and bounds what it reads (llm-fetch.ts).
  */
 import OpenAI from "openai";
 import type { ChatMessage } from "./llm-prompt.js";
-import { llmError, llmIdleTimeout, llmTruncated, type LlmErrorContext, type LlmPhase } from "./llm-errors.js";
+import { MAX_LLM_RETRY_AFTER_MS } from "./llm-defaults.js";
+import { isOrchestrationError } from "../../errors.js";
+import {
+  llmError,
+  llmFailureDetail,
+  llmIdleTimeout,
+  llmTruncated,
+  type LlmErrorContext,
+  type LlmPhase,
+} from "./llm-errors.js";
+import { DEFAULT_LLM_FETCH_LIMITS, guardedFetch } from "./llm-fetch.js";
 
 /** Construction input of {@link LlmChat}. */
 export interface LlmChatConfig {
@@ -21,14 +33,25 @@ export interface LlmChatConfig {
   timeoutMs: number;
   idleTimeoutMs: number;
   maxRetries: number;
+  /** Most bytes (UTF-8) of one answer; the request is aborted when it is reached. */
+  maxAnswerBytes: number;
   /** The agent's id, for error context. */
   agentId: string;
 }
 
 /** What one streamed answer ended with. */
 export interface LlmStreamEnd {
-  /** The model's `finish_reason` ("stop", "length", ...). */
+  /** The model's `finish_reason` ("stop", "length", ...); "answer_limit" when `maxAnswerBytes` cut it. */
   finishReason: string;
+}
+
+/** The `finishReason` of an answer the agent cut at `maxAnswerBytes`. */
+export const ANSWER_LIMIT_REACHED = "answer_limit";
+
+/** The longest prefix of `text` that fits in `bytes` bytes of UTF-8 (no code point split). */
+function fitting(text: string, bytes: number): string {
+  const { read } = new TextEncoder().encodeInto(text, new Uint8Array(bytes));
+  return text.slice(0, read);
 }
 
 // The SDK insists on some credential; a keyless server (Ollama) gets none: the header is removed.
@@ -54,6 +77,10 @@ export class LlmChat {
       ...(keyed ? {} : { defaultHeaders: { Authorization: null } }),
       timeout: config.timeoutMs,
       maxRetries: config.maxRetries,
+      fetch: guardedFetch({
+        ...DEFAULT_LLM_FETCH_LIMITS,
+        maxRetryAfterMs: Math.min(MAX_LLM_RETRY_AFTER_MS, config.timeoutMs),
+      }),
       // The SDK would print unparseable chunks (and more) to the console.
       logLevel: "off",
     });
@@ -66,9 +93,14 @@ export class LlmChat {
     };
   }
 
-  /** The endpoint's origin, for logs and messages (no path, no credentials). */
+  /** The endpoint's origin, for the operator's logs (no path, no credentials). */
   get endpoint(): string {
     return this.#errors.endpoint;
+  }
+
+  /** What the server said about a failure this client threw, scrubbed, for the operator's debug log. */
+  failureDetail(error: unknown): string | undefined {
+    return llmFailureDetail(isOrchestrationError(error) ? error.cause : error, this.#errors.apiKey);
   }
 
   /**
@@ -80,7 +112,7 @@ export class LlmChat {
     messages: readonly ChatMessage[],
     signal: AbortSignal,
   ): AsyncGenerator<string, LlmStreamEnd | undefined, undefined> {
-    const { model, maxTokens, temperature, idleTimeoutMs } = this.#config;
+    const { model, maxTokens, temperature, idleTimeoutMs, maxAnswerBytes } = this.#config;
     const idle = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const watch = (): void => {
@@ -90,6 +122,7 @@ export class LlmChat {
     const requestSignal = AbortSignal.any([signal, idle.signal]);
     let phase: LlmPhase = "request";
     let finishReason: string | undefined;
+    let bytes = 0;
     try {
       const stream = await this.#client.chat.completions.create(
         {
@@ -108,7 +141,18 @@ export class LlmChat {
         watch();
         const choice = (chunk.choices as typeof chunk.choices | undefined)?.[0];
         const content = choice?.delta?.content;
-        if (typeof content === "string" && content !== "") yield content;
+        if (typeof content === "string" && content !== "") {
+          const size = Buffer.byteLength(content);
+          if (bytes + size > maxAnswerBytes) {
+            const rest = fitting(content, maxAnswerBytes - bytes);
+            if (rest !== "") yield rest;
+            // Leaving the loop closes the SDK's stream, which aborts the request.
+            finishReason = ANSWER_LIMIT_REACHED;
+            break;
+          }
+          bytes += size;
+          yield content;
+        }
         if (choice?.finish_reason) finishReason = choice.finish_reason;
       }
     } catch (error) {

@@ -11,6 +11,7 @@ import {
   MAX_LLM_HISTORY_CHARS,
   MAX_LLM_PASSAGE_CHARS,
   MAX_LLM_PREVIOUS_RESULT_CHARS,
+  MAX_LLM_THREADS_PER_TENANT,
   MAX_LLM_THREADS_REMEMBERED,
 } from "./llm-defaults.js";
 
@@ -103,60 +104,104 @@ export interface ConversationMemoryConfig {
   maxTurns?: number;
   /** Characters kept per thread, questions and answers together. Default {@link MAX_LLM_HISTORY_CHARS}. */
   maxChars?: number;
-  /** Threads remembered, least recently used forgotten first. Default {@link MAX_LLM_THREADS_REMEMBERED}. */
+  /** Threads of one tenant remembered. Default {@link MAX_LLM_THREADS_PER_TENANT}. */
+  maxThreadsPerTenant?: number;
+  /** Threads remembered over all tenants. Default {@link MAX_LLM_THREADS_REMEMBERED}. */
   maxThreads?: number;
+}
+
+/** Whose conversation an exchange belongs to, as the caller's metadata says. */
+export interface ThreadKey {
+  readonly tenantId: string | undefined;
+  readonly userId: string | undefined;
+  readonly threadId: string;
 }
 
 /**
  * The recent exchanges of each thread, in memory: what the agent has seen of a conversation (an A2A
- * message carries only the new question). Keyed by tenant and thread, so one tenant's thread never
- * reads another's; bounded per thread and in the number of threads. Lost on restart.
+ * message carries only the new question). Keyed by tenant, user and thread, so a caller naming
+ * another user's thread id reads nothing of it; bounded per thread (an exchange too long by itself is
+ * kept shortened), in threads per tenant (one tenant's traffic forgets only its own threads) and in
+ * threads overall, least recently used forgotten first. Lost on restart.
  */
 export class ConversationMemory {
   readonly #maxTurns: number;
   readonly #maxChars: number;
+  readonly #maxPerTenant: number;
   readonly #maxThreads: number;
-  readonly #threads = new Map<string, Exchange[]>();
+  // Both maps are in least-recently-used-first order.
+  readonly #threads = new Map<string, { tenant: string; exchanges: Exchange[] }>();
+  readonly #tenants = new Map<string, Set<string>>();
 
   constructor(config: ConversationMemoryConfig = {}) {
     this.#maxTurns = config.maxTurns ?? DEFAULT_LLM_HISTORY_TURNS;
     this.#maxChars = config.maxChars ?? MAX_LLM_HISTORY_CHARS;
+    this.#maxPerTenant = config.maxThreadsPerTenant ?? MAX_LLM_THREADS_PER_TENANT;
     this.#maxThreads = config.maxThreads ?? MAX_LLM_THREADS_REMEMBERED;
   }
 
   /** The thread's kept exchanges, oldest first. */
-  history(thread: { tenantId: string | undefined; threadId: string }): Exchange[] {
+  history(thread: ThreadKey): Exchange[] {
     const key = keyOf(thread);
-    const exchanges = this.#threads.get(key);
-    if (exchanges === undefined) return [];
-    // Recently used threads are the last to be forgotten.
-    this.#threads.delete(key);
-    this.#threads.set(key, exchanges);
-    return [...exchanges];
+    const entry = this.#threads.get(key);
+    if (entry === undefined) return [];
+    this.#touch(key, entry);
+    return [...entry.exchanges];
   }
 
   /** Remembers one finished exchange, dropping the thread's oldest ones past the bounds. */
-  remember(thread: { tenantId: string | undefined; threadId: string }, exchange: Exchange): void {
+  remember(thread: ThreadKey, exchange: Exchange): void {
     if (this.#maxTurns === 0) return;
     const key = keyOf(thread);
-    const exchanges = this.#threads.get(key) ?? [];
-    this.#threads.delete(key);
-    exchanges.push({ question: exchange.question, answer: exchange.answer });
+    const entry = this.#threads.get(key) ?? { tenant: thread.tenantId ?? "", exchanges: [] };
+    const exchanges = entry.exchanges;
+    exchanges.push(this.#fit(exchange));
     let chars = exchanges.reduce((sum, item) => sum + item.question.length + item.answer.length, 0);
     while (exchanges.length > this.#maxTurns || (exchanges.length > 1 && chars > this.#maxChars)) {
       const dropped = exchanges.shift();
       if (dropped !== undefined) chars -= dropped.question.length + dropped.answer.length;
     }
-    if (chars > this.#maxChars) return; // one exchange alone is too long to keep
-    this.#threads.set(key, exchanges);
-    while (this.#threads.size > this.#maxThreads) {
-      const oldest = this.#threads.keys().next().value;
-      if (oldest === undefined) break;
-      this.#threads.delete(oldest);
+    this.#touch(key, entry);
+    const tenant = this.#tenants.get(entry.tenant);
+    if (tenant !== undefined && tenant.size > this.#maxPerTenant) this.#forget(tenant.values().next().value);
+    while (this.#threads.size > this.#maxThreads) this.#forget(this.#threads.keys().next().value);
+  }
+
+  /**
+   * The exchange, or, when it is over the thread's whole budget by itself, cut to half of it (the
+   * question to a quarter, the answer to the rest), leaving room for the exchanges before it.
+   */
+  #fit(exchange: Exchange): Exchange {
+    if (exchange.question.length + exchange.answer.length <= this.#maxChars) return { ...exchange };
+    const half = Math.max(2, Math.floor(this.#maxChars / 2));
+    const question = excerpt(exchange.question, Math.max(1, Math.floor(half / 2)));
+    const answer = excerpt(exchange.answer, Math.max(1, half - question.length));
+    return { question, answer };
+  }
+
+  #touch(key: string, entry: { tenant: string; exchanges: Exchange[] }): void {
+    this.#threads.delete(key);
+    this.#threads.set(key, entry);
+    let tenant = this.#tenants.get(entry.tenant);
+    if (tenant === undefined) {
+      tenant = new Set();
+      this.#tenants.set(entry.tenant, tenant);
     }
+    tenant.delete(key);
+    tenant.add(key);
+  }
+
+  #forget(key: string | undefined): void {
+    if (key === undefined) return;
+    const entry = this.#threads.get(key);
+    if (entry === undefined) return;
+    this.#threads.delete(key);
+    const tenant = this.#tenants.get(entry.tenant);
+    tenant?.delete(key);
+    if (tenant?.size === 0) this.#tenants.delete(entry.tenant);
   }
 }
 
-function keyOf(thread: { tenantId: string | undefined; threadId: string }): string {
-  return `${thread.tenantId ?? ""}\u0000${thread.threadId}`;
+function keyOf(thread: ThreadKey): string {
+  return JSON.stringify([thread.tenantId ?? "", thread.userId ?? "", thread.threadId]);
 }

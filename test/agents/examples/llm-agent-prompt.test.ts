@@ -12,7 +12,11 @@ import {
   renderQuestion,
 } from "../../../src/agents/examples/llm-prompt.js";
 
-const thread = (threadId: string, tenantId: string | undefined = "acme") => ({ tenantId, threadId });
+const thread = (threadId: string, tenantId: string | undefined = "acme", userId = "alice") => ({
+  tenantId,
+  userId,
+  threadId,
+});
 
 describe("LLM agent prompt", () => {
   it("numbers the retrieved passages under their sources, then the question", async () => {
@@ -60,25 +64,45 @@ describe("ConversationMemory", () => {
     ]);
   });
 
-  it("drops the oldest exchanges past maxChars, and keeps none of an exchange too long by itself", () => {
+  it("drops the oldest exchanges past maxChars; an exchange too long by itself is kept shortened, and the earlier ones stay", () => {
     const memory = new ConversationMemory({ maxTurns: 10, maxChars: 10 });
     memory.remember(thread("t"), { question: "aaa", answer: "bbb" });
     memory.remember(thread("t"), { question: "ccc", answer: "ddd" });
     expect(memory.history(thread("t"))).toEqual([{ question: "ccc", answer: "ddd" }]);
-    memory.remember(thread("t"), { question: "x".repeat(20), answer: "y" });
-    expect(memory.history(thread("t"))).toEqual([]);
+    const wide = new ConversationMemory({ maxTurns: 10, maxChars: 40 });
+    wide.remember(thread("t"), { question: "q1", answer: "a1" });
+    wide.remember(thread("t"), { question: "q2", answer: "a2" });
+    wide.remember(thread("t"), { question: "x".repeat(100), answer: "y".repeat(100) });
+    const kept = wide.history(thread("t"));
+    // Before, one oversize exchange wiped the thread: now the earlier ones survive beside it.
+    expect(kept.slice(0, 2)).toEqual([
+      { question: "q1", answer: "a1" },
+      { question: "q2", answer: "a2" },
+    ]);
+    expect(kept).toHaveLength(3);
+    const last = kept[2]!;
+    // At most half the budget, so the exchanges before it keep the other half.
+    expect(last.question.length + last.answer.length).toBeLessThanOrEqual(20);
+    expect(last.question.startsWith("xxx") && last.question.endsWith("…")).toBe(true);
+    expect(last.answer.endsWith("…")).toBe(true);
   });
 
-  it("keeps tenants apart and forgets the least recently used thread first", () => {
-    const memory = new ConversationMemory({ maxThreads: 2 });
-    memory.remember(thread("a"), { question: "qa", answer: "aa" });
-    expect(memory.history(thread("a", "globex"))).toEqual([]);
-    memory.remember(thread("b"), { question: "qb", answer: "ab" });
-    memory.history(thread("a")); // a is now the most recently used
-    memory.remember(thread("c"), { question: "qc", answer: "ac" });
-    expect(memory.history(thread("b"))).toEqual([]);
-    expect(memory.history(thread("a"))).toHaveLength(1);
-    expect(memory.history(thread("c"))).toHaveLength(1);
+  it("keeps tenants and users apart: another user naming the same thread id reads nothing", () => {
+    const memory = new ConversationMemory();
+    memory.remember(thread("t", "acme", "alice"), { question: "secret q", answer: "secret a" });
+    expect(memory.history(thread("t", "acme", "mallory"))).toEqual([]);
+    expect(memory.history(thread("t", "globex", "alice"))).toEqual([]);
+    expect(memory.history(thread("t", "acme", "alice"))).toHaveLength(1);
+  });
+
+  it("bounds threads per tenant: one tenant's many threads never push out another tenant's", () => {
+    const memory = new ConversationMemory({ maxThreadsPerTenant: 2, maxThreads: 100 });
+    memory.remember(thread("quiet", "globex"), { question: "q", answer: "a" });
+    for (const n of [1, 2, 3, 4, 5]) memory.remember(thread(`t${n}`, "acme"), { question: "q", answer: "a" });
+    expect(memory.history(thread("quiet", "globex"))).toHaveLength(1);
+    expect(memory.history(thread("t5", "acme"))).toHaveLength(1);
+    expect(memory.history(thread("t4", "acme"))).toHaveLength(1);
+    expect(memory.history(thread("t3", "acme"))).toEqual([]);
   });
 
   it("remembers nothing with maxTurns 0", () => {
@@ -103,6 +127,31 @@ describe("LLM agent errors", () => {
     ).toBe("bad key [REDACTED] and [REDACTED], Bearer [REDACTED]");
   });
 
+  it("scrubs any 8+ character piece of the key in any case, and common key shapes", () => {
+    const key = "AIzaSyDsecretGoogleKey0123456789";
+    // A prefix of the key, as a server quoting a truncated key would.
+    expect(scrubSecrets("API key not valid: AIzaSyDsecretGoogleK.", key)).toBe(
+      "API key not valid: [REDACTED].",
+    );
+    // The tail, in another case.
+    expect(scrubSecrets("key ...GOOGLEKEY0123 rejected", key)).toBe("key ...[REDACTED] rejected");
+    // Seven characters of it are not a piece of the key; the rest of the text is left alone.
+    expect(scrubSecrets("model secretG not found", key)).toBe("model secretG not found");
+    const xai = "xai-DEMOKEY0123456789abcdef";
+    expect(scrubSecrets("Incorrect API key provided: xai-DEMOKEY012345678***", xai)).not.toContain("DEMOKEY");
+    for (const shaped of [
+      "SK-PROJ-abcdefgh1234",
+      "xai-ABCDEFGH12345678",
+      "AIzaSyA1234567890abcdef",
+      "gsk_abcdefgh12345678",
+      "hf_abcdefghijklmnop",
+      "AKIAABCDEFGHIJKLMNOP",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+    ]) {
+      expect(scrubSecrets(`key ${shaped} refused`, undefined), shaped).toBe("key [REDACTED] refused");
+    }
+  });
+
   it("an unknown failure before streaming is AGENT_PROTOCOL_ERROR; during the stream it is AGENT_UNAVAILABLE", () => {
     const before = llmError(new TypeError("weird"), context, "request");
     expect(before).toBeInstanceOf(AgentError);
@@ -114,7 +163,7 @@ describe("LLM agent errors", () => {
     );
     expect(during.code).toBe(ErrorCode.AGENT_UNAVAILABLE);
     expect(during.message).toBe(
-      "AGENT_UNAVAILABLE: the connection to the model at http://127.0.0.1:1 broke during the answer (ECONNRESET)",
+      "AGENT_UNAVAILABLE: the connection to the model server broke during the answer (ECONNRESET)",
     );
     expect(during.context).toMatchObject({ agentId: "llm-agent", endpoint: "http://127.0.0.1:1" });
   });

@@ -116,10 +116,11 @@ describe("LLM agent", () => {
     expect(last).toContain("- knowledge-agent: Nothing in the docs.");
   });
 
-  it("sends the thread's earlier exchanges with a follow-up, and never another tenant's", async () => {
+  it("sends the thread's earlier exchanges with a follow-up, and never another tenant's or another user's", async () => {
     await using fixture = await startLlmFixture([
       streamTokens(["A handoff is ", "pending, then active."]),
       streamTokens(["Cancel it with cancelHandoff."]),
+      streamTokens(["Which handoff?"]),
       streamTokens(["Which handoff?"]),
     ]);
     const threadId = randomUUID();
@@ -130,7 +131,13 @@ describe("LLM agent", () => {
       threadId,
       tenantId: "globex",
     });
-    const [first, second, other] = fixture.stub.requests.map((request) => request.body.messages!);
+    // A direct caller who learned the thread id, naming itself another user of the same tenant.
+    await streamTurn(client, fixture.agent.card, {
+      text: "And how do I cancel it?",
+      threadId,
+      userId: "mallory",
+    });
+    const [first, second, other, otherUser] = fixture.stub.requests.map((request) => request.body.messages!);
     expect(first).toHaveLength(2);
     expect(second!.slice(1, 3)).toEqual([
       { role: "user", content: HANDOFF_QUESTION },
@@ -138,6 +145,7 @@ describe("LLM agent", () => {
     ]);
     expect(second!.at(-1)!.content).toContain("Question: And how do I cancel it?");
     expect(other).toHaveLength(2);
+    expect(otherUser).toHaveLength(2);
   });
 
   it("marks an answer cut at max_tokens, and declines an empty answer", async () => {

@@ -1,5 +1,6 @@
 /** Starts a bundled example agent by name (the `agent` command, and `serve` without `--no-examples`). */
 import { join } from "node:path";
+import type { Logger } from "pino";
 import type { ServedAgent } from "../a2a/server/serve-agent.js";
 import {
   EXAMPLE_AGENTS,
@@ -29,6 +30,8 @@ export interface StartExampleAgentOptions {
   dir: string;
   /** Required by `llm`. */
   llm?: LlmEndpointOptions | undefined;
+  /** The CLI's logger, for `llm`: its events (a model that failed, with its endpoint) reach the operator. */
+  logger?: Logger | undefined;
 }
 
 export async function startExampleAgent(
@@ -58,6 +61,7 @@ export async function startExampleAgent(
       }
       return startLlmAgent({
         ...base,
+        ...(options.logger ? { logger: options.logger } : {}),
         baseUrl: llm.baseUrl,
         model: llm.model,
         ...(llm.apiKey !== undefined && llm.apiKey !== "" ? { apiKey: llm.apiKey } : {}),

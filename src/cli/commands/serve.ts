@@ -10,7 +10,7 @@ import { Database } from "../../storage/database.js";
 import { CliFailure, waitForShutdown, type CliIo } from "../cli-support.js";
 import { addSettingOptions, commandConfig } from "../config/config-options.js";
 import { describeSource, type LoadedConfig } from "../config/load-config.js";
-import { maskDatabaseUrl } from "../config/mask.js";
+import { maskDatabaseUrl, maskUrl } from "../config/mask.js";
 import { SERVE_SETTINGS } from "../config/settings.js";
 import { EXAMPLE_AGENT_NAMES, startExampleAgent } from "../example-agents.js";
 import { llmSettings } from "../llm-settings.js";
@@ -57,7 +57,7 @@ async function serve(loaded: LoadedConfig, io: CliIo): Promise<void> {
       say("Starting example agents...\n");
       // The LLM agent needs a model endpoint: it runs when one is configured.
       for (const name of [...EXAMPLE_AGENT_NAMES, ...(llm ? ["llm"] : [])]) {
-        agents.push(await startExampleAgent(name, { port: 0, host: "127.0.0.1", dir, llm }));
+        agents.push(await startExampleAgent(name, { port: 0, host: "127.0.0.1", dir, llm, logger }));
       }
     }
     // The operator's own agents (the examples, the configured URLs) are reachable at their exact host:port.
@@ -105,7 +105,7 @@ async function agentCards(
 ): Promise<AgentCard[]> {
   const cards: AgentCard[] = started.map((a) => a.card);
   for (const url of urls) {
-    say(`Discovering ${url}...\n`);
+    say(`Discovering ${maskUrl(url)}...\n`);
     cards.push(await discoverAgent(client, { url }));
   }
   return cards;

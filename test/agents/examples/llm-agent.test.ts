@@ -3,6 +3,8 @@
  * chat-completions streaming format), driven through OmniForge's A2A client as an orchestrator would.
  */
 import { randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
 import type { A2AStreamEvent } from "../../../src/a2a/client/types.js";
@@ -274,5 +276,34 @@ describe("LLM agent", () => {
     expect(reply.text).toBe("Hi from the CLI agent.");
     expect(fixture.stub.requests[0]!.body.model).toBe("cli-model");
     expect(fixture.stub.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it("startExampleAgent hands the CLI's logger to the LLM agent: the operator sees its configuration and a model's failure with the endpoint", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString("utf8")) as Record<string, unknown>);
+        done();
+      },
+    });
+    // The CLI's agent retries once (maxRetries 1): both attempts fail.
+    const boom = (reply: ChatReply) => reply.error(500, "boom", { "retry-after-ms": "1" });
+    await using fixture = await startLlmFixture([boom, boom]);
+    await using agent = await startExampleAgent("llm", {
+      port: 0,
+      host: "127.0.0.1",
+      dir: ".",
+      llm: { baseUrl: fixture.stub.baseUrl, model: "cli-model" },
+      logger: pino({ level: "info" }, sink),
+    });
+    const reply = await streamTurn(client, agent.card, { text: "hello", threadId: randomUUID() });
+    expect(reply.statusText).toBe("AGENT_UNAVAILABLE: the model server failed (HTTP 500)");
+    const origin = new URL(fixture.stub.baseUrl).origin;
+    expect(lines.find((line) => line.msg === "llm agent configured")).toMatchObject({ endpoint: origin });
+    expect(lines.find((line) => line.msg === "llm request failed")).toMatchObject({
+      endpoint: origin,
+      code: "AGENT_UNAVAILABLE",
+      httpStatus: 500,
+    });
   });
 });

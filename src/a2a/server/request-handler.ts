@@ -27,7 +27,10 @@ import {
   type TaskStore,
 } from "@a2a-js/sdk/server";
 import { TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
+import { ErrorCode } from "../../errors.js";
+import { isObject } from "../wire.js";
 import { HANDLER_STATE_METADATA_KEY } from "./agent-turn.js";
+import { BoundedTaskStore } from "./task-stores.js";
 
 /** States of a task whose turn is still running. */
 const RUNNING_STATES: ReadonlySet<TaskState | undefined> = new Set([
@@ -103,11 +106,26 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
   }
 
   /**
+   * Refuses a message that would start a turn while the in-memory store is full of running tasks:
+   * none of them can be removed, so a new one would only grow memory past `maxStoredBytes`.
+   */
+  #checkRoom(params: SendMessageRequest): void {
+    const tasks = this.#tasks;
+    if (!(tasks instanceof BoundedTaskStore) || !tasks.full || !startsTurn(params)) return;
+    throw new UnsupportedOperationError(
+      `${ErrorCode.LIMIT_EXCEEDED}: this agent's running tasks fill its task store ` +
+        `(serveAgent tasks.maxStoredBytes ${tasks.maxStoredBytes} bytes, tasks.maxTasks ${tasks.maxTasks}); ` +
+        "send the message again once some have finished",
+    );
+  }
+
+  /**
    * Claims the task a message continues, or refuses the message when another turn of it is running
    * (here, or — as the task store shows — on another replica). Unknown and finished tasks are left
    * to the SDK's own errors.
    */
   async #claim(params: SendMessageRequest, context: ServerCallContext): Promise<() => void> {
+    this.#checkRoom(params);
     const taskId = params.message?.taskId;
     if (!taskId) return noop;
     const key = `${context.tenant ?? ""}\u0000${resolveUserScope(context)}\u0000${taskId}`;
@@ -130,6 +148,16 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
     }
     return release;
   }
+}
+
+/** Keys of the data parts that answer a handoff without starting a turn (no task is stored). */
+const HANDOFF_MESSAGE_KEYS = ["handoffRequest", "handoffCancel"];
+
+function startsTurn(params: SendMessageRequest): boolean {
+  return !(params.message?.parts ?? []).some((part) => {
+    const data: unknown = part.content?.$case === "data" ? part.content.value : undefined;
+    return isObject(data) && HANDOFF_MESSAGE_KEYS.some((key) => key in data);
+  });
 }
 
 function busy(taskId: string): UnsupportedOperationError {

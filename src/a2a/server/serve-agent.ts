@@ -73,7 +73,9 @@ export interface ServeAgentConfig extends AgentHandlers {
   /** Also serve v1.0 gRPC (on its own port): `true`, or where and how to listen. Default off. */
   grpc?: boolean | GrpcBindingConfig;
   /**
-   * Where tasks are kept: in memory (default: at most 10,000, each for 24 h after its last update) or
+   * Where tasks are kept: in memory (default: at most 10,000 tasks and 256 MiB, finished tasks out
+   * first, each for 24 h after its last update; new messages are refused while running tasks alone
+   * fill it) or
    * in a Database (`{ database }`: shared by replicas, kept over restarts, so a task waiting for input
    * survives a restart).
    */
@@ -137,6 +139,7 @@ const serveAgentConfigSchema = z.object({
         )
         .optional(),
       maxTasks: z.number().int().positive().optional(),
+      maxStoredBytes: z.number().int().positive().optional(),
       ttlMs: z.number().int().positive().optional(),
     })
     .optional(),

@@ -1,13 +1,13 @@
 /**
  * Where a served agent keeps its tasks. The SDK's own in-memory store grows forever; this module
- * gives {@link serveAgent} a bounded one by default (a size cap and a time to live, least recently
- * updated first out), and the SDK's `DatabaseTaskStore` on an OmniForge {@link Database} (SQLite or
+ * gives {@link serveAgent} a bounded one by default (caps on tasks and bytes, finished tasks out
+ * first, and a time to live), and the SDK's `DatabaseTaskStore` on an OmniForge {@link Database} (SQLite or
  * PostgreSQL) with the same time to live, so tasks — one waiting for input included — survive a
  * restart and are shared by every replica of the agent.
  */
 import { configNumber } from "../../validation.js";
 import { randomBytes } from "node:crypto";
-import type { ListTasksRequest, ListTasksResponse, Task } from "@a2a-js/sdk";
+import { TaskState, type ListTasksRequest, type ListTasksResponse, type Task } from "@a2a-js/sdk";
 import type { ServerCallContext, TaskStore } from "@a2a-js/sdk/server";
 import { resolveUserScope } from "@a2a-js/sdk/server";
 import { RequestMalformedError } from "@a2a-js/sdk/errors";
@@ -19,6 +19,8 @@ import { ConfigurationError } from "../../errors.js";
 export const AGENT_TASKS_TABLE = "a2a_tasks";
 /** Tasks kept in memory by default. */
 export const DEFAULT_MAX_TASKS = 10_000;
+/** The most the in-memory store holds by default, as estimated by {@link estimateTaskBytes}. */
+export const DEFAULT_MAX_STORED_BYTES = 256 * 1024 * 1024;
 /** How long a task is kept after its last update by default. */
 export const DEFAULT_TASK_TTL_MS = 24 * 60 * 60_000;
 
@@ -41,8 +43,18 @@ export interface AgentTaskStoreConfig {
    * shared by every replica of the agent, kept over restarts. Default: in memory.
    */
   database?: TaskDatabase;
-  /** In memory: the most tasks kept (least recently updated removed first). Default 10,000. */
+  /**
+   * In memory: the most tasks kept. Past it the least recently updated finished task goes, then the
+   * least recently updated one waiting for input; a running task never does. Default 10,000.
+   */
   maxTasks?: number;
+  /**
+   * In memory: the most the tasks may hold (their text and data, counted at two bytes a character,
+   * an upper bound of what a JS string takes), removed in the same order as past `maxTasks`. While
+   * running tasks alone hold it (or `maxTasks`), new messages are refused (`LIMIT_EXCEEDED`).
+   * Default 256 MiB.
+   */
+  maxStoredBytes?: number;
   /** Tasks not updated for this long are removed (both stores). Default 24 hours. */
   ttlMs?: number;
 }
@@ -51,10 +63,52 @@ function positiveInteger(value: number | undefined, fallback: number, field: str
   return value === undefined ? fallback : configNumber(value, "positiveInteger", `tasks.${field}`);
 }
 
+/** Where a task stands for eviction: finished ones go first, then those waiting for input; running ones never. */
+type Standing = "finished" | "waiting" | "running";
+
+function standingOf(task: Task): Standing {
+  switch (task.status?.state) {
+    case TaskState.TASK_STATE_SUBMITTED:
+    case TaskState.TASK_STATE_WORKING:
+      return "running";
+    case TaskState.TASK_STATE_INPUT_REQUIRED:
+    case TaskState.TASK_STATE_AUTH_REQUIRED:
+      return "waiting";
+    default:
+      return "finished";
+  }
+}
+
 interface Entry {
+  readonly key: string;
   readonly scope: string;
-  task: Task;
-  updatedAt: number;
+  readonly task: Task;
+  readonly updatedAt: number;
+  readonly bytes: number;
+  readonly standing: Standing;
+}
+
+/**
+ * An upper bound of the memory a stored task takes: two bytes a string character (V8 keeps a string
+ * at one or two), the bytes of binary parts, and a generous allowance for every object, array slot,
+ * key and scalar. Used for the store's byte budget, not reported anywhere.
+ */
+export function estimateTaskBytes(task: Task): number {
+  return estimateBytes(task);
+}
+
+function estimateBytes(value: unknown): number {
+  if (typeof value === "string") return 24 + 2 * value.length;
+  if (value === null || typeof value !== "object") return 16;
+  if (ArrayBuffer.isView(value)) return 96 + value.byteLength;
+  if (Array.isArray(value)) {
+    let bytes = 32 + 8 * value.length;
+    for (const item of value) bytes += estimateBytes(item);
+    return bytes;
+  }
+  let bytes = 64;
+  for (const [key, item] of Object.entries(value)) bytes += 16 + estimateBytes(key) + estimateBytes(item);
+  return bytes;
 }
 
 function scopeKey(context: ServerCallContext): string {
@@ -98,21 +152,40 @@ function decodeCursor(token: string): ListPosition {
   return { updated: value[0] as number, id: value[1] };
 }
 
+/** Construction input of a {@link BoundedTaskStore}. */
+export interface BoundedTaskStoreConfig {
+  maxTasks?: number;
+  maxStoredBytes?: number;
+  ttlMs?: number;
+  /** The clock (ms), for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
 /**
- * An in-memory TaskStore with a size cap and a time to live. Entries are kept in update order (a Map
- * keeps insertion order), so both the oldest and the expired ones are at the front: every save
- * removes what is due in O(1) amortized. Tasks are cloned in and out, as the SDK's own store does.
+ * An in-memory TaskStore with caps on tasks and bytes and a time to live. Entries are kept in one
+ * queue per standing (finished, waiting, running), each in update order (a Map keeps insertion
+ * order), so the oldest and the expired ones are at the fronts: every save removes what is due in
+ * O(1) amortized, never scanning. Tasks are cloned in and out, as the SDK's own store does.
  */
 export class BoundedTaskStore implements TaskStore {
   readonly maxTasks: number;
+  readonly maxStoredBytes: number;
   readonly ttlMs: number;
   readonly #entries = new Map<string, Entry>();
+  readonly #queues: Record<Standing, Map<string, Entry>> = {
+    finished: new Map(),
+    waiting: new Map(),
+    running: new Map(),
+  };
+  #bytes = 0;
+  #runningBytes = 0;
   readonly #now: () => number;
 
-  constructor(options: { maxTasks?: number; ttlMs?: number; now?: () => number } = {}) {
-    this.maxTasks = positiveInteger(options.maxTasks, DEFAULT_MAX_TASKS, "maxTasks");
-    this.ttlMs = positiveInteger(options.ttlMs, DEFAULT_TASK_TTL_MS, "ttlMs");
-    this.#now = options.now ?? Date.now;
+  constructor(config: BoundedTaskStoreConfig = {}) {
+    this.maxTasks = positiveInteger(config.maxTasks, DEFAULT_MAX_TASKS, "maxTasks");
+    this.maxStoredBytes = positiveInteger(config.maxStoredBytes, DEFAULT_MAX_STORED_BYTES, "maxStoredBytes");
+    this.ttlMs = positiveInteger(config.ttlMs, DEFAULT_TASK_TTL_MS, "ttlMs");
+    this.#now = config.now ?? Date.now;
   }
 
   /** Tasks held now. */
@@ -120,12 +193,24 @@ export class BoundedTaskStore implements TaskStore {
     return this.#entries.size;
   }
 
+  /** What the tasks held now take, as estimated by {@link estimateTaskBytes}. */
+  get storedBytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * True while running tasks alone fill the store (`maxStoredBytes` or `maxTasks`): nothing can be
+   * removed to make room, so serveAgent refuses new messages until some finish.
+   */
+  get full(): boolean {
+    return this.#runningBytes >= this.maxStoredBytes || this.#queues.running.size >= this.maxTasks;
+  }
+
   async load(taskId: string, context: ServerCallContext): Promise<Task | undefined> {
-    const key = entryKey(scopeKey(context), taskId);
-    const entry = this.#entries.get(key);
+    const entry = this.#entries.get(entryKey(scopeKey(context), taskId));
     if (entry === undefined) return undefined;
     if (entry.updatedAt + this.ttlMs <= this.#now()) {
-      this.#entries.delete(key);
+      this.#remove(entry);
       return undefined;
     }
     return structuredClone(entry.task);
@@ -134,8 +219,21 @@ export class BoundedTaskStore implements TaskStore {
   async save(task: Task, context: ServerCallContext): Promise<void> {
     const scope = scopeKey(context);
     const key = entryKey(scope, task.id);
-    this.#entries.delete(key);
-    this.#entries.set(key, { scope, task: structuredClone(task), updatedAt: this.#now() });
+    const previous = this.#entries.get(key);
+    if (previous !== undefined) this.#remove(previous);
+    const copy = structuredClone(task);
+    const entry: Entry = {
+      key,
+      scope,
+      task: copy,
+      updatedAt: this.#now(),
+      bytes: estimateTaskBytes(copy),
+      standing: standingOf(copy),
+    };
+    this.#entries.set(key, entry);
+    this.#queues[entry.standing].set(key, entry);
+    this.#bytes += entry.bytes;
+    if (entry.standing === "running") this.#runningBytes += entry.bytes;
     this.#evict();
   }
 
@@ -182,13 +280,31 @@ export class BoundedTaskStore implements TaskStore {
     };
   }
 
-  /** Removes expired tasks and, past the cap, the least recently updated. */
+  /**
+   * Removes expired tasks, then, while past a cap, the least recently updated finished task, else
+   * the least recently updated one waiting for input. Running tasks stay (they expire only).
+   */
   #evict(): void {
     const expiredBefore = this.#now() - this.ttlMs;
-    for (const [key, entry] of this.#entries) {
-      if (this.#entries.size <= this.maxTasks && entry.updatedAt > expiredBefore) break;
-      this.#entries.delete(key);
+    for (const queue of Object.values(this.#queues)) {
+      for (const entry of queue.values()) {
+        if (entry.updatedAt > expiredBefore) break;
+        this.#remove(entry);
+      }
     }
+    while (this.#entries.size > this.maxTasks || this.#bytes > this.maxStoredBytes) {
+      const oldest =
+        this.#queues.finished.values().next().value ?? this.#queues.waiting.values().next().value;
+      if (oldest === undefined) break;
+      this.#remove(oldest);
+    }
+  }
+
+  #remove(entry: Entry): void {
+    this.#entries.delete(entry.key);
+    this.#queues[entry.standing].delete(entry.key);
+    this.#bytes -= entry.bytes;
+    if (entry.standing === "running") this.#runningBytes -= entry.bytes;
   }
 }
 
@@ -207,16 +323,20 @@ export interface AgentTaskStore {
 export function createAgentTaskStore(config: AgentTaskStoreConfig = {}, logger?: Logger): AgentTaskStore {
   const ttlMs = positiveInteger(config.ttlMs, DEFAULT_TASK_TTL_MS, "ttlMs");
   if (config.database === undefined) {
-    const store = new BoundedTaskStore({ maxTasks: config.maxTasks, ttlMs });
+    const store = new BoundedTaskStore({
+      maxTasks: config.maxTasks,
+      maxStoredBytes: config.maxStoredBytes,
+      ttlMs,
+    });
     return { store, kind: "memory", ready: () => Promise.resolve(), close: () => Promise.resolve() };
   }
-  if (config.maxTasks !== undefined) {
-    throw new ConfigurationError(
-      "tasks.maxTasks applies to the in-memory store only; a database store is bounded by tasks.ttlMs",
-      {
-        context: { field: "tasks.maxTasks" },
-      },
-    );
+  for (const field of ["maxTasks", "maxStoredBytes"] as const) {
+    if (config[field] !== undefined) {
+      throw new ConfigurationError(
+        `tasks.${field} applies to the in-memory store only; a database store is bounded by tasks.ttlMs`,
+        { context: { field: `tasks.${field}` } },
+      );
+    }
   }
   const database = config.database;
   return new DatabaseAgentTaskStore(database, ttlMs, logger);

@@ -16,12 +16,18 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentCard } from "../../../src/a2a/agent-card.js";
 import { A2AClient } from "../../../src/a2a/client/a2a-client.js";
+import type { A2AStreamEvent } from "../../../src/a2a/client/types.js";
 import {
   serveAgent,
   type AgentMessageContext,
   type ServedAgent,
 } from "../../../src/a2a/server/serve-agent.js";
-import { AGENT_TASKS_TABLE, BoundedTaskStore } from "../../../src/a2a/server/task-stores.js";
+import {
+  AGENT_TASKS_TABLE,
+  BoundedTaskStore,
+  createAgentTaskStore,
+  estimateTaskBytes,
+} from "../../../src/a2a/server/task-stores.js";
 import { ConfigurationError } from "../../../src/errors.js";
 import { Database } from "../../../src/storage/database.js";
 import { QUESTIONS, askingHandler, type Answered } from "../../helpers/asking-agent.js";
@@ -246,6 +252,66 @@ describe("BoundedTaskStore", () => {
   it("rejects a cap or time to live that is not a positive integer, naming the field", () => {
     expect(() => new BoundedTaskStore({ maxTasks: 0 })).toThrow(ConfigurationError);
     expect(() => new BoundedTaskStore({ ttlMs: 1.5 })).toThrow(/tasks\.ttlMs/);
+    expect(() => new BoundedTaskStore({ maxStoredBytes: -1 })).toThrow(/tasks\.maxStoredBytes/);
+    expect(() =>
+      createAgentTaskStore({ database: { db: {}, initialize: async () => {} }, maxStoredBytes: 1_000 }),
+    ).toThrow(/tasks\.maxStoredBytes applies to the in-memory store only/);
+  });
+
+  it("counts a task's bytes as at least two a character of its text", () => {
+    const small = estimateTaskBytes(task("t", { text: "" }));
+    expect(estimateTaskBytes(task("t", { text: "x".repeat(10_000) }))).toBeGreaterThanOrEqual(small + 20_000);
+    expect(estimateTaskBytes(task("t", { text: "€".repeat(10_000) }))).toBeGreaterThanOrEqual(small + 20_000);
+  });
+
+  it("keeps at most maxStoredBytes: oldest finished out first, then those waiting for input, never a running one", async () => {
+    const text = "x".repeat(20_000); // about 40 kB counted
+    const each = estimateTaskBytes(task("f00", { text }));
+    const store = new BoundedTaskStore({ maxStoredBytes: 6 * each + 1_000 }); // ids differ in length
+    await store.save(task("working", { state: TaskState.TASK_STATE_WORKING, text }), anyone);
+    await store.save(task("asking", { state: TaskState.TASK_STATE_INPUT_REQUIRED, text }), anyone);
+    const finished = Array.from({ length: 10 }, (_, i) => `f${String(i).padStart(2, "0")}`);
+    for (const id of finished) {
+      await store.save(task(id, { text }), anyone);
+      expect(store.storedBytes).toBeLessThanOrEqual(store.maxStoredBytes);
+    }
+    // Room for six: the running and the waiting task, and the four most recent finished ones.
+    for (const id of finished.slice(0, 6)) expect(await store.load(id, anyone)).toBeUndefined();
+    for (const id of [...finished.slice(6), "working", "asking"])
+      expect((await store.load(id, anyone))?.id).toBe(id);
+    expect(store.size).toBe(6);
+    expect(store.full).toBe(false);
+
+    // A running task that grows past what the finished ones free: they all go, then the waiting one.
+    await store.save(task("working", { state: TaskState.TASK_STATE_WORKING, text: text.repeat(6) }), anyone);
+    for (const id of [...finished, "asking"]) expect(await store.load(id, anyone)).toBeUndefined();
+    expect((await store.load("working", anyone))?.id).toBe("working");
+    expect(store.storedBytes).toBeLessThanOrEqual(store.maxStoredBytes);
+    expect(store.full).toBe(false);
+
+    // Running tasks alone past the budget: kept (nothing may drop them), and the store says it is full.
+    await store.save(task("working", { state: TaskState.TASK_STATE_WORKING, text: text.repeat(7) }), anyone);
+    expect((await store.load("working", anyone))?.id).toBe("working");
+    expect(store.full).toBe(true);
+    // Once it finishes it is an ordinary finished task: too big for the budget on its own, it goes.
+    await store.save(task("working", { text: text.repeat(7) }), anyone);
+    expect(await store.load("working", anyone)).toBeUndefined();
+    expect(store.storedBytes).toBe(0);
+    expect(store.full).toBe(false);
+  });
+
+  it("the task cap, too, removes finished tasks before one waiting for input, and never a running one", async () => {
+    const store = new BoundedTaskStore({ maxTasks: 2 });
+    await store.save(task("working", { state: TaskState.TASK_STATE_SUBMITTED }), anyone);
+    await store.save(task("asking", { state: TaskState.TASK_STATE_AUTH_REQUIRED }), anyone);
+    await store.save(task("done"), anyone);
+    expect(await store.load("done", anyone)).toBeUndefined();
+    await store.save(task("second", { state: TaskState.TASK_STATE_WORKING }), anyone);
+    expect(await store.load("asking", anyone)).toBeUndefined();
+    expect(
+      ids((await Promise.all([store.load("working", anyone), store.load("second", anyone)])) as Task[]),
+    ).toEqual(["working", "second"]);
+    expect(store.full).toBe(true);
   });
 
   it("serveAgent's memory store honours tasks.maxTasks", async () => {
@@ -263,6 +329,48 @@ describe("BoundedTaskStore", () => {
     expect(error.context?.rpcCode).toBe(-32001);
     for (const result of sent.slice(1))
       expect((await client.getTask(agent.card, result.taskId!)).state).toBe("TASK_STATE_COMPLETED");
+  });
+
+  it("serveAgent's memory store honours tasks.maxStoredBytes, and refuses new messages while running tasks fill it", async () => {
+    const held = deferred();
+    await using agent = await serveAgent({
+      card: { identity: { id: "weighed", name: "Weighed" } },
+      tasks: { maxStoredBytes: 150_000 },
+      async *handleMessage(ctx) {
+        yield ctx.text.repeat(20_000); // about 40 kB counted
+        if (ctx.text === "hhhh") await held.promise;
+      },
+    });
+    await using client = new A2AClient({ network: LOOPBACK });
+    const sent = [];
+    for (const text of ["a", "b", "c", "d", "e"]) sent.push(await client.sendMessage(agent.card, { text }));
+    for (const result of sent.slice(0, 2)) {
+      const error = await rejectionOf(client.getTask(agent.card, result.taskId!));
+      expect(error.context?.rpcCode).toBe(-32001); // task not found
+    }
+    for (const result of sent.slice(3))
+      expect((await client.getTask(agent.card, result.taskId!)).state).toBe("TASK_STATE_COMPLETED");
+
+    // A running task past the budget on its own: kept, and new messages are refused until it ends.
+    const stream = client.sendStreamingMessage(agent.card, { text: "hhhh" })[Symbol.asyncIterator]();
+    const events: (A2AStreamEvent | void)[] = [];
+    // The SDK streams an event once it is stored.
+    while (events.at(-1)?.type !== "artifact") events.push((await stream.next()).value);
+    const refused = await rejectionOf(client.sendMessage(agent.card, { text: "f" }));
+    expect(refused.message).toMatch(/LIMIT_EXCEEDED: this agent's running tasks fill its task store/);
+    expect(refused.message).toContain("tasks.maxStoredBytes 150000 bytes");
+    held.resolve();
+    for (let next = await stream.next(); !next.done; next = await stream.next()) events.push(next.value);
+    expect(events.at(-1)).toMatchObject({ type: "status", state: "TASK_STATE_COMPLETED" });
+    expect((await client.sendMessage(agent.card, { text: "g" })).state).toBe("TASK_STATE_COMPLETED");
+
+    await expect(
+      serveAgent({
+        card: { identity: { id: "bad", name: "Bad" } },
+        tasks: { maxStoredBytes: 0 },
+        async *handleMessage() {},
+      }),
+    ).rejects.toThrow(/config\.tasks\.maxStoredBytes/);
   });
 });
 

@@ -1,7 +1,7 @@
 /** `omniforge config`: the effective configuration of `serve`, where each value came from, secrets masked. */
 import type { Command } from "commander";
-import type { CliIo } from "../cli-support.js";
-import { addSettingOptions, commandConfig } from "../config/config-options.js";
+import { CliFailure, type CliIo } from "../cli-support.js";
+import { addSettingOptions, commandConfigReport } from "../config/config-options.js";
 import { type LoadedConfig, type SettingSource } from "../config/load-config.js";
 import { maskedValue } from "../config/mask.js";
 import { CONFIG_ENV, CONFIG_FILE_NAME, SERVE_SETTINGS, SETTINGS } from "../config/settings.js";
@@ -14,10 +14,18 @@ export function addConfigCommand(program: Command, io: CliIo): void {
       "Print the configuration `serve` would run with (same flags) and where each value came from: " +
         "flag, env, file or default. Secrets are masked.",
     )
-    .option("--json", "print JSON: { file, settings: { <key>: { value, source, from? } } }");
+    .option("--json", "print JSON: { file, settings: { <key>: { value, source, from? } }, problems: [] }");
   addSettingOptions(command, SERVE_SETTINGS).action((options: { json?: boolean }, self: Command) => {
-    const loaded = commandConfig(self, SERVE_SETTINGS, io);
-    io.stdout(options.json ? `${JSON.stringify(configJson(loaded), null, 2)}\n` : configText(loaded));
+    // Shown even when invalid, with every problem listed: that is when one needs to see it.
+    const { loaded, problems } = commandConfigReport(self, SERVE_SETTINGS, io);
+    io.stdout(
+      options.json ? `${JSON.stringify({ ...configJson(loaded), problems }, null, 2)}\n` : configText(loaded),
+    );
+    if (problems.length > 0) {
+      throw new CliFailure(
+        `invalid configuration (serve would not start):\n${problems.map((p) => `  ${p}`).join("\n")}`,
+      );
+    }
   });
 }
 
@@ -47,6 +55,7 @@ function configJson(loaded: LoadedConfig): { file: string | null; settings: Reco
   return { file: loaded.file ?? null, settings };
 }
 
+/** The settings as a table; an invalid one says so (the problems themselves go to standard error). */
 function configText(loaded: LoadedConfig): string {
   const { settings } = configJson(loaded);
   const rows = SERVE_SETTINGS.map((key) => {
@@ -54,9 +63,11 @@ function configText(loaded: LoadedConfig): string {
     const shown = settings[fileKey]!;
     const value = shown.ignored
       ? `(ignored: ${shown.ignored})`
-      : shown.value === null
-        ? `(${defaultText})`
-        : showValue(shown.value);
+      : shown.value === null && shown.source !== "default"
+        ? "(invalid: see the problems)"
+        : shown.value === null
+          ? `(${defaultText})`
+          : showValue(shown.value);
     const source = shown.source === "default" ? "default" : `${shown.source} ${shown.from ?? ""}`.trimEnd();
     return [fileKey, value, source];
   });

@@ -5,7 +5,13 @@
  */
 import { Option, type Command } from "commander";
 import type { CliIo } from "../cli-support.js";
-import { loadConfig, type FlagValues, type LoadedConfig } from "./load-config.js";
+import {
+  loadConfig,
+  resolveConfig,
+  type FlagValues,
+  type LoadConfigOptions,
+  type LoadedConfig,
+} from "./load-config.js";
 import { CONFIG_ENV, CONFIG_FILE_NAME, SETTINGS, type CliConfig, type SettingKey } from "./settings.js";
 
 /**
@@ -43,6 +49,24 @@ export function commandConfig(
   io: CliIo,
   defaults?: Partial<CliConfig>,
 ): LoadedConfig {
+  return loadConfig(loadOptions(command, keys, io, defaults));
+}
+
+/** As {@link commandConfig}, but every problem is returned beside what could be resolved, not thrown. */
+export function commandConfigReport(
+  command: Command,
+  keys: readonly SettingKey[],
+  io: CliIo,
+): { loaded: LoadedConfig; problems: string[] } {
+  return resolveConfig(loadOptions(command, keys, io));
+}
+
+function loadOptions(
+  command: Command,
+  keys: readonly SettingKey[],
+  io: CliIo,
+  defaults?: Partial<CliConfig>,
+): LoadConfigOptions {
   const flags: FlagValues = {};
   for (const key of keys) {
     for (const declared of SETTINGS[key].flags) {
@@ -57,7 +81,7 @@ export function commandConfig(
   }
   const configPath =
     command.getOptionValueSource("config") === "cli" ? command.getOptionValue("config") : undefined;
-  return loadConfig({
+  return {
     keys,
     flags,
     configPath: typeof configPath === "string" ? configPath : undefined,
@@ -65,7 +89,7 @@ export function commandConfig(
     cwd: io.cwd ?? process.cwd(),
     isTTY: io.isTTY ?? false,
     ...(defaults ? { defaults } : {}),
-  });
+  };
 }
 
 /** The database URL of a command that only needs the database (`--db`, `DATABASE_URL`, the file, the default). */

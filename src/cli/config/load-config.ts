@@ -4,10 +4,12 @@
  * one is reported with where it came from (`--port`, `PORT="abc"`, `omniforge.config.json: port`).
  * The config file itself must be a JSON object of known keys.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { CliFailure } from "../cli-support.js";
+import { jsonSyntaxError } from "./json-syntax.js";
+import { maskUrlList } from "./mask.js";
 import {
   CONFIG_ENV,
   CONFIG_FILE_NAME,
@@ -69,10 +71,20 @@ export function describeSource(source: SettingSource): string {
   }
 }
 
-/** Resolves `options.keys`; throws CliFailure listing every invalid value with its source. */
+/** Resolves `options.keys`; throws CliFailure listing every problem with its source. */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
-  const file = readConfigFile(options);
-  const problems: string[] = [];
+  const { loaded, problems } = resolveConfig(options);
+  if (problems.length > 0) throw invalid(problems);
+  return loaded;
+}
+
+/**
+ * Resolves `options.keys` and lists every problem at once: the config file's (unreadable, not JSON,
+ * unknown keys), each invalid value's (that setting is then left out of `values`) and those of
+ * settings that only make sense together.
+ */
+export function resolveConfig(options: LoadConfigOptions): { loaded: LoadedConfig; problems: string[] } {
+  const { file, problems } = readConfigFile(options);
   const values: Partial<Record<SettingKey, unknown>> = {};
   const sources: Partial<Record<SettingKey, SettingSource>> = {};
   for (const key of options.keys) {
@@ -87,13 +99,15 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     ignored: {},
     ...(file ? { file: file.path, fileFrom: file.from } : {}),
   };
-  if (problems.length === 0) problems.push(...crossChecks(loaded, options.keys));
-  if (problems.length > 0) throw invalid(problems);
-  return Object.freeze({
-    ...loaded,
-    values: Object.freeze({ ...loaded.values }),
-    sources: Object.freeze({ ...loaded.sources }),
-  });
+  problems.push(...crossChecks(loaded, options.keys));
+  return {
+    loaded: Object.freeze({
+      ...loaded,
+      values: Object.freeze({ ...loaded.values }),
+      sources: Object.freeze({ ...loaded.sources }),
+    }),
+    problems,
+  };
 }
 
 interface Picked {
@@ -107,15 +121,14 @@ function pick(key: SettingKey, options: LoadConfigOptions, config: ConfigFile | 
   const spec = SETTINGS[key];
   const flag = options.flags[key];
   if (flag !== undefined) {
-    const shown =
-      spec.secret === undefined && typeof flag.raw !== "boolean"
-        ? `${flag.flag} ${JSON.stringify(flag.raw)}`
-        : flag.flag;
+    const raw = typeof flag.raw === "boolean" ? undefined : echo(key, flag.raw);
+    const shown = raw === undefined ? flag.flag : `${flag.flag} ${raw}`;
     return check(key, spec.fromText(flag.raw), { kind: "flag", flag: flag.flag }, shown);
   }
   const envText = spec.env === undefined ? undefined : options.env[spec.env];
   if (spec.env !== undefined && envText !== undefined && envText.trim() !== "") {
-    const shown = spec.secret === undefined ? `${spec.env}=${JSON.stringify(envText)}` : spec.env;
+    const raw = echo(key, envText);
+    const shown = raw === undefined ? spec.env : `${spec.env}=${raw}`;
     return check(key, spec.fromText(envText), { kind: "env", variable: spec.env }, shown);
   }
   const inFile = config === null ? undefined : valueAt(config.values, spec.fileKey);
@@ -124,6 +137,18 @@ function pick(key: SettingKey, options: LoadConfigOptions, config: ConfigFile | 
   }
   const value = key in (options.defaults ?? {}) ? options.defaults![key] : spec.defaultValue(options);
   return { value, source: { kind: "default" } };
+}
+
+/** How a bad value is quoted in its error: as typed, with URL credentials masked, or not at all (a secret). */
+function echo(key: SettingKey, raw: string | readonly string[]): string | undefined {
+  switch (SETTINGS[key].secret) {
+    case undefined:
+      return JSON.stringify(raw);
+    case "url-credentials":
+      return JSON.stringify(typeof raw === "string" ? maskUrlList(raw) : raw.map(maskUrlList));
+    default:
+      return undefined;
+  }
 }
 
 function valueAt(values: Record<string, unknown>, dotted: string): unknown {
@@ -154,6 +179,8 @@ function crossChecks(loaded: LoadedConfig, keys: readonly SettingKey[]): string[
   const values = loaded.values as Partial<Record<SettingKey, unknown>>;
   const sources = loaded.sources as Partial<Record<SettingKey, SettingSource>>;
   const has = (key: SettingKey) => keys.includes(key) && values[key] !== undefined;
+  // Set in some layer, valid or not (an invalid value is reported on its own).
+  const unset = (key: SettingKey) => keys.includes(key) && sources[key]?.kind === "default" && !has(key);
   const named = (key: SettingKey) => describeSource(sources[key]!);
 
   // One secret key: the higher layer wins; set twice in the same layer is ambiguous.
@@ -170,13 +197,13 @@ function crossChecks(loaded: LoadedConfig, keys: readonly SettingKey[]): string[
     }
   }
   // The LLM is configured by its base URL; a model is then required.
-  if (has("llmBaseUrl") && keys.includes("llmModel") && !has("llmModel")) {
+  if (has("llmBaseUrl") && unset("llmModel")) {
     problems.push(
       `${named("llmBaseUrl")} is set but no model is: set OMNIFORGE_LLM_MODEL, --llm-model or llm.model`,
     );
   }
   for (const key of ["llmModel", "llmApiKey"] as const) {
-    if (has(key) && keys.includes("llmBaseUrl") && !has("llmBaseUrl")) {
+    if (has(key) && unset("llmBaseUrl")) {
       problems.push(
         `${named(key)} is set but the LLM endpoint is not: set OMNIFORGE_LLM_BASE_URL, --llm-base-url or llm.baseUrl`,
       );
@@ -215,29 +242,63 @@ interface ConfigFile {
   values: Record<string, unknown>;
 }
 
-function readConfigFile(options: LoadConfigOptions): ConfigFile | null {
+/**
+ * The config file and its problems. A file that cannot be read or parsed gives no values; one with
+ * unknown keys or a group that is not an object still gives the values of its known keys, so that
+ * every problem is reported at once.
+ */
+function readConfigFile(options: LoadConfigOptions): { file: ConfigFile | null; problems: string[] } {
   const located = configFilePath(options);
-  if (located === null) return null;
+  if (located === null) return { file: null, problems: [] };
   const { path, from } = located;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw invalid([`config file ${path} (from ${from}): ${why}`]);
-  }
+  const read = readConfigText(path, from);
+  if (typeof read !== "string") return { file: null, problems: [read.problem] };
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw invalid([`${path}: not valid JSON: ${(error as Error).message}`]);
+    json = JSON.parse(read);
+  } catch {
+    // V8's message quotes the text around the error, and the file may hold a secret: say where only.
+    const error = jsonSyntaxError(read);
+    const where = error ? `${path}:${error.line}:${error.column}` : path;
+    return { file: null, problems: [`${where}: not valid JSON${error ? `: ${error.problem}` : ""}`] };
   }
   const parsed = fileStructure().safeParse(json);
-  if (!parsed.success) {
-    throw invalid(parsed.error.issues.map((issue) => `${path}: ${structureProblem(issue)}`));
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${path}: ${structureProblem(issue)}`);
+  const values = typeof json === "object" && json !== null && !Array.isArray(json) ? json : {};
+  return { file: { path, from, values: values as Record<string, unknown> }, problems };
+}
+
+/** The largest config file read: a config file is a few hundred bytes; this is far above any real one. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The file's text: a regular file of at most {@link MAX_CONFIG_FILE_BYTES}. A device or a FIFO
+ * (`/dev/zero`, a pipe) would never end or never open, so it is refused before it is opened.
+ */
+function readConfigText(path: string, from: string): string | { problem: string } {
+  const refuse = (why: string) => ({ problem: `config file ${path} (from ${from}): ${why}` });
+  const tooLarge = `larger than ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB): a config file is a small JSON object`;
+  let fd: number | undefined;
+  try {
+    if (!statSync(path).isFile()) return refuse("not a regular file");
+    fd = openSync(path, "r");
+    if (fstatSync(fd).size > MAX_CONFIG_FILE_BYTES) return refuse(tooLarge);
+    // One byte more than allowed, in case the file grew since it was measured.
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    if (length > MAX_CONFIG_FILE_BYTES) return refuse(tooLarge);
+    return buffer.subarray(0, length).toString("utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return refuse(code === "ENOENT" ? "no such file" : (error as Error).message);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return { path, from, values: parsed.data as Record<string, unknown> };
 }
 
 /** A strict object of every `fileKey` (values unknown: each is checked when used), nested by dots. */

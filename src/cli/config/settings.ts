@@ -34,8 +34,11 @@ interface SettingSpec<T> {
   defaultValue: (context: SettingContext) => T | undefined;
   /** How `omniforge config` shows the default. */
   defaultText: string;
-  /** Masked by `omniforge config`: the whole value, or only a URL's password. */
-  secret?: "value" | "url-password";
+  /**
+   * Masked by `omniforge config`: the whole value; a URL's credentials, never echoed in an error
+   * (`url-password`); or URLs' credentials, echoed masked in an error (`url-credentials`).
+   */
+  secret?: "value" | "url-password" | "url-credentials";
   /** One line for the README table and `omniforge config`. */
   description: string;
 }
@@ -244,6 +247,7 @@ export const SETTINGS = {
     env: "OMNIFORGE_AGENTS",
     schema: listOf(httpUrl, "agent URL"),
     fromText: list,
+    secret: "url-credentials",
     defaultValue: () => undefined,
     defaultText: "none",
     description: "base URLs of your own A2A agents, discovered from their cards",
@@ -302,6 +306,7 @@ export const SETTINGS = {
     env: "OMNIFORGE_LLM_BASE_URL",
     schema: httpUrl,
     fromText: text,
+    secret: "url-credentials",
     defaultValue: () => undefined,
     defaultText: "not set: no LLM agent",
     description: "the LLM agent's OpenAI-compatible chat-completions endpoint",

@@ -19,6 +19,7 @@ import {
   type AgentOutput,
   type ServedAgent,
 } from "../../a2a/server/serve-agent.js";
+import type { RequestAuthenticator } from "../../a2a/server/fastify-adapter.js";
 import { PassageIndex, type SearchHit } from "./document-search.js";
 import { exampleAgentConfigShape, type ExampleAgentConfig } from "./example-agent.js";
 import { KNOWLEDGE_DOCS_DIR } from "./knowledge-agent.js";
@@ -74,6 +75,12 @@ export interface LlmAgentConfig extends ExampleAgentConfig {
   historyTurns?: number;
   /** The system prompt. Default: answer from the passages, cite them as `[file.md § Heading]`. */
   instructions?: string;
+  /**
+   * Decides from a request's headers whether to serve it (serveAgent's `authenticate`), e.g. check
+   * the bearer token the orchestrator sends. The agent trusts the tenant, user and thread its caller
+   * names: anyone who can reach it unauthenticated can read a thread's history by naming it.
+   */
+  authenticate?: RequestAuthenticator;
 }
 
 const llmAgentConfigSchema = z.object({
@@ -93,6 +100,9 @@ const llmAgentConfigSchema = z.object({
   maxRetries: z.number().int().min(0).max(MAX_LLM_RETRIES).optional(),
   historyTurns: z.number().int().min(0).max(50).optional(),
   instructions: z.string().trim().min(1, "must not be empty").optional(),
+  authenticate: z
+    .custom<RequestAuthenticator>((value) => typeof value === "function", "must be a function")
+    .optional(),
 });
 
 function isHttpUrl(value: string): boolean {
@@ -298,6 +308,7 @@ export async function startLlmAgent(config: LlmAgentConfig): Promise<ServedAgent
     port: parsed.port ?? 0,
     host: parsed.host ?? "127.0.0.1",
     ...(logger ? { logger } : {}),
+    ...(parsed.authenticate ? { authenticate: parsed.authenticate } : {}),
     handleMessage: (ctx) => answer(ctx, parts),
   });
 }

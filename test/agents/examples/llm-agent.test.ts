@@ -237,6 +237,28 @@ describe("LLM agent", () => {
     await fixture.stub.close();
   });
 
+  it("with authenticate, a caller without the token is refused before the model is asked", async () => {
+    await using fixture = await startLlmFixture([streamTokens(["For the orchestrator."])], {
+      authenticate: (headers) => headers.authorization === "Bearer agent-token",
+    });
+    const error = await rejectionOf(
+      streamTurn(client, fixture.agent.card, { text: HANDOFF_QUESTION, threadId: randomUUID() }),
+    );
+    expect(error).toBeInstanceOf(OrchestrationError);
+    expect(fixture.stub.requests).toHaveLength(0);
+    const authorized = new A2AClient({ network: LOOPBACK });
+    try {
+      const card = {
+        ...fixture.agent.card,
+        service: { endpoint: fixture.agent.url, auth: { type: "bearer" as const, token: "agent-token" } },
+      };
+      const reply = await streamTurn(authorized, card, { text: HANDOFF_QUESTION, threadId: randomUUID() });
+      expect(reply.text).toBe("For the orchestrator.");
+    } finally {
+      await authorized.close();
+    }
+  });
+
   it("rejects a configuration without an endpoint or model, naming the field", async () => {
     for (const [config, field] of [
       [{ model: "m" }, "config.baseUrl"],

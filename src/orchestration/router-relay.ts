@@ -53,10 +53,9 @@ export async function* relayReply(relay: Relay, parts: RelayParts): AsyncGenerat
     left = false;
   } catch (error) {
     left = false;
-    if (reader.text !== "") {
-      await stored.catch(() => undefined);
-      await parts.replies.storeInterrupted(reader.reply(), errorCodeOf(error));
-    }
+    await stored.catch(() => undefined);
+    if (reader.text !== "") await parts.replies.storeInterrupted(reader.reply(), errorCodeOf(error));
+    else await parts.replies.storeFailed({ thread: input, agentId }, errorCodeOf(error));
     throw error;
   } finally {
     if (left) await keepWhatWasShown(reader, relay, parts);

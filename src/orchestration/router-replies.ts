@@ -97,6 +97,26 @@ export class RouterReplies {
       // Best effort: the turn's own outcome (its error, or the consumer leaving) stands.
     }
   }
+
+  /**
+   * Stores a system note for a turn whose agent failed before it said anything, so the thread
+   * shows it after a reload as it was shown live. Only the error code: the error's message may
+   * hold the agent's own words. Never throws.
+   */
+  async storeFailed(input: { thread: ThreadRef; agentId: string }, code: string): Promise<void> {
+    try {
+      await this.#repo.addMessage({
+        conversationId: input.thread.threadId,
+        tenantId: input.thread.tenantId,
+        role: MessageRole.SYSTEM,
+        content: `The agent could not answer: ${code}`,
+        agentId: input.agentId,
+        metadata: { failed: code },
+      });
+    } catch {
+      // Best effort, as for an interrupted reply.
+    }
+  }
 }
 
 /** `text` cut (at a character boundary) to what a stored reply may hold. */

@@ -164,7 +164,11 @@ function databaseFlag(loaded: LoadedConfig): string {
   return ` --db ${url}`;
 }
 
-/** Tells how to create a key when the database holds none. */
+/**
+ * Tells how to create a key when the database holds none. `npx omniforge` works both where the
+ * package is installed and in a clone after `npm install` (whose `prepare` builds `dist`), where
+ * no `omniforge` is on the PATH.
+ */
 async function hintFirstKey(database: Database, dbFlag: string, say: (text: string) => void): Promise<void> {
   const keyCount = await database.db
     .selectFrom("api_keys")
@@ -172,7 +176,7 @@ async function hintFirstKey(database: Database, dbFlag: string, say: (text: stri
     .executeTakeFirstOrThrow();
   if (Number(keyCount.n) === 0) {
     say(
-      `\nNo API keys yet. Create one:\n  omniforge keys create${dbFlag} --tenant acme --user alice --role admin\n`,
+      `\nNo API keys yet. Create one:\n  npx omniforge keys create${dbFlag} --tenant acme --user alice --role admin\n`,
     );
   }
 }

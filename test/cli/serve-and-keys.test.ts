@@ -114,7 +114,9 @@ describe("omniforge serve", () => {
       child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
       while (!output.includes("omniforge keys create")) await once(child.stderr, "data");
       const url = /gateway on (http:\/\/\S+)/.exec(output)![1]!;
-      expect(output).toContain(`No API keys yet. Create one:\n  npx omniforge keys create --db ${db} --tenant`);
+      expect(output).toContain(
+        `No API keys yet. Create one:\n  npx omniforge keys create --db ${db} --tenant`,
+      );
       expect(output).toContain("agent skill-creation-agent");
 
       const created = capture();

@@ -10,7 +10,7 @@ import { createGateway } from "../../src/gateway/index.js";
 import { Database } from "../../src/storage/database.js";
 import { SqlConversationRepository } from "../../src/storage/sql/sql-conversation-repository.js";
 import { tempSqlitePath } from "../helpers/databases.js";
-import { call, createRoleKeys, type RoleKeys } from "../helpers/gateway.js";
+import { bearer, call, createRoleKeys, type RoleKeys } from "../helpers/gateway.js";
 import { LOOPBACK } from "../helpers/network.js";
 
 const BAD_TITLES: Array<[string, RegExp]> = [
@@ -52,7 +52,12 @@ describe("thread titles [sqlite-file]", () => {
 
   const create = (body: object) => call(app, { method: "POST", url: "/v1/threads", key: keys.admin, body });
   const rename = (threadId: string, body: object) =>
-    call(app, { method: "PATCH", url: `/v1/threads/${threadId}`, key: keys.admin, body });
+    app.inject({
+      method: "PATCH",
+      url: `/v1/threads/${threadId}`,
+      headers: bearer(keys.admin),
+      payload: body,
+    });
   const titleOf = async (threadId: string) =>
     (await call(app, { method: "GET", url: `/v1/threads/${threadId}`, key: keys.admin })).json().thread.title;
 

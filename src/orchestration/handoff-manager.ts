@@ -382,6 +382,7 @@ export class HandoffManager implements HandoffStateReader {
   async finishFromAgent(
     session: HandoffSession,
     ret: Pick<HandoffReturn, "completionStatus" | "resultSummary" | "artifactsCreated">,
+    options: { note?: boolean } = {},
   ): Promise<HandoffSession> {
     const to = COMPLETION_STATE[ret.completionStatus];
     const changes = {
@@ -389,16 +390,27 @@ export class HandoffManager implements HandoffStateReader {
       ...(ret.artifactsCreated !== undefined ? { artifactsCreated: ret.artifactsCreated } : {}),
     };
     const done = await this.#recorder.transition(session, to, changes, `returned: ${ret.completionStatus}`);
-    const summary = ret.resultSummary ? `: ${ret.resultSummary}` : "";
-    await this.#recorder.note(
-      done,
-      `Handoff to ${session.targetAgentId} ended (${ret.completionStatus})${summary}`,
-    );
+    if (options.note !== false) await this.noteReturn(done, ret);
     this.#logger.info(
       { threadId: session.threadId, handoffId: session.handoffId, state: to },
       "handoff returned",
     );
     return done;
+  }
+
+  /**
+   * @internal The thread's note that the handoff ended. The router writes it after the reply that
+   * carried the `handoffReturn` is stored, so a reader of the thread sees them in that order.
+   */
+  async noteReturn(
+    done: HandoffSession,
+    ret: Pick<HandoffReturn, "completionStatus" | "resultSummary">,
+  ): Promise<void> {
+    const summary = ret.resultSummary ? `: ${ret.resultSummary}` : "";
+    await this.#recorder.note(
+      done,
+      `Handoff to ${done.targetAgentId} ended (${ret.completionStatus})${summary}`,
+    );
   }
 
   /**

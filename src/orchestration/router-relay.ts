@@ -28,7 +28,7 @@ export interface Relay extends OpenTaskTurn {
 
 /** What a relay writes through. */
 export interface RelayParts {
-  handoffs: Pick<HandoffManager, "finishFromAgent">;
+  handoffs: Pick<HandoffManager, "finishFromAgent" | "noteReturn">;
   replies: RouterReplies;
   openTasks: RouterOpenTasks;
 }
@@ -56,6 +56,7 @@ export async function* relayReply(relay: Relay, parts: RelayParts): AsyncGenerat
     await stored.catch(() => undefined);
     if (reader.text !== "") await parts.replies.storeInterrupted(reader.reply(), errorCodeOf(error));
     else await parts.replies.storeFailed({ thread: input, agentId }, errorCodeOf(error));
+    await reader.noteReturn();
     throw error;
   } finally {
     if (left) await keepWhatWasShown(reader, relay, parts);
@@ -66,7 +67,11 @@ export async function* relayReply(relay: Relay, parts: RelayParts): AsyncGenerat
   const metadata = asked
     ? { ...relay.metadata, inputRequired: { taskId: asked.taskId, state: asked.state } }
     : relay.metadata;
-  yield* parts.replies.finish({ thread: input, agentId, text: reader.text, metadata });
+  // The handoff's end is noted after the reply that returned control, as the thread reads.
+  for await (const event of parts.replies.finish({ thread: input, agentId, text: reader.text, metadata })) {
+    await reader.noteReturn();
+    yield event;
+  }
 }
 
 /**
@@ -80,6 +85,7 @@ async function keepWhatWasShown(reader: ReplyReader, relay: Relay, parts: RelayP
   await relay.stored.catch(() => undefined);
   if (complete) await parts.replies.store(reader.reply()).catch(() => undefined);
   else if (reader.text !== "") await parts.replies.storeInterrupted(reader.reply(), ErrorCode.ABORTED);
+  await reader.noteReturn();
 }
 
 /** Reads the rest of the reply within {@link DRAIN_AFTER_RETURN_MS}; false when it did not arrive whole. */
@@ -102,6 +108,8 @@ class ReplyReader {
   text = "";
   asked: InputRequest | undefined;
   returned = false;
+  /** The thread's note that the handoff ended, written once the reply is stored. */
+  #returnNote: (() => Promise<void>) | undefined;
   readonly #relay: Relay;
   readonly #handoffs: RelayParts["handoffs"];
   #pending: RouterEvent[] = [];
@@ -133,6 +141,13 @@ class ReplyReader {
     return events;
   }
 
+  /** Writes the handoff-ended note, once, if the agent returned control. */
+  async noteReturn(): Promise<void> {
+    const note = this.#returnNote;
+    this.#returnNote = undefined;
+    await note?.();
+  }
+
   /** The reply as far as it got, to store under the relay's metadata. */
   reply() {
     const { input, agentId, metadata } = this.#relay;
@@ -159,7 +174,8 @@ class ReplyReader {
     const ret = session && !this.returned ? agentsHandoffReturn(item.data, agentId) : undefined;
     if (!ret || !session) return undefined;
     this.returned = true;
-    const done = await this.#handoffs.finishFromAgent(session, ret);
+    const done = await this.#handoffs.finishFromAgent(session, ret, { note: false });
+    this.#returnNote = () => this.#handoffs.noteReturn(done, ret);
     return {
       type: "handoff_returned",
       handoffId: session.handoffId,

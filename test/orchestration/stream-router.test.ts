@@ -173,6 +173,14 @@ describe("StreamRouter", () => {
       ["user", null, "thanks"],
       ["assistant", "knowledge-agent", "Docs say: answer to thanks"],
     ]);
+    // The handoff's notes read in order: started, then ended after the reply that returned control.
+    const all = await repo.getMessages({ conversationId: threadId, tenantId: TENANT });
+    const returning = all.findIndex((m) => m.content === "Skill saved. Handing you back.");
+    expect(all[returning + 1]).toMatchObject({
+      role: "system",
+      content: "Handoff to skill-creation-agent ended (completed): Created slack-alerts",
+    });
+    expect(all[returning + 2]).toMatchObject({ role: "user", content: "thanks" });
   });
 
   it("with one default agent, chunks stream live (the first arrives before the agent finishes)", async () => {

@@ -45,12 +45,10 @@ export const updateRoutingBodySchema = z
 export const explainRouteBodySchema = z
   .strictObject({
     message: boundedText(LIMITS.messageBytes).meta({ description: "The message to route." }),
-    threadId: uuidSchema
-      .optional()
-      .meta({
-        format: "uuid",
-        description: "The thread it would be sent to (its history and handoff count).",
-      }),
+    threadId: uuidSchema.optional().meta({
+      format: "uuid",
+      description: "The thread it would be sent to (its history and handoff count).",
+    }),
   })
   .meta({ id: "ExplainRouteRequest" });
 

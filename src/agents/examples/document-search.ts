@@ -12,7 +12,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import MiniSearch from "minisearch";
 import { ConfigurationError } from "../../errors.js";
-import { DEFAULT_SYNONYM_GROUPS, processTerm, queryTerms, synonymMap, tokenize } from "./search-terms.js";
+import {
+  DEFAULT_SYNONYM_GROUPS,
+  processTerm,
+  queryTerms,
+  questionWords,
+  synonymMap,
+  tokenize,
+} from "./search-terms.js";
+import { CorpusVocabulary } from "./search-vocabulary.js";
 import type { PreviousResult } from "../../a2a/handoff-extension.js";
 import {
   DEFAULT_MAX_PASSAGE_CHARS,
@@ -203,6 +211,8 @@ export class PassageIndex {
   readonly #search: MiniSearch<IndexedPassage>;
   /** Stemmed term -> the other stemmed terms of its synonym groups. */
   readonly #synonyms: ReadonlyMap<string, readonly string[]>;
+  /** The passages' terms and words, to tell a question's known words from the rest. */
+  readonly #vocabulary = new CorpusVocabulary();
 
   constructor(config: PassageIndexConfig) {
     const passages: Passage[] = [];
@@ -232,6 +242,7 @@ export class PassageIndex {
     });
     this.#synonyms = synonymMap(config.synonymGroups ?? DEFAULT_SYNONYM_GROUPS);
     this.#search.addAll(passages.map(({ id, docTitle, heading, text }) => ({ id, docTitle, heading, text })));
+    for (const passage of passages) this.#vocabulary.add([passage.docTitle, passage.heading, passage.text]);
   }
 
   /** Builds an index from every `*.md` file of `dir`. */
@@ -247,11 +258,11 @@ export class PassageIndex {
   }
 
   /**
-   * The best passages for `query`, best first; empty when the question has no meaningful term or
-   * no passage covers enough of its terms (see {@link DEFAULT_MIN_QUERY_COVERAGE}).
+   * The best passages for `query`, best first; empty when the question has no term the corpus
+   * knows, or no passage covers enough of them (see {@link DEFAULT_MIN_QUERY_COVERAGE}).
    */
   search(query: string, options: PassageSearchOptions = {}): SearchHit[] {
-    const terms = queryTerms(query);
+    const { terms, unknown } = this.readQuestion(query);
     if (terms.length === 0) return [];
     const limit = options.limit ?? DEFAULT_MAX_PASSAGES;
     const cutoff = options.relativeScoreCutoff ?? DEFAULT_RELATIVE_SCORE_CUTOFF;
@@ -265,7 +276,9 @@ export class PassageIndex {
     });
     // A passage is quoted only when it answers enough of the question by itself: three passages
     // that each share one stray word with it ("token", "limit", ...) are not an answer.
-    const relevant = results.filter((result) => coverage(terms, result, this.#synonyms) >= minCoverage);
+    const relevant = results.filter(
+      (result) => coverage({ terms, unknown, result, synonyms: this.#synonyms }) >= minCoverage,
+    );
     const best = relevant[0]?.score ?? 0;
     const kept = relevant.filter((result) => result.score >= best * cutoff).slice(0, limit);
     const hits: SearchHit[] = [];
@@ -276,25 +289,58 @@ export class PassageIndex {
     }
     return hits;
   }
+
+  /**
+   * The question's terms as the corpus knows them, in order, and how many of its words the corpus
+   * does not know. A term the search can match (itself, by prefix, or through a synonym) is kept; a
+   * misspelt corpus word becomes that word ("hnadoffs" -> handoff; a capitalized word is taken for
+   * a name and left as it is); any other word is counted as unknown (it
+   * still dilutes coverage, see `coverage`). Redaction placeholders (`[EMAIL]`) are ignored.
+   */
+  readQuestion(query: string): { terms: string[]; unknown: number } {
+    const known = (term: string): boolean =>
+      this.#vocabulary.knows(term) || (this.#synonyms.get(term) ?? []).some((s) => this.#vocabulary.knows(s));
+    const terms = new Set<string>();
+    let unknown = 0;
+    for (const { token, term, capitalized } of questionWords(query)) {
+      if (known(term)) {
+        terms.add(term);
+        continue;
+      }
+      // A capitalized word is taken for a name and not corrected ("Paris" is no slip for "parts");
+      // it still counts: it may be what the question is about (a product the corpus never names).
+      const corrected = capitalized ? undefined : this.#vocabulary.correct(token);
+      const correctedTerm = corrected === undefined ? null : processTerm(corrected);
+      if (correctedTerm !== null && known(correctedTerm)) terms.add(correctedTerm);
+      else unknown += 1;
+    }
+    return { terms: [...terms], unknown };
+  }
 }
 
 /**
- * How much of the question one hit answers: each query term counts 1 when the hit contains it or
+ * How much of the question one hit answers: each known term counts 1 when the hit contains it or
  * one of its synonyms exactly, 0.5 when it only matched by prefix or fuzzily ("recipe" ->
- * "reciprocal"), else 0.
+ * "reciprocal"), else 0; divided by the number of the question's words, known or not. A word the
+ * corpus does not know is not searched, but it counts: it is either noise ("mail" before an
+ * address) or a topic the corpus lacks ("bucket" in "token bucket rate limit", asked of the
+ * OmniForge docs), and nothing in the corpus tells which. Counting it half, or skipping capitalized
+ * ones as names, each let one question of the held-out half that must be declined through.
  */
-function coverage(
-  terms: readonly string[],
-  result: { terms: string[]; queryTerms: string[] },
-  synonyms: ReadonlyMap<string, readonly string[]>,
-): number {
-  let total = 0;
+function coverage(options: {
+  terms: readonly string[];
+  unknown: number;
+  result: { terms: string[]; queryTerms: string[] };
+  synonyms: ReadonlyMap<string, readonly string[]>;
+}): number {
+  const { terms, unknown, result, synonyms } = options;
+  let covered = 0;
   for (const term of terms) {
     const exact = [term, ...(synonyms.get(term) ?? [])];
-    if (exact.some((t) => result.terms.includes(t))) total += 1;
-    else if (result.queryTerms.includes(term)) total += 0.5;
+    if (exact.some((t) => result.terms.includes(t))) covered += 1;
+    else if (result.queryTerms.includes(term)) covered += 0.5;
   }
-  return total / terms.length;
+  return covered / (terms.length + unknown);
 }
 
 /** `file.md § Heading` */

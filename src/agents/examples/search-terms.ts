@@ -19,7 +19,10 @@ const STOP_WORDS = new Set(
     "myself ours ourselves yours yourself yourselves he him his himself she her hers herself itself theirs " +
     "themselves having above below up down out off under further once only nor very just now don should've " +
     "ll re ve ain aren couldn didn doesn hadn hasn haven isn ma mightn mustn needn shan shouldn wasn weren " +
-    "won wouldn until against through during every ever"
+    "won wouldn until against through during every ever " +
+    // Greetings and the words that frame a question ("hey, quick question: ..."): they say that
+    // something is asked, not what.
+    "hey hi hello thanks thank question questions quick wondering wonder curious"
   ).split(" "),
 );
 
@@ -84,6 +87,47 @@ export function queryTerms(text: string): string[] {
     if (term !== null) terms.add(term);
   }
   return [...terms];
+}
+
+/**
+ * The tokens a redaction leaves in a text: the sanitizer's `[EMAIL]`, `[PHONE]`, `[CARD]`, `[SSN]`,
+ * `[IBAN]`, `[DOB]`, `[REDACTED]` (src/security/sanitizer/tokens.ts), and any custom one written the
+ * same way (`[ACCOUNT_ID]`). They stand for a value the user typed, not for a topic.
+ */
+const PLACEHOLDER = /\[[A-Z][A-Z0-9_]*\]/g;
+
+/** One word of a question: the token as written and its index term. */
+export interface QuestionWord {
+  readonly token: string;
+  readonly term: string;
+  /**
+   * Capitalized but not the first word of its sentence ("our team at Contoso"): a name, when the
+   * corpus does not know it.
+   */
+  readonly capitalized: boolean;
+}
+
+/**
+ * The distinct meaningful words of a question, in order, with redaction placeholders removed:
+ * "mail [EMAIL]" is the word "mail", not a question about e-mail.
+ */
+export function questionWords(question: string): QuestionWord[] {
+  const words = new Map<string, QuestionWord>();
+  let sentenceStart = true;
+  for (const piece of question.replace(PLACEHOLDER, " ").split(/([^\p{L}\p{N}]+)/u)) {
+    if (piece === "") continue;
+    if (!/^[\p{L}\p{N}]/u.test(piece)) {
+      if (/[.!?:;]/.test(piece)) sentenceStart = true;
+      continue;
+    }
+    const capitalized = !sentenceStart && /^\p{Lu}/u.test(piece);
+    sentenceStart = false;
+    for (const token of tokenize(piece)) {
+      const term = processTerm(token);
+      if (term !== null && !words.has(term)) words.set(term, { token, term, capitalized });
+    }
+  }
+  return [...words.values()];
 }
 
 /** Stemmed term -> the other stemmed terms of its groups. */

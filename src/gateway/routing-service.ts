@@ -6,6 +6,7 @@
  * how a message to it would be routed.
  */
 import type { AgentCard } from "../a2a/agent-card.js";
+import { isOrchestrationError } from "../errors.js";
 import type { Logger } from "../observability.js";
 import type { AgentSelector } from "../orchestration/agent-selector.js";
 import type { RouteExplanation, RoutingOptions } from "../orchestration/router-routing.js";
@@ -57,8 +58,8 @@ export class RoutingService {
   readonly #createSelector: SelectorFactory;
   readonly #logger: Logger;
   readonly #sanitizer = new ContextSanitizer();
-  /** Keyed by tenant and directory version: never by agent id alone. */
-  readonly #selectors = new Map<string, Promise<TenantSelector>>();
+  /** Per tenant, its selector for one directory version (never keyed by agent id alone), LRU. */
+  readonly #selectors = new Map<string, { version: string; selector: Promise<TenantSelector> }>();
 
   constructor(config: RoutingServiceConfig) {
     const { gateway, defaults } = config;
@@ -79,11 +80,10 @@ export class RoutingService {
 
   /** The router's `routing` option: the tenant's routing for this turn, or undefined when it is off. */
   readonly resolver = async ({ tenantId }: { tenantId: string }): Promise<RoutingOptions | undefined> => {
-    const [setting, version] = await Promise.all([
-      this.store.get(tenantId),
-      this.store.directoryVersion(tenantId),
-    ]);
+    // Off (the default): one read, and the directory is not looked at.
+    const setting = await this.store.get(tenantId);
     if (!setting.enabled) return undefined;
+    const version = await this.store.directoryVersion(tenantId);
     const { selector, agents } = await this.#selectorFor(tenantId, version);
     return {
       selector,
@@ -147,26 +147,37 @@ export class RoutingService {
   }
 
   #selectorFor(tenantId: string, version: string): Promise<TenantSelector> {
-    const key = `${tenantId}\u0000${version}`;
-    let entry = this.#selectors.get(key);
-    if (entry) {
-      // Most recently used last.
-      this.#selectors.delete(key);
-      this.#selectors.set(key, entry);
-      return entry;
+    const cached = this.#selectors.get(tenantId);
+    // Most recently used last; a tenant's older version is replaced, not kept beside the new one.
+    this.#selectors.delete(tenantId);
+    if (cached?.version === version) {
+      this.#selectors.set(tenantId, cached);
+      return cached.selector;
     }
-    entry = this.#build(tenantId);
-    entry.catch(() => this.#selectors.delete(key));
-    this.#selectors.set(key, entry);
+    const entry = { version, selector: this.#build(tenantId) };
+    entry.selector.catch(() => {
+      if (this.#selectors.get(tenantId) === entry) this.#selectors.delete(tenantId);
+    });
+    this.#selectors.set(tenantId, entry);
     for (const old of this.#selectors.keys()) {
       if (this.#selectors.size <= SELECTOR_CACHE_SIZE) break;
       this.#selectors.delete(old);
     }
-    return entry;
+    return entry.selector;
   }
 
   async #build(tenantId: string): Promise<TenantSelector> {
     const agents = (await this.#directory.list(tenantId)).map((entry) => entry.card);
-    return { selector: this.#createSelector(agents), agents };
+    try {
+      return { selector: this.#createSelector(agents), agents };
+    } catch (error) {
+      // A selector that cannot be built (a factory's own error, a directory it refuses) must not
+      // fail the tenant's turns: it fails each selection, and the router falls back as configured.
+      this.#logger.warn(
+        { tenantId, errorCode: isOrchestrationError(error) ? error.code : "INTERNAL_ERROR" },
+        "routing selector not built; turns fall back",
+      );
+      return { selector: { select: () => Promise.reject(error) }, agents };
+    }
   }
 }

@@ -345,4 +345,28 @@ describe("gateway routing by skills [sqlite-file, two replicas]", () => {
     const next = await post(apps[0]!, acme.end_user, threadId, "the invoice total is wrong");
     expect(routeOf(next)).toMatchObject({ target: "handoff", agentId: "alpha" });
   });
+  it("a selector that cannot be built does not fail the tenant's turns: they fall back", async () => {
+    await enable(acme.admin, { minScore: 0.3, fallback: "ask" });
+    const database = new Database(`sqlite:///${path}`);
+    const broken = createGateway({
+      database,
+      a2aClient: client,
+      secrets: TEST_SECRETS,
+      routingSelector: () => {
+        throw new Error("the selector factory is broken");
+      },
+    });
+    try {
+      await broken.ready();
+      const threadId = await newThread(broken, acme.end_user);
+      for (let i = 0; i < 2; i++) {
+        const turn = await post(broken, acme.end_user, threadId, "I need a refund for my invoice");
+        expect(routeOf(turn)).toMatchObject({ target: "orchestrator", agentIds: [] });
+        expect(turn.reply).toContain("alpha");
+      }
+    } finally {
+      await broken.close();
+      await database.close();
+    }
+  });
 });

@@ -28,6 +28,7 @@ import {
 } from "@a2a-js/sdk/server";
 import { TaskNotFoundError, UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import { ErrorCode } from "../../errors.js";
+import { OmniforgeDataKey } from "../handoff-extension.js";
 import { isObject } from "../wire.js";
 import { HANDLER_STATE_METADATA_KEY } from "./agent-turn.js";
 import { BoundedTaskStore } from "./task-stores.js";
@@ -151,7 +152,10 @@ export class TurnTakingRequestHandler extends DefaultRequestHandler {
 }
 
 /** Keys of the data parts that answer a handoff without starting a turn (no task is stored). */
-const HANDOFF_MESSAGE_KEYS = ["handoffRequest", "handoffCancel"];
+const HANDOFF_MESSAGE_KEYS: readonly string[] = [
+  OmniforgeDataKey.HANDOFF_REQUEST,
+  OmniforgeDataKey.HANDOFF_CANCEL,
+];
 
 function startsTurn(params: SendMessageRequest): boolean {
   return !(params.message?.parts ?? []).some((part) => {

@@ -78,6 +78,15 @@ export const metadataSchema = z
     }
   }, `must be JSON-serializable and at most ${LIMITS.metadataBytes} bytes`);
 
+/** `text` cut to at most `maxBytes` of UTF-8, at a character boundary (unchanged when it fits). */
+export function cutToBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  return Buffer.from(text)
+    .subarray(0, maxBytes)
+    .toString("utf8")
+    .replace(/\uFFFD$/, "");
+}
+
 /** Text bounded in UTF-8 bytes. */
 export function boundedText(maxBytes: number, options: { allowEmpty?: boolean } = {}) {
   return z

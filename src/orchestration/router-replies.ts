@@ -5,7 +5,7 @@
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
 import { AgentError, ErrorCode } from "../errors.js";
-import { LIMITS } from "../validation.js";
+import { LIMITS, cutToBytes } from "../validation.js";
 import type { RouterEvent } from "./router-events.js";
 
 /** The thread a turn writes to. */
@@ -90,7 +90,7 @@ export class RouterReplies {
     try {
       await this.store({
         ...reply,
-        text: `${fitted(reply.text)}\n\n[Reply cut off: ${why}.]`,
+        text: `${cutToBytes(reply.text, REPLY_STORE_LIMIT)}\n\n[Reply cut off: ${why}.]`,
         metadata: { ...reply.metadata, interrupted: code },
       });
     } catch {
@@ -117,13 +117,4 @@ export class RouterReplies {
       // Best effort, as for an interrupted reply.
     }
   }
-}
-
-/** `text` cut (at a character boundary) to what a stored reply may hold. */
-function fitted(text: string): string {
-  if (Buffer.byteLength(text) <= REPLY_STORE_LIMIT) return text;
-  return Buffer.from(text)
-    .subarray(0, REPLY_STORE_LIMIT)
-    .toString("utf8")
-    .replace(/\uFFFD$/, "");
 }

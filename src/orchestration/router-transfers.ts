@@ -10,7 +10,7 @@ import type { AgentCard } from "../a2a/agent-card.js";
 import type { ConversationRepository } from "../conversation/conversation-repository.js";
 import { MessageRole } from "../conversation/models.js";
 import { isOrchestrationError } from "../errors.js";
-import { LIMITS } from "../validation.js";
+import { LIMITS, cutToBytes } from "../validation.js";
 import type { HandoffManager, HandoffSession } from "./handoff-manager.js";
 import type { RouterEvent } from "./router-events.js";
 import type { AgentStream } from "./router-open-tasks.js";
@@ -92,8 +92,8 @@ export class TransferWatch {
     if (!target) return this.#warn("unknown_target");
     if (this.#turn.mayStartHandoff === false) return this.#warn("not_permitted", targetId);
     if ((await this.#bounces(agentId, targetId)) >= plan.maxBounces) return this.#warn("loop", targetId);
-    const reason = clip(plan.sanitizer.sanitize(suggestion.reason), LIMITS.titleLength);
-    const summary = clip(plan.sanitizer.sanitize(suggestion.contextSummary), LIMITS.summaryLength);
+    const reason = cutToBytes(plan.sanitizer.sanitize(suggestion.reason), LIMITS.titleLength);
+    const summary = cutToBytes(plan.sanitizer.sanitize(suggestion.contextSummary), LIMITS.summaryLength);
     let acceptance;
     try {
       acceptance = await this.#turn.handoffs.initiateHandoff({
@@ -201,13 +201,4 @@ async function targetOf(
   const id = target.identity.id;
   if (plan.transferBy === "directory") return { targetAgentId: id };
   return { targetAgentCard: (await plan.cardFor(id)) ?? target };
-}
-
-/** `text` within `maxBytes` (cut at a character boundary). */
-function clip(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  return Buffer.from(text)
-    .subarray(0, maxBytes)
-    .toString("utf8")
-    .replace(/\uFFFD$/, "");
 }

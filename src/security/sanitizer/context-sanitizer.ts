@@ -16,6 +16,9 @@ import type { Redaction, Rule } from "./rule.js";
 import { BUILT_IN_RULES } from "./rules/built-in-rules.js";
 import { type CUSTOM_SANITIZER_CATEGORY, DEFAULT_SANITIZER_CATEGORIES, SanitizerCategory } from "./tokens.js";
 
+/** Passes over the redacted text after the first (each finds what the one before made findable). */
+const EXTRA_PASSES = 3;
+
 /** A caller-supplied redaction rule: every match of `regex` is replaced by `replacement` (literally). */
 export interface SanitizerPattern {
   /** Must not match the empty string; made global if it is not. */
@@ -159,6 +162,15 @@ export class ContextSanitizer {
       const gapBefore = normalized.hasGaps ? (index: number) => normalized.gapBefore(index) : NO_GAPS;
       found = applyRules(normalized.text, this.#builtIn, [], gapBefore);
       found = found.map((redaction) => ({ ...normalized.toOriginal(redaction), rule: redaction.rule }));
+    }
+    // A rule can miss a value the first time because an earlier rule's match took the context it
+    // needed ("a@b.comSSN pass: x": the e-mail swallows what the credential pair reads), and then
+    // find it in the redacted text. Passing again over the redactions until nothing new is found
+    // keeps `sanitize` idempotent; a text without findings costs nothing more.
+    for (let pass = 0; pass < EXTRA_PASSES && found.length > 0; pass++) {
+      const again = applyRules(text, this.#builtIn, found);
+      if (again.length === found.length) break;
+      found = again;
     }
     return this.#custom.length === 0 ? found : applyRules(text, this.#custom, found);
   }

@@ -417,6 +417,9 @@ describe("ContextSanitizer", () => {
       "password: 'secret is 0'a",
       "DB_PASSWORD=DB_PASSWORD= characters",
       "+15551234567-u tel:0",
+      "john@example.comSSN pass: A0000",
+      "john@example.com pass: 00SSN ",
+      "4111/1111/1111/1111-378282246310005",
     ])("is idempotent on %j", (text) => {
       const once = sanitize(text);
       expect(sanitize(once)).toBe(once);

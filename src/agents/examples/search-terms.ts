@@ -3,7 +3,7 @@
  * camelCase parts), stop words dropped, Porter stems, and the synonym groups a question's terms
  * also search.
  */
-import { stemmer as porterStem } from "stemmer";
+import { foldedStem } from "../../orchestration/skill-router/text-analysis.js";
 
 // Words too common to carry meaning in a question ("what is ...", "how do I ...").
 const STOP_WORDS = new Set(
@@ -53,8 +53,7 @@ export const DEFAULT_SYNONYM_GROUPS: readonly (readonly string[])[] = Object.fre
  */
 export function stem(word: string): string {
   if (word.length <= 3 || /\d/.test(word)) return word;
-  const stemmed = porterStem(word);
-  return stemmed.endsWith("i") && stemmed.length > 4 ? porterStem(stemmed.slice(0, -1)) : stemmed;
+  return foldedStem(word);
 }
 
 /** Splits text into raw tokens: runs of letters/digits, plus the parts of camelCase words. */

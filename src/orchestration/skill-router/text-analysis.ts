@@ -39,14 +39,14 @@ export function termOf(word: string): string | undefined {
   if (/^\d+$/.test(lower)) return lower.length <= 3 ? lower : undefined;
   const bare = lower.replace(/'s$/, "").replace(/'/g, "");
   if (bare.length < 2 || STOP_WORDS.has(bare)) return undefined;
-  return stem(bare);
+  return foldedStem(bare);
 }
 
 /**
  * Porter's stem, then a final "i" (Porter's spelling of a final "y") dropped and the rest stemmed
  * again, so that "delivery" meets "deliver" and "summary" meets "summarize".
  */
-function stem(word: string): string {
+export function foldedStem(word: string): string {
   const stemmed = stemmer(word);
   return stemmed.endsWith("i") && stemmed.length > 4 ? stemmer(stemmed.slice(0, -1)) : stemmed;
 }

@@ -188,6 +188,22 @@ export interface ConsoleGateway {
   close(): Promise<void>;
 }
 
+/** A JSON call to the gateway's API as alice (admin), for a suite's setup; throws on a non-2xx answer. */
+export async function adminApi<T>(
+  gateway: Pick<ConsoleGateway, "url" | "alice">,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${gateway.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${gateway.alice.admin}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
 /** Starts a gateway (fresh SQLite file) that knows `agents` (their cards). */
 export async function startConsoleGateway(options: {
   agents: ReadonlyArray<{ card: RecordingAgent["card"] }>;

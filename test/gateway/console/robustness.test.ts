@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveAgent, type ServedAgent } from "../../../src/a2a/server/serve-agent.js";
 import { startAgent, type RecordingAgent } from "../../helpers/agents.js";
 import {
+  adminApi,
   launchBrowser,
   openConsole,
   screenshot,
@@ -52,15 +53,7 @@ describe.skipIf(skipBrowser)("console robustness", () => {
   let specialist: ServedAgent;
   let gateway: ConsoleGateway;
 
-  async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${gateway.alice.admin}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  }
+  const api = <T>(method: string, path: string, body?: unknown) => adminApi<T>(gateway, method, path, body);
 
   beforeAll(async () => {
     hostile = await startAgent({
